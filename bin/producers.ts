@@ -1,0 +1,36 @@
+import type { ProducerDefinition } from '../lib/producer';
+
+/**
+ * The example configuration `npm start` and `cdk synth` build from: one stack per producer on
+ * AWS, one table + DCR stream per producer on Azure. Edit this list to deploy your own producers.
+ */
+export const producers: ProducerDefinition[] = [
+  {
+    name: 'cloudtrail',
+    bucket: { kind: 'existing', bucketName: 'example-org-cloudtrail-logs' },
+    prefix: 'AWSLogs/',
+    suffix: '.json.gz',
+    format: 'cloudtrail',
+    table: { name: 'AwsCloudTrailS3', plan: 'Analytics', retentionInDays: 90, totalRetentionInDays: 365 },
+    lambda: { memorySizeMb: 1024, timeoutSeconds: 300, batchSize: 10, maxConcurrency: 10 },
+    alarms: { oldestMessageAgeSeconds: 300 },
+  },
+  {
+    name: 'vpc-flow',
+    bucket: { kind: 'new' },
+    prefix: 'AWSLogs/',
+    format: 'vpcflow',
+    notification: 'eventbridge',
+    table: { name: 'AwsVpcFlowS3', plan: 'Basic', totalRetentionInDays: 180 },
+    lambda: { memorySizeMb: 1536, batchSize: 50, maxBatchingWindowSeconds: 5, maxConcurrency: 20 },
+  },
+  {
+    name: 'app-logs',
+    bucket: { kind: 'new' },
+    prefix: 'app/',
+    suffix: '.ndjson.gz',
+    format: 'ndjson',
+    table: { transformKql: 'source | extend Level = tostring(Record.level)' },
+    alarms: { oldestMessageAgeSeconds: 600 },
+  },
+];

@@ -1,0 +1,26 @@
+/**
+ * The forwarder's whole contract with the construct that deploys it: these environment variables
+ * and nothing else. Plain constants, so `lib/aws` can import them without importing runtime code.
+ */
+export const ENV = {
+  /** The producer's name, on every log line and metric. */
+  producerName: 'PRODUCER_NAME',
+  /** The format that parses this producer's objects (`lambda/formats`). */
+  format: 'LOG_FORMAT',
+  tenantId: 'AZURE_TENANT_ID',
+  clientId: 'AZURE_CLIENT_ID',
+  /** The DCE's logs ingestion URL. */
+  logsIngestionEndpoint: 'LOGS_INGESTION_ENDPOINT',
+  dcrImmutableId: 'DCR_IMMUTABLE_ID',
+  streamName: 'DCR_STREAM_NAME',
+  /** `secret` (client secret in SSM) or `federated` (AWS outbound identity federation). */
+  authMode: 'AZURE_AUTH_MODE',
+  /** Name of the SSM SecureString parameter holding the client secret (secret mode). */
+  clientSecretParameter: 'CLIENT_SECRET_PARAMETER',
+  /** Seconds the secret is cached before it is read again. */
+  secretTtlSeconds: 'CLIENT_SECRET_TTL_SECONDS',
+  /** Parallel uploads per object (LogsIngestionClient maxConcurrency). */
+  uploadConcurrency: 'UPLOAD_CONCURRENCY',
+} as const;
+
+export type AuthMode = 'secret' | 'federated';

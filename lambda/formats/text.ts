@@ -1,0 +1,8 @@
+import type { FormatDefinition } from './format';
+
+/** Any line-oriented text: one row per non-empty line, parsed later in the DCR transform or KQL. */
+export const textFormat: FormatDefinition = {
+  name: 'text',
+  description: 'One row per non-empty line of text.',
+  columns: [{ name: 'Message', type: 'string', description: 'The line, without its line ending.' }],
+};

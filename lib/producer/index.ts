@@ -1,0 +1,4 @@
+export * from './producer';
+export * from './naming';
+export * from './validate-producers';
+export * from './azure-coordinates';

@@ -1,0 +1,31 @@
+import type { ProducerDefinition } from './producer';
+
+/** `app-logs` → `AppLogs`: the default table name for a producer. */
+export function pascalCase(name: string): string {
+  return name
+    .split(/[^A-Za-z0-9]+/)
+    .filter((part) => part.length > 0)
+    .map((part) => part[0].toUpperCase() + part.slice(1))
+    .join('');
+}
+
+/** Table name without `_CL`, e.g. `CloudTrail`. */
+export function tableBaseName(producer: ProducerDefinition): string {
+  return producer.table?.name ?? pascalCase(producer.name);
+}
+
+/** The DCR-based custom table in the workspace, e.g. `CloudTrail_CL`. */
+export function tableName(producer: ProducerDefinition): string {
+  return `${tableBaseName(producer)}_CL`;
+}
+
+/** The DCR input stream the forwarder posts to, e.g. `Custom-CloudTrail`. */
+export function streamName(producer: ProducerDefinition): string {
+  return `Custom-${tableBaseName(producer)}`;
+}
+
+/** The SSM SecureString parameter that holds the producer's Entra client secret. */
+export function secretParameterName(producer: ProducerDefinition | string): string {
+  const name = typeof producer === 'string' ? producer : producer.name;
+  return `/s3-to-sentinel/${name}/client-secret`;
+}

@@ -1,0 +1,151 @@
+import type { FormatName } from '../../lambda/formats';
+
+/**
+ * One log producer, declared once. The same definition makes its AWS stack (bin/aws.ts), its
+ * custom table and DCR stream (bin/azure.ts), and selects the forwarder's parser at run time.
+ * Plain data (seconds, not `Duration`) so the CDK app, the CDKTF app and the CLI all read it.
+ */
+export interface ProducerDefinition {
+  /**
+   * Lower-case letters, digits and hyphens, starting with a letter, at most 32 characters. Used in
+   * stack, queue, alarm and parameter names, so renaming a producer replaces its resources.
+   */
+  readonly name: string;
+  /** Where the producer's objects land. */
+  readonly bucket: ProducerBucket;
+  /**
+   * Only objects whose key starts with this prefix are forwarded.
+   * @default - every object in the bucket
+   */
+  readonly prefix?: string;
+  /**
+   * Only objects whose key ends with this suffix are forwarded.
+   * @default - no suffix filter
+   */
+  readonly suffix?: string;
+  /**
+   * How S3 tells the queue about new objects: `direct` uses the bucket's notification
+   * configuration; `eventbridge` turns on the bucket's EventBridge notifications and routes
+   * "Object Created" events with a rule, for buckets whose notification configuration is owned
+   * by someone else.
+   * @default 'direct'
+   */
+  readonly notification?: NotificationMode;
+  /** How the objects are parsed; selects both the forwarder's parser and the table's columns. */
+  readonly format: FormatName;
+  /** @default - see `TableOptions` */
+  readonly table?: TableOptions;
+  /** @default - see `LambdaTuning` */
+  readonly lambda?: LambdaTuning;
+  /** @default - see `AlarmOptions` */
+  readonly alarms?: AlarmOptions;
+}
+
+export type NotificationMode = 'direct' | 'eventbridge';
+
+/** An existing bucket, imported by name, or a bucket the producer's stack creates. */
+export type ProducerBucket = ExistingBucket | NewBucket;
+
+export interface ExistingBucket {
+  readonly kind: 'existing';
+  readonly bucketName: string;
+  /**
+   * ARN of the customer-managed KMS key the bucket encrypts objects with (SSE-KMS). The forwarder
+   * gets kms:Decrypt on it, conditioned on kms:ViaService s3.
+   * @default - the bucket uses SSE-S3 or no encryption the forwarder must decrypt
+   */
+  readonly kmsKeyArn?: string;
+}
+
+export interface NewBucket {
+  readonly kind: 'new';
+  /**
+   * @default - a name CloudFormation generates
+   */
+  readonly bucketName?: string;
+}
+
+export type TablePlan = 'Analytics' | 'Basic' | 'Auxiliary';
+
+export interface TableOptions {
+  /**
+   * Table name without the `_CL` suffix Azure adds to custom tables.
+   * @default - the producer name in PascalCase, e.g. `app-logs` → `AppLogs` (table `AppLogs_CL`)
+   */
+  readonly name?: string;
+  /**
+   * Log Analytics table plan. Analytics for detections; Basic/Auxiliary cost less but cannot
+   * drive scheduled analytics rules.
+   * @default 'Analytics'
+   */
+  readonly plan?: TablePlan;
+  /**
+   * Interactive retention in days (4–730, Analytics plan only).
+   * @default - the workspace's retention
+   */
+  readonly retentionInDays?: number;
+  /**
+   * Total retention including long-term retention, in days (4–4383).
+   * @default - the interactive retention
+   */
+  readonly totalRetentionInDays?: number;
+  /**
+   * The DCR's transformKql for this producer's stream.
+   * @default 'source'
+   */
+  readonly transformKql?: string;
+}
+
+export interface LambdaTuning {
+  /**
+   * Memory in MB (128–10240). Throughput of gunzip + JSON parsing scales with CPU, which scales
+   * with memory.
+   * @default 1024
+   */
+  readonly memorySizeMb?: number;
+  /**
+   * Function timeout in seconds (10–900). Long enough to stream a large object; the queue's
+   * visibility timeout is derived from it.
+   * @default 300
+   */
+  readonly timeoutSeconds?: number;
+  /**
+   * Messages per invocation (1–10000; above 10 needs a batching window).
+   * @default 10
+   */
+  readonly batchSize?: number;
+  /**
+   * Seconds the event source waits to fill a batch (0–300).
+   * @default 0
+   */
+  readonly maxBatchingWindowSeconds?: number;
+  /**
+   * Most concurrent invocations the SQS event source starts (2–1000), so a backlog cannot
+   * exhaust the account's concurrency or the DCR's ingestion limits.
+   * @default 10
+   */
+  readonly maxConcurrency?: number;
+  /**
+   * Queue visibility timeout in seconds; must exceed the function timeout.
+   * @default - six times the function timeout (AWS's guidance for SQS event sources)
+   */
+  readonly visibilityTimeoutSeconds?: number;
+  /**
+   * Receives before a message moves to the DLQ (1–1000).
+   * @default 5
+   */
+  readonly maxReceiveCount?: number;
+}
+
+export interface AlarmOptions {
+  /**
+   * Alarm when the oldest message in the queue is older than this many seconds.
+   * @default 300 - five minutes, the near-real-time latency goal
+   */
+  readonly oldestMessageAgeSeconds?: number;
+  /**
+   * Email address subscribed to an SNS topic that receives every alarm of this producer.
+   * @default - no topic; alarms have no actions
+   */
+  readonly email?: string;
+}
