@@ -29,3 +29,22 @@ export function secretParameterName(producer: ProducerDefinition | string): stri
   const name = typeof producer === 'string' ? producer : producer.name;
   return `/s3-to-sentinel/${name}/client-secret`;
 }
+
+/**
+ * Physical names of the producer's AWS resources. Fixed (not generated) so the operator CLI can
+ * find a producer's queues and function from its name alone.
+ */
+export function awsResourceNames(producer: ProducerDefinition | string): {
+  readonly stackName: string;
+  readonly queueName: string;
+  readonly deadLetterQueueName: string;
+  readonly functionName: string;
+} {
+  const name = typeof producer === 'string' ? producer : producer.name;
+  return {
+    stackName: `s3-to-sentinel-${name}`,
+    queueName: `s3-to-sentinel-${name}`,
+    deadLetterQueueName: `s3-to-sentinel-${name}-dlq`,
+    functionName: `s3-to-sentinel-${name}`,
+  };
+}
