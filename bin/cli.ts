@@ -1,0 +1,19 @@
+// The operator CLI's entry point: `s3-to-sentinel <command>`. Bundled by scripts/bundle-cli.mjs into
+// dist/cli/index.js (the package's `bin`), which adds the `#!/usr/bin/env node` line.
+import { runCli } from '../cli/program';
+
+function readStdin(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    process.stdin.on('data', (chunk: Buffer) => chunks.push(chunk));
+    process.stdin.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    process.stdin.on('error', reject);
+  });
+}
+
+void runCli(process.argv.slice(2), {
+  io: { stdout: process.stdout, stderr: process.stderr, readStdin, stdinIsTTY: process.stdin.isTTY === true },
+}).then((code) => {
+  // exitCode rather than exit(): lets stdout drain when piped.
+  process.exitCode = code;
+});
