@@ -62,7 +62,10 @@ export function checkCoordinates(value: unknown, source: string): AzureCoordinat
   for (const field of ['tenantId', 'clientId', 'logsIngestionEndpoint'] as const) {
     if (typeof value[field] !== 'string' || value[field] === '') problems.push(`\`${field}\` is missing`);
   }
-  if (typeof value.logsIngestionEndpoint === 'string' && !value.logsIngestionEndpoint.startsWith('https://')) {
+  if (
+    typeof value.logsIngestionEndpoint === 'string' &&
+    !value.logsIngestionEndpoint.startsWith('https://')
+  ) {
     problems.push(`\`logsIngestionEndpoint\` (${value.logsIngestionEndpoint}) must be an https:// URL`);
   }
   const producers = value.producers;
@@ -70,7 +73,11 @@ export function checkCoordinates(value: unknown, source: string): AzureCoordinat
     problems.push('`producers` is missing');
   } else {
     for (const [name, stream] of Object.entries(producers)) {
-      if (!isRecord(stream) || typeof stream.dcrImmutableId !== 'string' || typeof stream.streamName !== 'string') {
+      if (
+        !isRecord(stream) ||
+        typeof stream.dcrImmutableId !== 'string' ||
+        typeof stream.streamName !== 'string'
+      ) {
         problems.push(`\`producers.${name}\` needs dcrImmutableId and streamName`);
       }
     }

@@ -33,14 +33,17 @@ interface Range {
  */
 export function validateProducers(producers: readonly ProducerDefinition[]): void {
   const problems: string[] = [];
-  if (producers.length === 0) problems.push('no producers are configured: add at least one ProducerDefinition');
+  if (producers.length === 0)
+    problems.push('no producers are configured: add at least one ProducerDefinition');
   const names = new Map<string, number>();
   const tables = new Map<string, string>();
   producers.forEach((producer, index) => {
     const where = `producer ${JSON.stringify(producer.name ?? `#${index}`)}`;
     problems.push(...validateProducer(producer).map((p) => `${where}: ${p}`));
     if (names.has(producer.name)) {
-      problems.push(`${where}: \`name\` is used by producer #${names.get(producer.name)} too; names must be unique`);
+      problems.push(
+        `${where}: \`name\` is used by producer #${names.get(producer.name)} too; names must be unique`,
+      );
     } else {
       names.set(producer.name, index);
     }
@@ -69,7 +72,9 @@ export function validateProducer(producer: ProducerDefinition): string[] {
     );
   }
   if (!isFormatName(producer.format)) {
-    problems.push(`\`format\` (${JSON.stringify(producer.format)}) is not a known format; use one of: ${FORMAT_NAMES.join(', ')}`);
+    problems.push(
+      `\`format\` (${JSON.stringify(producer.format)}) is not a known format; use one of: ${FORMAT_NAMES.join(', ')}`,
+    );
   }
   const notification = producer.notification ?? 'direct';
   if (notification !== 'direct' && notification !== 'eventbridge') {
@@ -117,7 +122,9 @@ function validateTable(producer: ProducerDefinition): string[] {
     );
   }
   if (base.toUpperCase().endsWith('_CL')) {
-    problems.push(`\`table.name\` (${JSON.stringify(base)}) must not end with _CL: the suffix is added for you`);
+    problems.push(
+      `\`table.name\` (${JSON.stringify(base)}) must not end with _CL: the suffix is added for you`,
+    );
   }
   const plan = table.plan ?? 'Analytics';
   if (!['Analytics', 'Basic', 'Auxiliary'].includes(plan)) {
@@ -172,6 +179,8 @@ function validateTuning(producer: ProducerDefinition): string[] {
 
 function checkRanges(ranges: readonly Range[]): string[] {
   return ranges
-    .filter((r) => r.value !== undefined && (!Number.isInteger(r.value) || r.value < r.min || r.value > r.max))
+    .filter(
+      (r) => r.value !== undefined && (!Number.isInteger(r.value) || r.value < r.min || r.value > r.max),
+    )
     .map((r) => `\`${r.field}\` (${r.value}) must be a whole number from ${r.min} to ${r.max}`);
 }

@@ -1,0 +1,108 @@
+import { readFileSync } from 'node:fs';
+import type { Node } from 'constructs';
+import {
+  AzureCoordinatesError,
+  checkCoordinates,
+  coordinatesFromOutputsFile,
+  type AzureCoordinates,
+} from '../producer/azure-coordinates';
+import type { ProducerDefinition } from '../producer/producer';
+import { streamName } from '../producer/naming';
+import type { SentinelDestination } from './s3-to-sentinel-forwarder';
+
+/** Context keys the CDK app reads (cdk.json or `-c key=value`). */
+export const CONTEXT = {
+  /** Path of the `cdktf deploy --outputs-file` JSON. */
+  outputsFile: 's3-to-sentinel:azureOutputsFile',
+  /** The coordinates themselves, as an `AzureCoordinates` object (or its JSON). */
+  coordinates: 's3-to-sentinel:azureCoordinates',
+  /** `true` to synthesize offline with placeholder coordinates (what `npm start` does). */
+  placeholder: 's3-to-sentinel:placeholderAzure',
+} as const;
+
+export interface ResolvedDestinations {
+  readonly destinations: Readonly<Record<string, SentinelDestination>>;
+  readonly placeholder: boolean;
+  /** Where the coordinates came from, for messages. */
+  readonly source: string;
+}
+
+/**
+ * Resolves every producer's Azure coordinates from the app's context. Anything missing is an
+ * error naming the producer, the field and where it comes from, so synthesis never produces a
+ * stack that would deploy with a blank endpoint.
+ */
+export function destinationsFromContext(
+  node: Node,
+  producers: readonly ProducerDefinition[],
+): ResolvedDestinations {
+  const placeholder = isTrue(node.tryGetContext(CONTEXT.placeholder));
+  const file = node.tryGetContext(CONTEXT.outputsFile) as string | undefined;
+  const inline = node.tryGetContext(CONTEXT.coordinates) as unknown;
+  let coordinates: AzureCoordinates;
+  let source: string;
+  if (file) {
+    source = file;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (error) {
+      throw new AzureCoordinatesError(
+        `cannot read the Azure outputs file ${file} (context ${CONTEXT.outputsFile}): ${(error as Error).message}. ` +
+          'Create it with `npx cdktf deploy --outputs-file <file> --outputs-file-include-sensitive-outputs`',
+      );
+    }
+    coordinates = coordinatesFromOutputsFile(parsed, file);
+  } else if (inline !== undefined) {
+    source = `context ${CONTEXT.coordinates}`;
+    coordinates = checkCoordinates(typeof inline === 'string' ? JSON.parse(inline) : inline, source);
+  } else if (placeholder) {
+    source = 'placeholder';
+    coordinates = placeholderCoordinates(producers);
+  } else {
+    throw new AzureCoordinatesError(
+      'The Azure coordinates are missing. Deploy the Azure side first, then pass its outputs: ' +
+        `\`npx cdk synth -c ${CONTEXT.outputsFile}=azure-outputs.json\` (written by ` +
+        '`npx cdktf deploy --outputs-file azure-outputs.json`), or give them inline with ' +
+        `\`-c ${CONTEXT.coordinates}='{"tenantId":…}'\`. To synthesize offline with placeholders, set ` +
+        `\`-c ${CONTEXT.placeholder}=true\` (as \`npm start\` does).`,
+    );
+  }
+  const missing = producers.filter((p) => coordinates.producers[p.name] === undefined).map((p) => p.name);
+  if (missing.length > 0) {
+    throw new AzureCoordinatesError(
+      `${source} has no DCR for producer(s) ${missing.join(', ')}: add them to the Azure stack and run \`npx cdktf deploy\` again`,
+    );
+  }
+  const destinations: Record<string, SentinelDestination> = {};
+  for (const producer of producers) {
+    const stream = coordinates.producers[producer.name];
+    destinations[producer.name] = {
+      tenantId: coordinates.tenantId,
+      clientId: coordinates.clientId,
+      logsIngestionEndpoint: coordinates.logsIngestionEndpoint,
+      dcrImmutableId: stream.dcrImmutableId,
+      streamName: stream.streamName,
+    };
+  }
+  return { destinations, placeholder: source === 'placeholder', source };
+}
+
+/** Obviously fake coordinates for offline synthesis; `.invalid` never resolves (RFC 2606). */
+export function placeholderCoordinates(producers: readonly ProducerDefinition[]): AzureCoordinates {
+  return {
+    tenantId: '00000000-0000-0000-0000-000000000000',
+    clientId: '00000000-0000-0000-0000-000000000000',
+    logsIngestionEndpoint: 'https://placeholder-dce.invalid',
+    producers: Object.fromEntries(
+      producers.map((p) => [
+        p.name,
+        { dcrImmutableId: 'dcr-00000000000000000000000000000000', streamName: streamName(p) },
+      ]),
+    ),
+  };
+}
+
+function isTrue(value: unknown): boolean {
+  return value === true || value === 'true';
+}

@@ -1,0 +1,104 @@
+import { Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import { validateProducer } from '../producer/validate-producers';
+import type { ProducerDefinition } from '../producer/producer';
+import { S3ToSentinelForwarder, type SentinelDestination } from './s3-to-sentinel-forwarder';
+
+export interface ProducerStackProps extends StackProps {
+  /** The producer this stack deploys. */
+  readonly producer: ProducerDefinition;
+  /** The producer's Azure coordinates (from the cdktf outputs file or cdk context). */
+  readonly destination: SentinelDestination;
+  /**
+   * True when `destination` is a placeholder (offline synthesis): the stack's description says so.
+   * @default false
+   */
+  readonly placeholderDestination?: boolean;
+  /**
+   * Where a bucket this stack creates writes its server access logs.
+   * @default - no server access logging for a created bucket
+   */
+  readonly serverAccessLogsBucket?: s3.IBucket;
+}
+
+/** One producer's stack: its bucket (created or imported) and its `S3ToSentinelForwarder`. */
+export class ProducerStack extends Stack {
+  public readonly bucket: s3.IBucket;
+  public readonly forwarder: S3ToSentinelForwarder;
+
+  constructor(scope: Construct, id: string, props: ProducerStackProps) {
+    const producer = props.producer;
+    const placeholder = props.placeholderDestination ?? false;
+    super(scope, id, {
+      ...props,
+      description:
+        props.description ??
+        `s3-to-sentinel: forwards ${producer.name} logs (${producer.format}) from S3 to Microsoft Sentinel` +
+          (placeholder ? ' - PLACEHOLDER Azure coordinates, synthesized offline; do not deploy' : ''),
+    });
+    const problems = validateProducer(producer);
+    if (problems.length > 0) {
+      throw new Error(`producer "${producer.name}": ${problems.join('; ')}`);
+    }
+
+    let bucketKey: kms.IKey | undefined;
+    if (producer.bucket.kind === 'existing') {
+      bucketKey = producer.bucket.kmsKeyArn
+        ? kms.Key.fromKeyArn(this, 'BucketKey', producer.bucket.kmsKeyArn)
+        : undefined;
+      this.bucket = s3.Bucket.fromBucketAttributes(this, 'Bucket', {
+        bucketName: producer.bucket.bucketName,
+        encryptionKey: bucketKey,
+      });
+    } else {
+      const bucket = new s3.Bucket(this, 'Bucket', {
+        bucketName: producer.bucket.bucketName,
+        encryption: s3.BucketEncryption.S3_MANAGED,
+        blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+        enforceSSL: true,
+        versioned: true,
+        objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        serverAccessLogsBucket: props.serverAccessLogsBucket,
+        // Logs are evidence: keep them when the stack goes.
+        removalPolicy: RemovalPolicy.RETAIN,
+        lifecycleRules: [{ noncurrentVersionExpiration: Duration.days(30) }],
+      });
+      if (!props.serverAccessLogsBucket) {
+        Validations.of(bucket).acknowledge({
+          id: 'AwsSolutions-S1',
+          reason:
+            'Server access logging needs a central log bucket this stack does not own; pass serverAccessLogsBucket to turn it on.',
+        });
+      }
+      this.bucket = bucket;
+    }
+
+    const tuning = producer.lambda ?? {};
+    this.forwarder = new S3ToSentinelForwarder(this, 'Forwarder', {
+      producerName: producer.name,
+      format: producer.format,
+      bucket: this.bucket,
+      bucketEncryptionKey: bucketKey,
+      prefix: producer.prefix,
+      suffix: producer.suffix,
+      notification: producer.notification,
+      destination: props.destination,
+      timeout: seconds(tuning.timeoutSeconds),
+      memorySize: tuning.memorySizeMb,
+      batchSize: tuning.batchSize,
+      maxBatchingWindow: seconds(tuning.maxBatchingWindowSeconds),
+      maxConcurrency: tuning.maxConcurrency,
+      visibilityTimeout: seconds(tuning.visibilityTimeoutSeconds),
+      maxReceiveCount: tuning.maxReceiveCount,
+      oldestMessageAgeThreshold: seconds(producer.alarms?.oldestMessageAgeSeconds),
+      alarmEmail: producer.alarms?.email,
+      descriptionSuffix: placeholder ? '[PLACEHOLDER Azure coordinates]' : undefined,
+    });
+  }
+}
+
+function seconds(value: number | undefined): Duration | undefined {
+  return value === undefined ? undefined : Duration.seconds(value);
+}
