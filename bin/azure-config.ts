@@ -1,0 +1,174 @@
+import type { AlertingOptions, IdentityOptions, ResourceGroupOptions, WorkspaceOptions } from '../lib/azure';
+import type { ProducerDefinition } from '../lib/producer';
+
+/** Settings of the Azure app that are not part of the producer definitions. */
+export interface AzureAppConfig {
+  readonly location: string;
+  readonly namePrefix?: string;
+  readonly subscriptionId?: string;
+  readonly tenantId?: string;
+  readonly resourceGroup?: ResourceGroupOptions;
+  readonly workspace?: WorkspaceOptions;
+  readonly identity?: IdentityOptions;
+  readonly alerting?: AlertingOptions;
+  readonly tags?: Record<string, string>;
+}
+
+/** Thrown for an environment variable that cannot be used; the message names it. */
+export class AzureAppConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AzureAppConfigError';
+  }
+}
+
+/**
+ * Environment variables the Azure app reads. Every one is optional: with none set, `cdktf synth`
+ * builds the default deployment (new resource group, workspace with Sentinel, Entra application
+ * with a client secret, no-data alerts without email) offline.
+ */
+export const AZURE_ENV = {
+  /** Azure region, default `westeurope`. */
+  location: 'S2S_AZURE_LOCATION',
+  /** Prefix of every Azure resource name, default `s3-to-sentinel`. */
+  namePrefix: 'S2S_AZURE_NAME_PREFIX',
+  /** Subscription; otherwise the provider reads `ARM_SUBSCRIPTION_ID` at plan time. */
+  subscriptionId: 'S2S_AZURE_SUBSCRIPTION_ID',
+  /** Entra tenant; otherwise the signed-in account's. */
+  tenantId: 'S2S_AZURE_TENANT_ID',
+  /** Resource group name, default `<namePrefix>`. */
+  resourceGroup: 'S2S_AZURE_RESOURCE_GROUP',
+  /** `true` to use an existing resource group instead of creating it. */
+  resourceGroupExisting: 'S2S_AZURE_RESOURCE_GROUP_EXISTING',
+  /** Resource id of an existing workspace; unset creates a new one with Sentinel. */
+  workspaceId: 'S2S_AZURE_WORKSPACE_ID',
+  /** `true` to onboard Sentinel to the existing workspace. */
+  onboardSentinel: 'S2S_AZURE_ONBOARD_SENTINEL',
+  /** `application` (default), `existing` or `federated`. */
+  identityMode: 'S2S_AZURE_IDENTITY_MODE',
+  /** Existing mode: the principal's object id. */
+  principalObjectId: 'S2S_AZURE_PRINCIPAL_OBJECT_ID',
+  /** Existing mode: the principal's client id. */
+  principalClientId: 'S2S_AZURE_PRINCIPAL_CLIENT_ID',
+  /** Federated mode: the AWS account's outbound identity federation issuer URL. */
+  federationIssuer: 'S2S_AWS_FEDERATION_ISSUER',
+  /**
+   * Federated mode: the forwarder role ARN with `{name}` for the producer name, e.g.
+   * `arn:aws:iam::123456789012:role/s3-to-sentinel-{name}`.
+   */
+  lambdaRoleArnPattern: 'S2S_AWS_LAMBDA_ROLE_ARN_PATTERN',
+  /** Federated mode: a JSON object of role ARNs by producer name, instead of the pattern. */
+  lambdaRoleArns: 'S2S_AWS_LAMBDA_ROLE_ARNS',
+  /** Email notified when a producer's table goes quiet. */
+  alertEmail: 'S2S_AZURE_ALERT_EMAIL',
+  /** Minutes without rows before the alert fires, default 60. */
+  noDataMinutes: 'S2S_AZURE_NO_DATA_MINUTES',
+} as const;
+
+/** Reads the Azure app's settings from `env`, failing with the variable's name on a bad value. */
+export function azureConfigFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+  producers: readonly ProducerDefinition[],
+): AzureAppConfig {
+  const read = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  };
+  const flag = (name: string): boolean => {
+    const value = read(name);
+    if (value === undefined || value === 'false') return false;
+    if (value === 'true') return true;
+    throw new AzureAppConfigError(`${name} (${JSON.stringify(value)}) must be "true" or "false"`);
+  };
+
+  const workspaceId = read(AZURE_ENV.workspaceId);
+  const noData = read(AZURE_ENV.noDataMinutes);
+  return {
+    location: read(AZURE_ENV.location) ?? 'westeurope',
+    namePrefix: read(AZURE_ENV.namePrefix),
+    subscriptionId: read(AZURE_ENV.subscriptionId),
+    tenantId: read(AZURE_ENV.tenantId),
+    resourceGroup: { name: read(AZURE_ENV.resourceGroup), existing: flag(AZURE_ENV.resourceGroupExisting) },
+    workspace:
+      workspaceId === undefined
+        ? { kind: 'new' }
+        : { kind: 'existing', resourceId: workspaceId, onboardSentinel: flag(AZURE_ENV.onboardSentinel) },
+    identity: identityFromEnv(read, producers),
+    alerting: {
+      email: read(AZURE_ENV.alertEmail),
+      noDataMinutes: noData === undefined ? undefined : wholeNumber(AZURE_ENV.noDataMinutes, noData),
+    },
+  };
+}
+
+function identityFromEnv(
+  read: (name: string) => string | undefined,
+  producers: readonly ProducerDefinition[],
+): IdentityOptions {
+  const mode = read(AZURE_ENV.identityMode) ?? 'application';
+  switch (mode) {
+    case 'application':
+      return { mode };
+    case 'existing':
+      return {
+        mode,
+        objectId: required(read, AZURE_ENV.principalObjectId, mode),
+        clientId: required(read, AZURE_ENV.principalClientId, mode),
+        tenantId: read(AZURE_ENV.tenantId),
+      };
+    case 'federated': {
+      const issuer = required(read, AZURE_ENV.federationIssuer, mode);
+      const json = read(AZURE_ENV.lambdaRoleArns);
+      const pattern = read(AZURE_ENV.lambdaRoleArnPattern);
+      if (json !== undefined) return { mode, issuer, lambdaRoleArns: parseArnMap(json) };
+      if (pattern === undefined || !pattern.includes('{name}')) {
+        throw new AzureAppConfigError(
+          `identity mode 'federated' needs ${AZURE_ENV.lambdaRoleArnPattern} (an ARN containing {name}) or ${AZURE_ENV.lambdaRoleArns} (a JSON object)`,
+        );
+      }
+      return {
+        mode,
+        issuer,
+        lambdaRoleArns: Object.fromEntries(
+          producers.map((p) => [p.name, pattern.split('{name}').join(p.name)]),
+        ),
+      };
+    }
+    default:
+      throw new AzureAppConfigError(
+        `${AZURE_ENV.identityMode} (${JSON.stringify(mode)}) must be application, existing or federated`,
+      );
+  }
+}
+
+function required(read: (name: string) => string | undefined, name: string, mode: string): string {
+  const value = read(name);
+  if (value === undefined) throw new AzureAppConfigError(`identity mode '${mode}' needs ${name}`);
+  return value;
+}
+
+function wholeNumber(name: string, value: string): number {
+  if (!/^\d+$/.test(value))
+    throw new AzureAppConfigError(`${name} (${JSON.stringify(value)}) must be a whole number`);
+  return Number(value);
+}
+
+function parseArnMap(json: string): Record<string, string> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    throw new AzureAppConfigError(`${AZURE_ENV.lambdaRoleArns} is not valid JSON`);
+  }
+  if (
+    typeof parsed !== 'object' ||
+    parsed === null ||
+    Array.isArray(parsed) ||
+    !Object.values(parsed).every((v) => typeof v === 'string')
+  ) {
+    throw new AzureAppConfigError(
+      `${AZURE_ENV.lambdaRoleArns} must be a JSON object of role ARNs by producer name`,
+    );
+  }
+  return parsed as Record<string, string>;
+}

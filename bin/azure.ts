@@ -1,0 +1,76 @@
+// The CDK for Terraform app: one stack with the Azure side of every producer in bin/producers.ts.
+// `npx cdktf synth` runs it (cdktf.json); `node dist/bin/azure.js` does the same without the CLI.
+import { App, TerraformOutput, TerraformStack } from 'cdktf';
+import type { Construct } from 'constructs';
+import { AzureProviders, SentinelIngestion } from '../lib/azure';
+import {
+  AZURE_STACK_NAME,
+  CLIENT_SECRET_OUTPUT,
+  COORDINATES_OUTPUT,
+  type ProducerDefinition,
+} from '../lib/producer';
+import { azureConfigFromEnv, type AzureAppConfig } from './azure-config';
+import { producers as exampleProducers } from './producers';
+
+/** The Azure stack: providers, the `SentinelIngestion` construct and the outputs the AWS app reads. */
+export class S3ToSentinelAzureStack extends TerraformStack {
+  public readonly ingestion: SentinelIngestion;
+
+  constructor(
+    scope: Construct,
+    id: string,
+    config: AzureAppConfig,
+    producers: readonly ProducerDefinition[],
+  ) {
+    super(scope, id);
+    const identityMode = config.identity?.mode ?? 'application';
+    new AzureProviders(this, 'Providers', {
+      subscriptionId: config.subscriptionId,
+      tenantId: config.tenantId,
+      azuread: identityMode === 'application',
+    });
+    this.ingestion = new SentinelIngestion(this, 'Sentinel', { ...config, producers });
+
+    // Read by the AWS app through coordinatesFromOutputsFile; the key is this construct id.
+    new TerraformOutput(this, COORDINATES_OUTPUT, {
+      value: this.ingestion.coordinates,
+      description:
+        'Tenant, client id, logs ingestion endpoint and per producer the DCR immutable id and stream',
+    });
+    if (this.ingestion.clientSecret !== undefined) {
+      new TerraformOutput(this, CLIENT_SECRET_OUTPUT, {
+        value: this.ingestion.clientSecret,
+        sensitive: true,
+        description:
+          'Entra client secret; copy it into SSM with the CLI (put-secret), never into a file you keep',
+      });
+    }
+  }
+}
+
+/**
+ * Builds the Azure app into `outdir` (default: cdktf.out, or CDKTF_OUTDIR when the CLI runs it),
+ * with settings from the environment (see `AZURE_ENV`). `npm start` calls this too.
+ */
+export function synthAzure(
+  options: {
+    outdir?: string;
+    env?: Readonly<Record<string, string | undefined>>;
+    producers?: readonly ProducerDefinition[];
+  } = {},
+): App {
+  const producers = options.producers ?? exampleProducers;
+  const app = new App(options.outdir === undefined ? {} : { outdir: options.outdir });
+  new S3ToSentinelAzureStack(
+    app,
+    AZURE_STACK_NAME,
+    azureConfigFromEnv(options.env ?? process.env, producers),
+    producers,
+  );
+  app.synth();
+  return app;
+}
+
+if (require.main === module) {
+  synthAzure();
+}

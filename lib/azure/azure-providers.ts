@@ -1,0 +1,44 @@
+import { AzureadProvider } from '@cdktf/provider-azuread/lib/provider';
+import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
+import { Construct } from 'constructs';
+
+export interface AzureProvidersProps {
+  /**
+   * Subscription to deploy into. azurerm 4.x needs one, from here or `ARM_SUBSCRIPTION_ID`.
+   * @default - `ARM_SUBSCRIPTION_ID` at plan time
+   */
+  readonly subscriptionId?: string;
+  /**
+   * Entra tenant to sign in to.
+   * @default - the tenant of the signed-in Azure CLI account or `ARM_TENANT_ID`
+   */
+  readonly tenantId?: string;
+  /**
+   * Add the azuread provider, which `SentinelIngestion` needs in identity mode `application` (it
+   * creates the app registration). Leave it out otherwise so `terraform init` fetches one provider.
+   * @default true
+   */
+  readonly azuread?: boolean;
+}
+
+/**
+ * The providers `SentinelIngestion` needs. Their versions are the ones the prebuilt provider
+ * bindings were generated from (azurerm 4.55.0, azuread 3.7.0); cdktf pins exactly those in
+ * `required_providers`, so the schema the TypeScript was checked against is the schema applied.
+ */
+export class AzureProviders extends Construct {
+  public readonly azurerm: AzurermProvider;
+  public readonly azuread?: AzureadProvider;
+
+  constructor(scope: Construct, id: string, props: AzureProvidersProps = {}) {
+    super(scope, id);
+    this.azurerm = new AzurermProvider(this, 'azurerm', {
+      features: [{}],
+      subscriptionId: props.subscriptionId,
+      tenantId: props.tenantId,
+    });
+    if (props.azuread !== false) {
+      this.azuread = new AzureadProvider(this, 'azuread', { tenantId: props.tenantId });
+    }
+  }
+}

@@ -1,0 +1,15 @@
+// The Azure half (CDK for Terraform). Kept behind its own entry point (`s3-to-sentinel/azure`) so
+// that moving to the community CDKTF fork is a change of imports here and nowhere else.
+export * from './azure-providers';
+export * from './forwarder-identity';
+export * from './no-data-alert';
+export * from './producer-stream';
+export * from './sentinel-ingestion';
+export * from './sentinel-workspace';
+export {
+  STREAM_COLUMN_TYPES,
+  TABLE_COLUMN_TYPES,
+  RESERVED_COLUMN_NAMES,
+  MAX_COLUMN_NAME_LENGTH,
+} from './table-columns';
+export { AzureConfigError } from './validate-sentinel-ingestion-props';

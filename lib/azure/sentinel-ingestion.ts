@@ -1,0 +1,247 @@
+import { MonitorActionGroup } from '@cdktf/provider-azurerm/lib/monitor-action-group';
+import { MonitorDataCollectionEndpoint } from '@cdktf/provider-azurerm/lib/monitor-data-collection-endpoint';
+import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
+import type { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
+import { Annotations } from 'cdktf';
+import { Construct } from 'constructs';
+import { columnsOf } from '../../lambda/formats';
+import type { AzureCoordinates, ProducerDefinition, StreamCoordinates } from '../producer';
+import { ForwarderIdentity, type IdentityOptions } from './forwarder-identity';
+import { NoDataAlert } from './no-data-alert';
+import { ProducerStream } from './producer-stream';
+import { SentinelWorkspace, type WorkspaceOptions } from './sentinel-workspace';
+import { transformWarnings, validateSentinelIngestionProps } from './validate-sentinel-ingestion-props';
+
+/** The resource group every created resource goes into. */
+export interface ResourceGroupOptions {
+  /**
+   * @default - `<namePrefix>`
+   */
+  readonly name?: string;
+  /**
+   * Use a resource group that already exists instead of creating it.
+   * @default false
+   */
+  readonly existing?: boolean;
+}
+
+/** The per-producer "table went quiet" alerts. */
+export interface AlertingOptions {
+  /**
+   * Create the alerts at all.
+   * @default true
+   */
+  readonly enabled?: boolean;
+  /**
+   * Fire when a producer's table has ingested no rows for this many minutes. One of 5, 10, 15, 30,
+   * 45, 60, 120, 180, 240, 300, 360, 1440, 2880 (what a scheduled query rule accepts).
+   * @default 60
+   */
+  readonly noDataMinutes?: number;
+  /**
+   * How often each rule runs, in minutes; at most `noDataMinutes`. One of 1, 5, 10, 15, 30, 45, 60,
+   * 120, 180, 240, 300, 360, 1440.
+   * @default 15
+   */
+  readonly evaluationFrequencyMinutes?: number;
+  /**
+   * Alert severity, 0 (critical) to 4 (verbose).
+   * @default 2 - warning: the pipeline is late, data is not yet lost (the AWS queue keeps it)
+   */
+  readonly severity?: number;
+  /**
+   * Email address notified through an action group when an alert fires or resolves.
+   * @default - no action group; alerts show in Azure Monitor only
+   */
+  readonly email?: string;
+}
+
+export interface SentinelIngestionProps {
+  /** The producers; each gets a custom table, a DCR stream and an alert. Validated at construction. */
+  readonly producers: readonly ProducerDefinition[];
+  /** Azure region of every resource created, e.g. `westeurope`; an existing workspace's region. */
+  readonly location: string;
+  /**
+   * Prefix of every Azure resource name (3–24 lower-case letters, digits or hyphens), so several
+   * deployments can share a subscription.
+   * @default 's3-to-sentinel'
+   */
+  readonly namePrefix?: string;
+  /** @default - a new resource group named `<namePrefix>` */
+  readonly resourceGroup?: ResourceGroupOptions;
+  /** @default - a new workspace `<namePrefix>-law` with Microsoft Sentinel onboarded */
+  readonly workspace?: WorkspaceOptions;
+  /** @default { mode: 'application' } - a new Entra application with a client secret */
+  readonly identity?: IdentityOptions;
+  /** @default - an alert per producer after 60 minutes without rows, without notifications */
+  readonly alerting?: AlertingOptions;
+  /** @default - no tags */
+  readonly tags?: Record<string, string>;
+}
+
+/**
+ * Everything on Azure the forwarder writes to, for every producer: a resource group, a Sentinel
+ * workspace (new or existing), one data collection endpoint, per producer a custom table and a
+ * DCR stream declared from the producer's format schema (so what the forwarder sends and what the
+ * DCR accepts cannot drift), DCR error logs, the forwarder's identity with the ingestion role on
+ * each DCR only, and a no-data alert per producer.
+ *
+ * Requires the azurerm provider in the stack, and the azuread provider in `application` identity
+ * mode (see `AzureProviders`). Creates no outputs: the app publishes `coordinates` and
+ * `clientSecret`.
+ */
+export class SentinelIngestion extends Construct {
+  public readonly resourceGroupName: string;
+  /** The resource group, when this construct created it. */
+  public readonly resourceGroup?: ResourceGroup;
+  public readonly workspace: SentinelWorkspace;
+  public readonly dataCollectionEndpoint: MonitorDataCollectionEndpoint;
+  public readonly identity: ForwarderIdentity;
+  /** Keyed by producer name. */
+  public readonly streams: Readonly<Record<string, ProducerStream>>;
+  /** The ingestion role assignment on each producer's DCR, keyed by producer name. */
+  public readonly roleAssignments: Readonly<Record<string, RoleAssignment>>;
+  /** Keyed by producer name; empty when alerting is disabled. */
+  public readonly alerts: Readonly<Record<string, NoDataAlert>>;
+  /** The email action group, when `alerting.email` is set. */
+  public readonly actionGroup?: MonitorActionGroup;
+  /**
+   * What the AWS side needs, in the shape `coordinatesFromOutputsFile` reads. Values are Terraform
+   * references: publish them with a `TerraformOutput` named `COORDINATES_OUTPUT`.
+   */
+  public readonly coordinates: AzureCoordinates;
+  /**
+   * A reference to the client secret in `application` identity mode, for a *sensitive*
+   * `TerraformOutput` named `CLIENT_SECRET_OUTPUT`; undefined otherwise.
+   */
+  public readonly clientSecret?: string;
+
+  constructor(scope: Construct, id: string, props: SentinelIngestionProps) {
+    super(scope, id);
+    const namePrefix = props.namePrefix ?? 's3-to-sentinel';
+    const identityOptions: IdentityOptions = props.identity ?? { mode: 'application' };
+    const workspaceOptions: WorkspaceOptions = props.workspace ?? { kind: 'new' };
+    const alerting = props.alerting ?? {};
+    validateSentinelIngestionProps({
+      ...props,
+      namePrefix,
+      identity: identityOptions,
+      workspace: workspaceOptions,
+    });
+
+    this.resourceGroupName = props.resourceGroup?.name ?? namePrefix;
+    if (props.resourceGroup?.existing !== true) {
+      this.resourceGroup = new ResourceGroup(this, 'ResourceGroup', {
+        name: this.resourceGroupName,
+        location: props.location,
+        tags: props.tags,
+      });
+      // Referencing the created group's name orders everything inside it after it.
+      this.resourceGroupName = this.resourceGroup.name;
+    }
+    const placement = {
+      resourceGroupName: this.resourceGroupName,
+      location: props.location,
+      tags: props.tags,
+    };
+
+    this.workspace = new SentinelWorkspace(this, 'Workspace', {
+      ...placement,
+      namePrefix,
+      workspace: workspaceOptions,
+    });
+    const workspaceResourceId = this.workspace.workspaceResourceId;
+
+    this.dataCollectionEndpoint = new MonitorDataCollectionEndpoint(this, 'Endpoint', {
+      ...placement,
+      name: `${namePrefix}-dce`,
+      description: 's3-to-sentinel: Logs Ingestion API endpoint the forwarder posts to',
+      publicNetworkAccessEnabled: true,
+    });
+
+    this.identity = new ForwarderIdentity(this, 'Identity', {
+      ...placement,
+      namePrefix,
+      identity: identityOptions,
+      producers: props.producers,
+    });
+    if (identityOptions.mode === 'application') {
+      Annotations.of(this).addWarning(
+        'identity mode `application`: the client secret is stored in Terraform state. Keep the state in an ' +
+          "encrypted backend only deployers can read, or use identity mode 'federated' (no secret at all).",
+      );
+    }
+
+    if (alerting.enabled !== false && alerting.email !== undefined) {
+      this.actionGroup = new MonitorActionGroup(this, 'ActionGroup', {
+        name: `${namePrefix}-alerts`,
+        resourceGroupName: this.resourceGroupName,
+        location: 'global',
+        // Azure's limit for the short name shown in SMS and email is 12 characters.
+        shortName: 's2s-alerts',
+        emailReceiver: [{ name: 'operator', emailAddress: alerting.email, useCommonAlertSchema: true }],
+        tags: props.tags,
+      });
+    }
+
+    const streams: Record<string, ProducerStream> = {};
+    const roleAssignments: Record<string, RoleAssignment> = {};
+    const alerts: Record<string, NoDataAlert> = {};
+    const producerCoordinates: Record<string, StreamCoordinates> = {};
+    for (const producer of props.producers) {
+      const columns = columnsOf(producer.format);
+      const stream = new ProducerStream(this, producer.name, {
+        ...placement,
+        producer,
+        columns,
+        namePrefix,
+        workspaceResourceId,
+        dataCollectionEndpointId: this.dataCollectionEndpoint.id,
+      });
+      streams[producer.name] = stream;
+      roleAssignments[producer.name] = this.identity.grantIngest(
+        stream,
+        'IngestionRole',
+        stream.dataCollectionRule.id,
+      );
+      producerCoordinates[producer.name] = {
+        dcrImmutableId: stream.dataCollectionRule.immutableId,
+        streamName: stream.streamName,
+      };
+      for (const warning of transformWarnings(producer, columns)) {
+        Annotations.of(stream).addWarning(warning);
+      }
+      if (alerting.enabled !== false) {
+        alerts[producer.name] = new NoDataAlert(stream, 'NoDataAlert', {
+          ...placement,
+          namePrefix,
+          producerName: producer.name,
+          tableName: stream.tableName,
+          table: stream.table,
+          workspaceResourceId,
+          noDataMinutes: alerting.noDataMinutes ?? 60,
+          evaluationFrequencyMinutes: alerting.evaluationFrequencyMinutes ?? 15,
+          severity: alerting.severity ?? 2,
+          actionGroupId: this.actionGroup?.id,
+        });
+        if ((producer.table?.plan ?? 'Analytics') === 'Basic') {
+          Annotations.of(stream).addWarning(
+            `producer "${producer.name}": ${stream.tableName} uses the Basic plan, where every query is billed per GB ` +
+              'scanned; the no-data alert queries it on every evaluation. Raise `alerting.evaluationFrequencyMinutes` ' +
+              'or set `alerting.enabled: false` if that cost matters.',
+          );
+        }
+      }
+    }
+    this.streams = streams;
+    this.roleAssignments = roleAssignments;
+    this.alerts = alerts;
+    this.clientSecret = this.identity.clientSecret;
+    this.coordinates = {
+      tenantId: this.identity.tenantId,
+      clientId: this.identity.clientId,
+      logsIngestionEndpoint: this.dataCollectionEndpoint.logsIngestionEndpoint,
+      producers: producerCoordinates,
+    };
+  }
+}
