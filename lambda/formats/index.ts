@@ -1,30 +1,21 @@
-import { cloudtrailFormat } from './cloudtrail';
-import type { FormatDefinition, FormatName } from './format';
-import { jsonFormat } from './json';
-import { ndjsonFormat } from './ndjson';
-import { rowColumns, type Column } from './schema';
-import { textFormat } from './text';
-import { vpcflowFormat } from './vpcflow';
-
-export type { FormatDefinition, FormatName } from './format';
+// The formats' public surface. `lib/` imports this module for the column schemas, so everything
+// reachable from here uses node built-ins only (no AWS SDK, Azure SDK, CDK or other packages).
+export type {
+  FormatDefinition,
+  FormatName,
+  FormatParser,
+  ObjectIdentity,
+  ParsedRecord,
+  RecordError,
+  SourceItem,
+} from './format';
+export { FORMATS, FORMAT_NAMES, columnsOf, isFormatName } from './registry';
 export { PROVENANCE_COLUMNS, rowColumns, type Column, type ColumnType } from './schema';
-
-/** Every format the forwarder knows, by name. */
-export const FORMATS: Readonly<Record<FormatName, FormatDefinition>> = {
-  cloudtrail: cloudtrailFormat,
-  vpcflow: vpcflowFormat,
-  ndjson: ndjsonFormat,
-  json: jsonFormat,
-  text: textFormat,
-};
-
-export const FORMAT_NAMES = Object.keys(FORMATS) as FormatName[];
-
-export function isFormatName(value: string): value is FormatName {
-  return Object.prototype.hasOwnProperty.call(FORMATS, value);
-}
-
-/** Every column a row of `format` carries, in order: what the DCR stream must declare. */
-export function columnsOf(format: FormatName): Column[] {
-  return rowColumns(FORMATS[format].columns);
-}
+export {
+  parseObject,
+  parseObjectBatches,
+  type ParseObjectOptions,
+  type ParseOutcome,
+  type ObjectRef,
+  type Row,
+} from '../parse-object';

@@ -20,10 +20,18 @@ export interface Column {
  * removed in KQL (`summarize arg_max(TimeGenerated, *) by RecordId`) and every object reconciled.
  */
 export const PROVENANCE_COLUMNS: readonly Column[] = [
-  { name: 'TimeGenerated', type: 'datetime', description: "The record's own event time, or the S3 event time." },
+  {
+    name: 'TimeGenerated',
+    type: 'datetime',
+    description: "The record's own event time, or the S3 event time.",
+  },
   { name: 'S3Bucket', type: 'string', description: 'Bucket the record was read from.' },
   { name: 'S3Key', type: 'string', description: 'Object key the record was read from.' },
-  { name: 'S3ObjectVersion', type: 'string', description: 'Object version id, or its ETag when unversioned.' },
+  {
+    name: 'S3ObjectVersion',
+    type: 'string',
+    description: 'Object version id, or its ETag when unversioned.',
+  },
   { name: 'RecordIndex', type: 'long', description: 'Zero-based index of the record within its object.' },
   {
     name: 'RecordId',

@@ -1,0 +1,172 @@
+import { Readable, pipeline } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import { createGunzip } from 'node:zlib';
+import { DEFAULT_MAX_LINE_LENGTH, splitLines, type Line } from './formats/lines';
+
+export { DEFAULT_MAX_LINE_LENGTH, type Line } from './formats/lines';
+
+/**
+ * Byte counts of one object read, filled in while it streams so the caller can report them (also
+ * after a failure part-way through).
+ */
+export interface ByteCounter {
+  /** Bytes as stored in S3 (compressed when `gzip`). */
+  compressedBytes: number;
+  /** Bytes after decompression; equal to `compressedBytes` for a plain object. */
+  uncompressedBytes: number;
+  /** Whether the object started with the gzip magic bytes. */
+  gzip: boolean;
+}
+
+/** A fresh counter at zero. */
+export function byteCounter(): ByteCounter {
+  return { compressedBytes: 0, uncompressedBytes: 0, gzip: false };
+}
+
+/**
+ * The object is not valid gzip although it starts with the gzip magic bytes (corrupt or cut
+ * short). Re-reading the same object cannot help, so it is not retryable.
+ */
+export class DecompressionError extends Error {
+  readonly retryable = false;
+  constructor(
+    message: string,
+    readonly cause?: unknown,
+  ) {
+    super(message);
+    this.name = 'DecompressionError';
+  }
+}
+
+/** Options of {@link decodeText} and {@link lines}. */
+export interface ReadOptions {
+  /** Receives the object's byte counts as it streams. */
+  readonly counter?: ByteCounter;
+}
+
+/** Decompressed output chunk size: larger than zlib's 16 KiB default to cut per-chunk overhead. */
+const GUNZIP_CHUNK_SIZE = 64 * 1024;
+
+/**
+ * Streams an S3 object body as UTF-8 text chunks.
+ *
+ * gzip is detected by its magic bytes (`1f 8b`), not by the key's suffix: CloudTrail, VPC flow logs
+ * and Firehose all write gzip under names that do not always say so. Concatenated gzip members
+ * (Firehose, `cat a.gz b.gz`) are all decompressed. A leading UTF-8 BOM is dropped; multi-byte
+ * characters split across chunks are reassembled. Memory use is bounded by the chunk sizes, never
+ * by the object's size.
+ *
+ * @param body the GetObject body (a Node `Readable` is an `AsyncIterable<Uint8Array>`)
+ * @throws DecompressionError when the body starts like gzip but does not decompress
+ */
+export async function* decodeText(
+  body: AsyncIterable<Uint8Array>,
+  options: ReadOptions = {},
+): AsyncGenerator<string> {
+  const counter = options.counter ?? byteCounter();
+  const iterator = body[Symbol.asyncIterator]();
+  // Read just enough to see the two magic bytes (the first chunk may be a single byte).
+  const head: Uint8Array[] = [];
+  let headBytes = 0;
+  let ended = false;
+  while (headBytes < 2) {
+    const next = await iterator.next();
+    if (next.done) {
+      ended = true;
+      break;
+    }
+    if (next.value.length === 0) continue;
+    head.push(next.value);
+    headBytes += next.value.length;
+  }
+  if (head.length > 1) head.splice(0, head.length, Buffer.concat(head));
+  const magic = head[0];
+  counter.gzip = magic !== undefined && magic.length >= 2 && magic[0] === 0x1f && magic[1] === 0x8b;
+
+  async function* raw(): AsyncGenerator<Uint8Array> {
+    let finished = ended;
+    try {
+      for (const chunk of head) {
+        counter.compressedBytes += chunk.length;
+        yield chunk;
+      }
+      while (!finished) {
+        const next = await iterator.next();
+        if (next.done) {
+          finished = true;
+          break;
+        }
+        counter.compressedBytes += next.value.length;
+        yield next.value;
+      }
+    } finally {
+      // Stopped early (the consumer broke off, or an error): release the body's socket.
+      if (!finished) await iterator.return?.();
+    }
+  }
+
+  const decoder = new StringDecoder('utf8');
+  let first = true;
+  const decoded = counter.gzip ? gunzip(raw()) : raw();
+  for await (const chunk of decoded) {
+    counter.uncompressedBytes += chunk.length;
+    let text = decoder.write(chunk);
+    if (first && text.length > 0) {
+      first = false;
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    }
+    if (text.length > 0) yield text;
+  }
+  let tail = decoder.end();
+  if (first && tail.charCodeAt(0) === 0xfeff) tail = tail.slice(1);
+  if (tail.length > 0) yield tail;
+}
+
+async function* gunzip(source: AsyncGenerator<Uint8Array>): AsyncGenerator<Buffer> {
+  const inflater = createGunzip({ chunkSize: GUNZIP_CHUNK_SIZE });
+  // pipeline() destroys both ends on an error or an early break, and its callback keeps an error
+  // from going unhandled; the error itself surfaces through the for-await below.
+  pipeline(Readable.from(source, { objectMode: false }), inflater, () => undefined);
+  try {
+    for await (const chunk of inflater) yield chunk as Buffer;
+  } catch (error) {
+    if (isZlibError(error)) {
+      throw new DecompressionError(
+        `The object starts with the gzip magic bytes but does not decompress: ${(error as Error).message}`,
+        error,
+      );
+    }
+    throw error;
+  } finally {
+    inflater.destroy();
+  }
+}
+
+function isZlibError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && code.startsWith('Z_');
+}
+
+/**
+ * Streams an S3 object body as lines: {@link decodeText} then line splitting on `\n` / `\r\n`.
+ * Empty lines are skipped but still counted, so `lineNumber` is the 1-based line number an operator
+ * sees in the decompressed file. Yields one array of lines per decoded chunk: the caller's per-line
+ * work then runs synchronously, with one `await` per chunk.
+ *
+ * A line longer than `maxLineLength` UTF-16 code units is yielded with `oversized: true` and empty
+ * text, so memory stays bounded even for an object with no newlines.
+ */
+export function lineBatches(
+  body: AsyncIterable<Uint8Array>,
+  options: ReadOptions & { readonly maxLineLength?: number } = {},
+): AsyncGenerator<Line[]> {
+  return splitLines(decodeText(body, options), options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH);
+}
+
+/** {@link lineBatches}, one line at a time. */
+export async function* lines(
+  body: AsyncIterable<Uint8Array>,
+  options: ReadOptions & { readonly maxLineLength?: number } = {},
+): AsyncGenerator<Line> {
+  for await (const batch of lineBatches(body, options)) yield* batch;
+}

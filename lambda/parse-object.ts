@@ -1,0 +1,118 @@
+import type { FormatName } from './formats/format';
+import { FORMATS } from './formats/registry';
+import { byteCounter, decodeText, type ByteCounter } from './object-reader';
+import { RowFactory, type ObjectRef, type Row } from './rows';
+
+export type { ObjectRef, Row } from './rows';
+export type { ByteCounter } from './object-reader';
+
+/**
+ * What reading an object yields, in object order.
+ *
+ * `index` is the record's zero-based position among the object's records. Malformed records take
+ * an index too, so `skipRecords: n` (a continuation) skips exactly the same records on every read
+ * and `RecordIndex` values of the rows plus the indexes of the malformed records cover 0..n-1.
+ */
+export type ParseOutcome =
+  | {
+      readonly kind: 'row';
+      /** Provenance columns plus the format's columns; absent values are omitted, never `null`. */
+      readonly row: Row;
+      readonly index: number;
+      /** Length of the record's source text (UTF-16 code units): a cheap size estimate for batching. */
+      readonly bytes?: number;
+    }
+  | {
+      readonly kind: 'malformed';
+      readonly lineNumber: number;
+      readonly reason: string;
+      readonly index: number;
+    }
+  /** Nothing in this object is data for the format (a CloudTrail digest); it ends the outcomes. */
+  | { readonly kind: 'skipped-object'; readonly reason: string };
+
+/** Options of {@link parseObject}. */
+export interface ParseObjectOptions {
+  /** Records to pass over without emitting them: resumes a continuation after N records. @default 0 */
+  readonly skipRecords?: number;
+  /** Receives the object's compressed / uncompressed byte counts as it streams. */
+  readonly counter?: ByteCounter;
+}
+
+/**
+ * Streams an S3 object and parses it with its producer's format, one array of outcomes per
+ * decoded chunk of the object. Prefer this in hot loops: it costs one `await` per chunk, not per
+ * record. Memory stays bounded by one chunk plus one record, whatever the object's size.
+ *
+ * @param format the producer's format
+ * @param body the GetObject body, gzip or plain (detected by magic bytes)
+ * @param object the object's identity, for the provenance columns
+ * @throws DecompressionError (from `object-reader`) when a gzip object does not decompress;
+ *   errors of `body` itself (a network reset) propagate unchanged
+ * @throws RangeError when `object.eventTime` is not a time
+ */
+export async function* parseObjectBatches(
+  format: FormatName,
+  body: AsyncIterable<Uint8Array>,
+  object: ObjectRef,
+  options: ParseObjectOptions = {},
+): AsyncGenerator<ParseOutcome[]> {
+  const definition = FORMATS[format];
+  if (definition === undefined) throw new RangeError(`Unknown format ${JSON.stringify(format)}`);
+  const rows = new RowFactory(object);
+  const parser = definition.createParser(object);
+  const skip = options.skipRecords ?? 0;
+  let index = 0;
+  try {
+    for await (const items of parser.split(decodeText(body, { counter: options.counter ?? byteCounter() }))) {
+      const out: ParseOutcome[] = [];
+      for (const item of items) {
+        if (item.kind === 'skipped-object') {
+          out.push(item);
+          yield out;
+          return;
+        }
+        const i = index++;
+        // A continuation passes over what an earlier invocation already delivered, unparsed.
+        if (i < skip) continue;
+        if (item.kind === 'malformed') {
+          out.push({ kind: 'malformed', lineNumber: item.lineNumber, reason: item.reason, index: i });
+          continue;
+        }
+        const parsed = parser.parse(item.text, item.lineNumber);
+        if ('error' in parsed) {
+          out.push({ kind: 'malformed', lineNumber: item.lineNumber, reason: parsed.error, index: i });
+        } else {
+          out.push({
+            kind: 'row',
+            row: rows.row(i, parsed.time, parsed.fields),
+            index: i,
+            bytes: item.text.length,
+          });
+        }
+      }
+      if (out.length > 0) yield out;
+    }
+  } finally {
+    // A parser may stop without reading the body (a digest recognised by its key); do not leave
+    // the GetObject socket open. Harmless on a body that was read to the end.
+    (body as { destroy?: () => void }).destroy?.();
+  }
+}
+
+/**
+ * Streams an S3 object and parses it with its producer's format: `row` outcomes to send,
+ * `malformed` ones to log (key, line number, reason) and count, or a single `skipped-object`.
+ * See {@link parseObjectBatches} for the same outcomes one chunk at a time.
+ *
+ * @example
+ * for await (const outcome of parseObject('cloudtrail', response.Body, object)) { ... }
+ */
+export async function* parseObject(
+  format: FormatName,
+  body: AsyncIterable<Uint8Array>,
+  object: ObjectRef,
+  options: ParseObjectOptions = {},
+): AsyncGenerator<ParseOutcome> {
+  for await (const batch of parseObjectBatches(format, body, object, options)) yield* batch;
+}
