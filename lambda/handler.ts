@@ -1,6 +1,237 @@
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import type { LogsIngestionClientOptions } from '@azure/monitor-ingestion';
+import type { TokenCredential } from '@azure/identity';
+import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { loadConfig, type ForwarderConfig } from './config';
+import {
+  createTokenCredential,
+  type SecretCredentialFactory,
+  type WebIdentityTokenProvider,
+} from './credentials';
+import { ConfigurationError, TransientError, type ForwarderError } from './errors';
+import * as formats from './formats';
+import {
+  processMessage,
+  type MessageOutcome,
+  type OpenObject,
+  type ParseObject,
+  type ProcessorDeps,
+} from './process-message';
+import { SecretCache } from './secrets';
+import { createLogsIngestionClient, SentinelUploader } from './sentinel-uploader';
+import { createLogger, createMetrics, Telemetry } from './telemetry';
 
-/** Placeholder entry point until the forwarder lands: fails every message so nothing is lost. */
-export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
-  return { batchItemFailures: event.Records.map((r) => ({ itemIdentifier: r.messageId })) };
+/**
+ * Time kept back from the Lambda's remaining time: uploads are aborted this long before the
+ * timeout so the handler can still log, flush metrics and return which messages failed. Ten
+ * seconds covers an aborted HTTPS request unwinding plus the response, even on a cold start.
+ */
+export const DEFAULT_SAFETY_MARGIN_MS = 10_000;
+
+/** Everything the handler uses, built once per cold start (or injected by tests). */
+export interface HandlerDeps extends ProcessorDeps {
+  readonly config: ForwarderConfig;
+  /** @default DEFAULT_SAFETY_MARGIN_MS */
+  readonly safetyMarginMs?: number;
 }
+
+/** What {@link createDependencies} may be given instead of its production defaults. */
+export interface DependencyOptions {
+  /** @default process.env */
+  readonly env?: NodeJS.ProcessEnv;
+  readonly s3?: S3Client;
+  readonly ssm?: SSMClient;
+  /** Replaces the whole credential chain (SSM secret and Entra token). */
+  readonly credential?: TokenCredential;
+  /** Keeps the SSM secret cache but replaces ClientSecretCredential (no Entra ID in tests). */
+  readonly secretCredentialFactory?: SecretCredentialFactory;
+  readonly webIdentityToken?: WebIdentityTokenProvider;
+  /** Merged into the LogsIngestionClient's options (tests: `tlsOptions`, short retry delays). */
+  readonly clientOptions?: LogsIngestionClientOptions;
+  readonly logger?: Logger;
+  readonly parse?: ParseObject;
+  readonly openObject?: OpenObject;
+  readonly safetyMarginMs?: number;
+  /** Clock for the secret TTL and the lag metric. @default Date.now */
+  readonly now?: () => number;
+}
+
+/** Opens an object with GetObject, pinned to the notified version when there is one. */
+export function s3ObjectOpener(s3: S3Client): OpenObject {
+  return async (object, signal) => {
+    const out = await s3.send(
+      new GetObjectCommand({
+        Bucket: object.bucket,
+        Key: object.key,
+        ...(object.versionId !== undefined ? { VersionId: object.versionId } : {}),
+      }),
+      { abortSignal: signal },
+    );
+    // In Node the body is an IncomingMessage (an async iterable of Buffers); it is streamed, never buffered.
+    return out.Body as AsyncIterable<Uint8Array>;
+  };
+}
+
+/**
+ * The format parsers' entry point. TODO: import `parseObject` directly once `lambda/formats` exports
+ * it (in progress in parallel); looked up at run time until then so this module compiles either way.
+ */
+function formatParser(): ParseObject {
+  const parse = (formats as { parseObject?: ParseObject }).parseObject;
+  if (parse === undefined) {
+    throw new ConfigurationError(
+      'This forwarder build has no format parsers (lambda/formats exports no parseObject).',
+    );
+  }
+  return parse;
+}
+
+/** Builds the handler's dependencies from the environment: the production wiring, with seams for tests. */
+export function createDependencies(options: DependencyOptions = {}): HandlerDeps {
+  const config = loadConfig(options.env);
+  const logger = options.logger ?? createLogger(config.producerName);
+  const s3 = options.s3 ?? new S3Client({});
+  const credential =
+    options.credential ??
+    createTokenCredential(config, {
+      ...(config.authMode === 'secret'
+        ? {
+            secrets: new SecretCache({
+              ssm: options.ssm ?? new SSMClient({}),
+              parameterName: config.clientSecretParameter!,
+              ttlSeconds: config.secretTtlSeconds,
+              producer: config.producerName,
+              ...(options.now !== undefined ? { now: options.now } : {}),
+            }),
+          }
+        : {}),
+      ...(options.secretCredentialFactory !== undefined
+        ? { secretCredentialFactory: options.secretCredentialFactory }
+        : {}),
+      ...(options.webIdentityToken !== undefined ? { webIdentityToken: options.webIdentityToken } : {}),
+    });
+  const client = createLogsIngestionClient({
+    endpoint: config.logsIngestionEndpoint,
+    credential,
+    ...(options.clientOptions !== undefined ? { clientOptions: options.clientOptions } : {}),
+  });
+  return {
+    config,
+    producer: config.producerName,
+    format: config.format,
+    openObject: options.openObject ?? s3ObjectOpener(s3),
+    parse: options.parse ?? formatParser(),
+    uploader: new SentinelUploader({
+      client,
+      producer: config.producerName,
+      dcrImmutableId: config.dcrImmutableId,
+      streamName: config.streamName,
+      concurrency: config.uploadConcurrency,
+    }),
+    logger,
+    telemetry: new Telemetry(createMetrics(config.producerName)),
+    ...(options.safetyMarginMs !== undefined ? { safetyMarginMs: options.safetyMarginMs } : {}),
+    ...(options.now !== undefined ? { now: options.now } : {}),
+  };
+}
+
+/** The SQS batch handler's signature. */
+export type ForwarderHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+
+/**
+ * Builds the handler over its dependencies (or a function making them, called on first use).
+ *
+ * Messages are processed one after another by a hand-written loop rather than Powertools'
+ * BatchProcessor: the loop shares one deadline across the batch, stops starting messages once the
+ * Logs Ingestion API is clearly down (DESIGN.md), and keeps each message's full outcome (retryable,
+ * records delivered, resume point) for the next steps (visibility back-off, continuations), where
+ * BatchProcessor only knows "threw or not". One object at a time also bounds memory: concurrency
+ * comes from the parallel uploads within an object and from the event source's MaximumConcurrency.
+ */
+export function createHandler(deps: HandlerDeps | (() => HandlerDeps)): ForwarderHandler {
+  let resolved: HandlerDeps | undefined = typeof deps === 'function' ? undefined : deps;
+  return async (event, context) => {
+    resolved ??= (deps as () => HandlerDeps)();
+    const d = resolved;
+    d.logger.addContext(context);
+    const budgetMs = context.getRemainingTimeInMillis() - (d.safetyMarginMs ?? DEFAULT_SAFETY_MARGIN_MS);
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), Math.max(0, budgetMs));
+    const failures: SQSBatchItemFailure[] = [];
+    const outcomes: MessageOutcome[] = [];
+    let stopReason: ForwarderError | undefined;
+    try {
+      for (const record of event.Records) {
+        let outcome: MessageOutcome;
+        if (stopReason !== undefined || deadline.signal.aborted) {
+          outcome = notAttempted(record.messageId, d.producer, stopReason);
+        } else {
+          outcome = await processMessage(record, d, deadline.signal);
+        }
+        outcomes.push(outcome);
+        if (outcome.status !== 'failed') continue;
+        failures.push({ itemIdentifier: record.messageId });
+        if (outcome.error !== undefined && stopReason === undefined) {
+          d.telemetry.failure(outcome.error.failureClass);
+          d.logger.error(outcome.error.message, {
+            messageId: record.messageId,
+            failureClass: outcome.error.failureClass,
+            retryable: outcome.retryable,
+            recordsDelivered: outcome.recordsDelivered,
+            ...(outcome.resumeAt !== undefined
+              ? {
+                  bucket: outcome.resumeAt.object.bucket,
+                  key: outcome.resumeAt.object.key,
+                  nextRecordIndex: outcome.resumeAt.nextRecordIndex,
+                }
+              : {}),
+          });
+        }
+        if (outcome.downstreamUnavailable) stopReason ??= outcome.error;
+      }
+    } finally {
+      clearTimeout(timer);
+      d.telemetry.flush();
+    }
+    const notTried = outcomes.filter((o) => o.error?.failureClass === NOT_ATTEMPTED).length;
+    d.logger.info('Batch processed', {
+      messages: event.Records.length,
+      failed: failures.length,
+      ...(notTried > 0
+        ? { notAttempted: notTried, reason: stopReason?.message ?? 'time budget exhausted' }
+        : {}),
+      recordsDelivered: outcomes.reduce((sum, o) => sum + o.recordsDelivered, 0),
+    });
+    return { batchItemFailures: failures };
+  };
+}
+
+const NOT_ATTEMPTED = 'NotAttempted';
+
+/** A message left for a later invocation because the downstream is down or time ran out. */
+class NotAttemptedError extends TransientError {
+  public readonly failureClass = NOT_ATTEMPTED;
+}
+
+function notAttempted(
+  messageId: string,
+  producer: string,
+  cause: ForwarderError | undefined,
+): MessageOutcome {
+  const error = new NotAttemptedError(
+    `producer ${producer}: message not attempted in this invocation (${cause !== undefined ? cause.failureClass : 'time budget exhausted'}); it returns to the queue.`,
+  );
+  return {
+    messageId,
+    status: 'failed',
+    retryable: true,
+    recordsDelivered: 0,
+    error,
+    downstreamUnavailable: true,
+  };
+}
+
+/** The Lambda entry point: production dependencies, built from the environment on first invocation. */
+export const handler: ForwarderHandler = createHandler(() => createDependencies());

@@ -1,0 +1,107 @@
+import { ENV, type AuthMode } from './environment';
+import { ConfigurationError } from './errors';
+import { FORMAT_NAMES, isFormatName, type FormatName } from './formats';
+
+/** Everything the forwarder reads from its environment, validated once per cold start. */
+export interface ForwarderConfig {
+  readonly producerName: string;
+  readonly format: FormatName;
+  readonly tenantId: string;
+  readonly clientId: string;
+  /** The DCE's logs ingestion URL (https). */
+  readonly logsIngestionEndpoint: string;
+  readonly dcrImmutableId: string;
+  readonly streamName: string;
+  readonly authMode: AuthMode;
+  /** Set in `secret` mode only. */
+  readonly clientSecretParameter?: string;
+  /** @default 900 */
+  readonly secretTtlSeconds: number;
+  /** @default 4 */
+  readonly uploadConcurrency: number;
+}
+
+/** Default seconds the client secret is cached: short enough that a rotation lands within 15 minutes. */
+export const DEFAULT_SECRET_TTL_SECONDS = 900;
+/**
+ * Default parallel uploads per object. Four 1 MB batches in flight keep the API busy without
+ * holding much memory; the Logs Ingestion API's per-DCR limits are far above this.
+ */
+export const DEFAULT_UPLOAD_CONCURRENCY = 4;
+const MAX_UPLOAD_CONCURRENCY = 32;
+
+/**
+ * Reads and validates the forwarder's environment (the names in `ENV`). Collects every problem
+ * and throws one `ConfigurationError` naming each variable that is missing or invalid.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ForwarderConfig {
+  const problems: string[] = [];
+  const required = (name: string): string => {
+    const value = env[name]?.trim();
+    if (value === undefined || value === '') {
+      problems.push(`${name} is not set`);
+      return '';
+    }
+    return value;
+  };
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name]?.trim();
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name} (${JSON.stringify(raw)}) must be an integer from ${min} to ${max}`);
+      return fallback;
+    }
+    return value;
+  };
+
+  const producerName = required(ENV.producerName);
+  const formatRaw = required(ENV.format);
+  if (formatRaw !== '' && !isFormatName(formatRaw)) {
+    problems.push(`${ENV.format} (${JSON.stringify(formatRaw)}) must be one of ${FORMAT_NAMES.join(', ')}`);
+  }
+  const tenantId = required(ENV.tenantId);
+  const clientId = required(ENV.clientId);
+  const logsIngestionEndpoint = required(ENV.logsIngestionEndpoint);
+  if (logsIngestionEndpoint !== '' && !/^https:\/\/[^/]+/i.test(logsIngestionEndpoint)) {
+    // The Azure SDK refuses to send a bearer token over plain HTTP; say so here, not at first upload.
+    problems.push(
+      `${ENV.logsIngestionEndpoint} (${JSON.stringify(logsIngestionEndpoint)}) must be an https:// URL`,
+    );
+  }
+  const dcrImmutableId = required(ENV.dcrImmutableId);
+  const streamName = required(ENV.streamName);
+  const authRaw = env[ENV.authMode]?.trim() || 'secret';
+  if (authRaw !== 'secret' && authRaw !== 'federated') {
+    problems.push(`${ENV.authMode} (${JSON.stringify(authRaw)}) must be 'secret' or 'federated'`);
+  }
+  const authMode: AuthMode = authRaw === 'federated' ? 'federated' : 'secret';
+  const clientSecretParameter = authMode === 'secret' ? required(ENV.clientSecretParameter) : undefined;
+  const secretTtlSeconds = integer(ENV.secretTtlSeconds, DEFAULT_SECRET_TTL_SECONDS, 0, 86_400);
+  const uploadConcurrency = integer(
+    ENV.uploadConcurrency,
+    DEFAULT_UPLOAD_CONCURRENCY,
+    1,
+    MAX_UPLOAD_CONCURRENCY,
+  );
+
+  if (problems.length > 0) {
+    throw new ConfigurationError(
+      `The forwarder's environment is incomplete: ${problems.join('; ')}. These are set by the ` +
+        'S3ToSentinelForwarder construct from the Azure stack outputs; redeploy the AWS stack.',
+    );
+  }
+  return {
+    producerName,
+    format: formatRaw as FormatName,
+    tenantId,
+    clientId,
+    logsIngestionEndpoint,
+    dcrImmutableId,
+    streamName,
+    authMode,
+    ...(clientSecretParameter !== undefined ? { clientSecretParameter } : {}),
+    secretTtlSeconds,
+    uploadConcurrency,
+  };
+}

@@ -1,0 +1,268 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import {
+  classifyS3Error,
+  ForwarderError,
+  IngestionUnavailableError,
+  TimeBudgetExhaustedError,
+  CredentialError,
+  UnexpectedError,
+} from './errors';
+import { parseMessageBody, type NotifiedObject } from './events';
+import type { FormatName } from './formats';
+import type { SentinelUploader } from './sentinel-uploader';
+import type { Telemetry } from './telemetry';
+
+/** One item a format parser yields for an object (the parsers' contract, `lambda/formats`). */
+export type ParseOutcome =
+  | { readonly kind: 'row'; readonly row: Record<string, unknown>; readonly index: number }
+  | { readonly kind: 'malformed'; readonly lineNumber: number; readonly reason: string }
+  | { readonly kind: 'skipped-object'; readonly reason: string };
+
+/** Parses an object's body into rows (with provenance columns) by format. */
+export type ParseObject = (
+  format: FormatName,
+  body: AsyncIterable<Uint8Array>,
+  object: NotifiedObject,
+  options?: { readonly skipRecords?: number },
+) => AsyncIterable<ParseOutcome>;
+
+/** Opens an object's body as a byte stream (GetObject), honouring `signal`. */
+export type OpenObject = (object: NotifiedObject, signal: AbortSignal) => Promise<AsyncIterable<Uint8Array>>;
+
+/** What processing one message needs; built once per cold start by the handler. */
+export interface ProcessorDeps {
+  readonly producer: string;
+  readonly format: FormatName;
+  readonly openObject: OpenObject;
+  readonly parse: ParseObject;
+  readonly uploader: SentinelUploader;
+  readonly logger: Logger;
+  readonly telemetry: Telemetry;
+  /** Clock for the lag metric. @default Date.now */
+  readonly now?: () => number;
+}
+
+/** Where a retry of a failed object could resume (DESIGN.md: continuation message). */
+export interface ResumePoint {
+  readonly object: NotifiedObject;
+  /** Records before this index were accepted by the API. */
+  readonly nextRecordIndex: number;
+}
+
+/**
+ * The result of one SQS message. `retryable` and `resumeAt` are the seams for the next steps:
+ * returning a transient failure with a growing visibility timeout, and handing the rest of an
+ * object to a continuation message instead of re-sending it from the start.
+ */
+export interface MessageOutcome {
+  readonly messageId: string;
+  /** `delivered`: every object's records accepted; `acknowledged`: nothing to send (test or non-create event, skipped object). */
+  readonly status: 'delivered' | 'acknowledged' | 'failed';
+  readonly retryable: boolean;
+  readonly recordsDelivered: number;
+  readonly error?: ForwarderError;
+  readonly resumeAt?: ResumePoint;
+  /** The failure says the Logs Ingestion API (or Entra) is down: don't start the rest of the batch. */
+  readonly downstreamUnavailable: boolean;
+}
+
+/** Malformed lines logged one by one per object; the rest are counted, so a bad file can't flood the log. */
+const MAX_LOGGED_MALFORMED = 10;
+
+/** A failure that says more messages now would fail the same way. */
+export function isDownstreamUnavailable(error: ForwarderError | undefined): boolean {
+  return (
+    error instanceof IngestionUnavailableError ||
+    error instanceof TimeBudgetExhaustedError ||
+    error instanceof CredentialError
+  );
+}
+
+function failed(
+  messageId: string,
+  error: ForwarderError,
+  recordsDelivered: number,
+  resumeAt?: ResumePoint,
+): MessageOutcome {
+  return {
+    messageId,
+    status: 'failed',
+    retryable: error.retryable,
+    recordsDelivered,
+    error,
+    ...(resumeAt !== undefined ? { resumeAt } : {}),
+    downstreamUnavailable: isDownstreamUnavailable(error),
+  };
+}
+
+interface ObjectOutcome {
+  readonly status: 'delivered' | 'skipped' | 'failed';
+  readonly recordsDelivered: number;
+  readonly error?: ForwarderError;
+  readonly resumeAt?: ResumePoint;
+}
+
+/**
+ * Processes one SQS message: parses its body, then streams each object it names through the
+ * parser into the uploader. Never throws: every failure comes back classified in the outcome.
+ */
+export async function processMessage(
+  message: { readonly messageId: string; readonly body: string },
+  deps: ProcessorDeps,
+  signal: AbortSignal,
+): Promise<MessageOutcome> {
+  const { messageId } = message;
+  let parsed;
+  try {
+    parsed = parseMessageBody(message.body);
+  } catch (err) {
+    return failed(messageId, asForwarderError(err, deps.producer), 0);
+  }
+
+  if (parsed.kind === 'test-event') {
+    deps.telemetry.testEvent();
+    deps.logger.info('S3 test event acknowledged', {
+      messageId,
+      ...(parsed.bucket ? { bucket: parsed.bucket } : {}),
+    });
+    return {
+      messageId,
+      status: 'acknowledged',
+      retryable: false,
+      recordsDelivered: 0,
+      downstreamUnavailable: false,
+    };
+  }
+
+  const work =
+    parsed.kind === 'continuation'
+      ? [{ object: parsed.continuation.object, skipRecords: parsed.continuation.nextRecordIndex }]
+      : parsed.objects.map((object) => ({ object, skipRecords: 0 }));
+  if (parsed.kind === 'objects' && parsed.skipped.length > 0) {
+    deps.telemetry.skippedEvents(parsed.skipped.length);
+    deps.logger.info('Non-create S3 events acknowledged without reading', {
+      messageId,
+      skipped: parsed.skipped,
+    });
+  }
+
+  let recordsDelivered = 0;
+  let anyDelivered = false;
+  // Objects of one message in order: a failure stops the message (it is retried whole, and the
+  // objects already sent are sent again; RecordId makes those duplicates removable).
+  for (const { object, skipRecords } of work) {
+    const outcome = await deliverObject(object, skipRecords, deps, signal, messageId);
+    recordsDelivered += outcome.recordsDelivered;
+    if (outcome.status === 'failed') {
+      return failed(messageId, outcome.error!, recordsDelivered, outcome.resumeAt);
+    }
+    if (outcome.status === 'delivered') anyDelivered = true;
+  }
+  return {
+    messageId,
+    status: anyDelivered ? 'delivered' : 'acknowledged',
+    retryable: false,
+    recordsDelivered,
+    downstreamUnavailable: false,
+  };
+}
+
+async function deliverObject(
+  object: NotifiedObject,
+  skipRecords: number,
+  deps: ProcessorDeps,
+  signal: AbortSignal,
+  messageId: string,
+): Promise<ObjectOutcome> {
+  const { bucket, key } = object;
+  const ctx = { producer: deps.producer, bucket, key };
+  // Every line logged while this object is processed carries its bucket and key.
+  const log = deps.logger.createChild({ persistentKeys: { bucket, key, messageId } });
+  const startedAt = Date.now();
+
+  let body: AsyncIterable<Uint8Array>;
+  try {
+    body = await deps.openObject(object, signal);
+  } catch (err) {
+    return { status: 'failed', recordsDelivered: 0, error: classifyS3Error(err, ctx) };
+  }
+
+  const delivery = deps.uploader.open({ bucket, key }, signal);
+  let malformed = 0;
+  let skippedReason: string | undefined;
+  let nextIndex = skipRecords;
+  let readError: ForwarderError | undefined;
+  try {
+    for await (const item of deps.parse(deps.format, body, object, { skipRecords })) {
+      if (item.kind === 'row') {
+        nextIndex = item.index + 1;
+        const oversized = await delivery.add(item.row, item.index);
+        if (oversized !== undefined) {
+          log.warn('Record isolated: larger than one Logs Ingestion API request allows; not sent', {
+            recordIndex: oversized.index,
+            recordBytes: oversized.bytes,
+          });
+        }
+        if (delivery.stopped) break;
+      } else if (item.kind === 'malformed') {
+        malformed += 1;
+        if (malformed <= MAX_LOGGED_MALFORMED) {
+          log.warn('Malformed line isolated; the rest of the object is still sent', {
+            lineNumber: item.lineNumber,
+            reason: item.reason,
+          });
+        }
+      } else {
+        skippedReason = item.reason;
+        break;
+      }
+    }
+  } catch (err) {
+    readError = classifyS3Error(err, ctx);
+  }
+  const result = await delivery.finish();
+  deps.telemetry.malformedLines(malformed);
+  deps.telemetry.oversizedRecords(result.oversized.length);
+  if (malformed > MAX_LOGGED_MALFORMED) {
+    log.warn('More malformed lines were isolated than were logged', { malformedLines: malformed });
+  }
+
+  const error = result.error ?? readError;
+  if (error !== undefined) {
+    deps.telemetry.partialDelivery(result.recordsDelivered, result.bytesDelivered, result.recordsFailed);
+    return {
+      status: 'failed',
+      recordsDelivered: result.recordsDelivered,
+      error,
+      resumeAt: { object, nextRecordIndex: result.firstUndeliveredIndex ?? nextIndex },
+    };
+  }
+  if (skippedReason !== undefined && result.recordsDelivered === 0) {
+    deps.telemetry.skippedObject();
+    log.info('Object skipped: not data for this format', { reason: skippedReason });
+    return { status: 'skipped', recordsDelivered: 0 };
+  }
+
+  const now = (deps.now ?? Date.now)();
+  const eventTime = Date.parse(object.eventTime);
+  const lagMs = Number.isFinite(eventTime) ? now - eventTime : undefined;
+  deps.telemetry.objectDelivered(result.recordsDelivered, result.bytesDelivered, lagMs);
+  log.info('Object delivered', {
+    records: result.recordsDelivered,
+    bytes: result.bytesDelivered,
+    batches: result.batchesDelivered,
+    malformedLines: malformed,
+    oversizedRecords: result.oversized.length,
+    ...(skipRecords > 0 ? { resumedAtRecord: skipRecords } : {}),
+    lagMs,
+    durationMs: Date.now() - startedAt,
+  });
+  return { status: 'delivered', recordsDelivered: result.recordsDelivered };
+}
+
+function asForwarderError(err: unknown, producer: string): ForwarderError {
+  if (err instanceof ForwarderError) return err;
+  return new UnexpectedError(`producer ${producer}: ${err instanceof Error ? err.message : String(err)}`, {
+    cause: err,
+  });
+}

@@ -1,0 +1,209 @@
+import {
+  isAggregateLogsUploadError,
+  LogsIngestionClient,
+  type LogsIngestionClientOptions,
+  type LogsUploadFailure,
+} from '@azure/monitor-ingestion';
+import type { TokenCredential } from '@azure/identity';
+import { RowBatcher, type OversizedRecord, type RowBatch } from './batcher';
+import { classifyIngestionError, type ForwarderError, type IngestionTarget } from './errors';
+
+/**
+ * Retries the SDK makes per request before the forwarder gives the message back to the queue.
+ * Generous on purpose: the invocation's AbortSignal, not this count, normally ends a retry loop,
+ * so an outage is ridden out for as long as the Lambda has time.
+ */
+const DEFAULT_RETRY = { maxRetries: 8, retryDelayInMs: 1_000, maxRetryDelayInMs: 30_000 };
+
+/** Options of {@link createLogsIngestionClient}. */
+export interface IngestionClientProps {
+  readonly endpoint: string;
+  readonly credential: TokenCredential;
+  /** Merged over the forwarder's defaults (retry options); tests add `tlsOptions` to trust the emulator. */
+  readonly clientOptions?: LogsIngestionClientOptions;
+}
+
+/** The SDK client with the forwarder's retry defaults. One per cold start: it keeps connections alive. */
+export function createLogsIngestionClient(props: IngestionClientProps): LogsIngestionClient {
+  const { clientOptions } = props;
+  return new LogsIngestionClient(props.endpoint, props.credential, {
+    ...clientOptions,
+    retryOptions: { ...DEFAULT_RETRY, ...clientOptions?.retryOptions },
+  });
+}
+
+/** Options of {@link SentinelUploader}. */
+export interface SentinelUploaderProps {
+  readonly client: LogsIngestionClient;
+  readonly producer: string;
+  readonly dcrImmutableId: string;
+  readonly streamName: string;
+  /** Batches of one object in flight at once (env UPLOAD_CONCURRENCY). */
+  readonly concurrency: number;
+  /** @default MAX_BATCH_BYTES (1,000,000) */
+  readonly maxBatchBytes?: number;
+}
+
+/** How the rows of one object fared. */
+export interface DeliveryResult {
+  /** Rows the API accepted (204). */
+  readonly recordsDelivered: number;
+  /** Serialized JSON bytes of the accepted rows. */
+  readonly bytesDelivered: number;
+  readonly batchesDelivered: number;
+  /** Rows handed to the uploader and not accepted: failed, aborted or never sent. */
+  readonly recordsFailed: number;
+  /** Records isolated because one alone exceeds the request limit; reported, not sent. */
+  readonly oversized: readonly OversizedRecord[];
+  /**
+   * The lowest record index not accepted, or undefined if every row handed over was accepted.
+   * Everything before it is in Sentinel: a continuation can resume here.
+   */
+  readonly firstUndeliveredIndex?: number;
+  /** The first failure, classified; undefined when everything was accepted. */
+  readonly error?: ForwarderError;
+}
+
+/** Where the rows come from, for error messages. */
+export interface DeliveryContext {
+  readonly bucket: string;
+  readonly key: string;
+}
+
+/**
+ * Sends rows to one DCR stream through `@azure/monitor-ingestion`'s LogsIngestionClient.
+ * The forwarder batches itself (see `MAX_BATCH_BYTES`) and makes one `upload` call per batch,
+ * running up to `concurrency` of them at once. Each call gets `maxConcurrency: 1` explicitly: its
+ * single chunk means a failure names exactly one batch, and the SDK cannot drop a chunk silently
+ * on abort (its pool stops starting chunks once the signal fires, without reporting them).
+ */
+export class SentinelUploader {
+  public constructor(private readonly props: SentinelUploaderProps) {}
+
+  /** Starts delivering one object's rows; `signal` fires when the invocation's time budget ends. */
+  public open(context: DeliveryContext, signal: AbortSignal): ObjectDelivery {
+    return new ObjectDelivery(this.props, context, signal);
+  }
+}
+
+/**
+ * The delivery of one object's rows: `add` them in record order, then `finish`. `add` applies
+ * backpressure (waits while `concurrency` batches are in flight), so a reader feeding it holds at
+ * most `concurrency + 1` batches in memory whatever the object's size.
+ */
+export class ObjectDelivery {
+  readonly #props: SentinelUploaderProps;
+  readonly #target: IngestionTarget;
+  readonly #signal: AbortSignal;
+  readonly #batcher: RowBatcher;
+  readonly #inFlight = new Set<Promise<void>>();
+  readonly #oversized: OversizedRecord[] = [];
+  #delivered = 0;
+  #bytes = 0;
+  #batches = 0;
+  #failed = 0;
+  #firstUndelivered: number | undefined;
+  #error: ForwarderError | undefined;
+
+  public constructor(props: SentinelUploaderProps, context: DeliveryContext, signal: AbortSignal) {
+    this.#props = props;
+    this.#target = {
+      producer: props.producer,
+      bucket: context.bucket,
+      key: context.key,
+      dcrImmutableId: props.dcrImmutableId,
+      streamName: props.streamName,
+    };
+    this.#signal = signal;
+    this.#batcher = new RowBatcher(props.maxBatchBytes);
+  }
+
+  /** True once a batch failed or time ran out: the caller should stop reading the object. */
+  public get stopped(): boolean {
+    return this.#error !== undefined || this.#signal.aborted;
+  }
+
+  /**
+   * Adds one row. Returns the oversized record if the row alone is over the limit (it is isolated,
+   * not sent); the caller reports it with its key.
+   */
+  public async add(row: Record<string, unknown>, index: number): Promise<OversizedRecord | undefined> {
+    if (this.stopped) {
+      this.#unsent(index, 1);
+      return undefined;
+    }
+    const result = this.#batcher.add(row, index);
+    if (result.kind === 'oversized') {
+      this.#oversized.push(result.record);
+      return result.record;
+    }
+    if (result.kind === 'batch') await this.#submit(result.batch);
+    return undefined;
+  }
+
+  /** Sends what is buffered, waits for every batch in flight, and reports the outcome. */
+  public async finish(): Promise<DeliveryResult> {
+    const last = this.#batcher.flush();
+    if (last !== undefined) await this.#submit(last);
+    await Promise.all(this.#inFlight);
+    if (this.#error === undefined && this.#signal.aborted && this.#failed > 0) {
+      this.#error = classifyIngestionError(new Error('time budget exhausted'), this.#target, true);
+    }
+    return {
+      recordsDelivered: this.#delivered,
+      bytesDelivered: this.#bytes,
+      batchesDelivered: this.#batches,
+      recordsFailed: this.#failed,
+      oversized: this.#oversized,
+      ...(this.#firstUndelivered !== undefined ? { firstUndeliveredIndex: this.#firstUndelivered } : {}),
+      ...(this.#error !== undefined ? { error: this.#error } : {}),
+    };
+  }
+
+  async #submit(batch: RowBatch): Promise<void> {
+    while (this.#inFlight.size >= this.#props.concurrency) {
+      await Promise.race(this.#inFlight);
+    }
+    if (this.stopped) {
+      // Counted, not sent: the SDK would not report rows it never started on abort.
+      this.#unsent(batch.firstIndex, batch.rows.length);
+      return;
+    }
+    const upload = this.#upload(batch).finally(() => this.#inFlight.delete(upload));
+    this.#inFlight.add(upload);
+  }
+
+  async #upload(batch: RowBatch): Promise<void> {
+    const { client, dcrImmutableId, streamName } = this.#props;
+    let failures: LogsUploadFailure[] = [];
+    try {
+      await client.upload(dcrImmutableId, streamName, batch.rows, {
+        maxConcurrency: 1,
+        abortSignal: this.#signal,
+      });
+    } catch (err) {
+      // The aggregate's message is empty: the causes are in `errors`, one per failed chunk.
+      failures = isAggregateLogsUploadError(err)
+        ? err.errors
+        : [{ cause: err as Error, failedLogs: batch.rows }];
+    }
+    if (failures.length === 0) {
+      this.#delivered += batch.rows.length;
+      this.#bytes += batch.bytes;
+      this.#batches += 1;
+      return;
+    }
+    const failedRows = failures.reduce((sum, f) => sum + f.failedLogs.length, 0);
+    // One chunk per call (see MAX_BATCH_BYTES), so a failure covers the whole batch; if the SDK ever
+    // splits differently, the rows it reports failed still bound what was lost.
+    this.#unsent(batch.firstIndex, Math.max(failedRows, batch.rows.length));
+    this.#error ??= classifyIngestionError(failures[0].cause, this.#target, this.#signal.aborted);
+  }
+
+  #unsent(firstIndex: number, rows: number): void {
+    this.#failed += rows;
+    if (this.#firstUndelivered === undefined || firstIndex < this.#firstUndelivered) {
+      this.#firstUndelivered = firstIndex;
+    }
+  }
+}

@@ -1,0 +1,415 @@
+/**
+ * A Logs Ingestion API emulator on loopback that speaks the real protocol to the real
+ * `@azure/monitor-ingestion` client: HTTPS (the Azure SDK refuses bearer tokens over plain HTTP)
+ * with a throwaway self-signed certificate made at start-up, `POST
+ * /dataCollectionRules/{immutableId}/streams/{stream}?api-version=2023-01-01`, a bearer token,
+ * gzip bodies, 204 on success, 413 over 1 MB, 400 for rows that don't match the stream
+ * declaration, 404 for an unknown DCR or stream, and injectable faults.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import type { AccessToken, TokenCredential } from '@azure/identity';
+import type { LogsIngestionClientOptions } from '@azure/monitor-ingestion';
+import type { Column } from '../../lambda/formats';
+
+/** The API's request size limit. Azure documents 1 MB for the call, compressed or not. */
+export const INGESTION_MAX_BYTES = 1024 * 1024;
+
+/** A fault the next matching request gets instead of normal handling. */
+export interface Fault {
+  /** HTTP status to answer with (429, 500, 401, 403, ...). */
+  readonly status?: number;
+  /** Seconds, sent as `Retry-After`. */
+  readonly retryAfter?: number;
+  /** Destroy the socket without answering (the client sees ECONNRESET). */
+  readonly reset?: boolean;
+}
+
+/** One request the emulator received. */
+export interface ReceivedRequest {
+  readonly stream: string;
+  readonly status: number;
+  readonly rows: number;
+  /** Body size as sent (gzip) and after decompression. */
+  readonly compressedBytes: number;
+  readonly bytes: number;
+  readonly contentEncoding: string | undefined;
+  readonly apiVersion: string | null;
+}
+
+/** Options of {@link IngestionEmulator.start}. */
+export interface EmulatorOptions {
+  /** The DCR the emulator hosts. @default 'dcr-00000000000000000000000000000000' */
+  readonly dcrImmutableId?: string;
+  /** Stream name → declared columns (e.g. `columnsOf(format)`). */
+  readonly streams: Readonly<Record<string, readonly Column[]>>;
+  /** Delay before answering each request, in ms, to make concurrency observable. @default 0 */
+  readonly latencyMs?: number;
+  /** Keep accepted rows for `rows()`; the benchmark turns this off to count only. @default true */
+  readonly storeRows?: boolean;
+}
+
+interface Certificate {
+  readonly key: string;
+  readonly cert: string;
+}
+
+let cachedCertificate: Certificate | undefined;
+
+/**
+ * A self-signed certificate for 127.0.0.1, made once per process with the `openssl` CLI (present on
+ * these machines; Node has no API to create X.509 certificates). If it is missing, add the
+ * `selfsigned` package to devDependencies and generate with it instead.
+ */
+function selfSignedCertificate(): Certificate {
+  if (cachedCertificate !== undefined) return cachedCertificate;
+  const dir = mkdtempSync(join(tmpdir(), 'ingestion-emulator-'));
+  try {
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+        '-days',
+        '2',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      ],
+      { stdio: 'pipe' },
+    );
+    cachedCertificate = {
+      key: readFileSync(join(dir, 'key.pem'), 'utf8'),
+      cert: readFileSync(join(dir, 'cert.pem'), 'utf8'),
+    };
+    return cachedCertificate;
+  } catch (err) {
+    throw new Error(
+      `The ingestion emulator needs the openssl CLI to make its certificate (${(err as Error).message}); ` +
+        "install openssl or add the 'selfsigned' package.",
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Error codes the real API uses for these statuses, so messages read like production ones. */
+const FAULT_CODES: Record<number, string> = {
+  401: 'InvalidToken',
+  403: 'OperationFailed',
+  429: 'TooManyRequests',
+  500: 'InternalServerError',
+  503: 'ServiceUnavailable',
+};
+
+function azureError(res: ServerResponse, status: number, code: string, message: string, headers = {}): void {
+  const body = JSON.stringify({ error: { code, message } });
+  res.writeHead(status, { 'content-type': 'application/json', 'x-ms-error-code': code, ...headers });
+  res.end(body);
+}
+
+/** Why a row does not match the declared columns, or undefined if it does. */
+function rowProblem(row: unknown, columns: ReadonlyMap<string, Column>): string | undefined {
+  if (typeof row !== 'object' || row === null || Array.isArray(row)) return 'a row is not a JSON object';
+  for (const [name, value] of Object.entries(row)) {
+    const column = columns.get(name);
+    if (column === undefined) return `column '${name}' is not declared in the stream`;
+    if (value === null) continue;
+    const ok = (() => {
+      switch (column.type) {
+        case 'string':
+          return typeof value === 'string';
+        case 'int':
+        case 'long':
+          return typeof value === 'number' && Number.isInteger(value);
+        case 'real':
+          return typeof value === 'number';
+        case 'boolean':
+          return typeof value === 'boolean';
+        case 'datetime':
+          return typeof value === 'string' && Number.isFinite(Date.parse(value));
+        case 'dynamic':
+          return true;
+      }
+    })();
+    if (!ok) return `column '${name}' of type ${column.type} got ${JSON.stringify(value)?.slice(0, 60)}`;
+  }
+  return undefined;
+}
+
+/** The emulator; start with {@link IngestionEmulator.start}, stop with `close`. */
+export class IngestionEmulator {
+  /** The bearer token the emulator accepts. */
+  public readonly token = `emulator-token-${Math.random().toString(36).slice(2)}`;
+  public readonly requests: ReceivedRequest[] = [];
+  /** Tokens presented on requests (to assert the client authenticated). */
+  public tokenRequests = 0;
+  /** Rows accepted on all streams (counted even when `storeRows` is off). */
+  public acceptedRows = 0;
+  #faults: Fault[] = [];
+  #accepted = new Map<string, Record<string, unknown>[]>();
+  #inFlight = 0;
+  #maxInFlight = 0;
+  readonly #columns: Map<string, Map<string, Column>>;
+
+  private constructor(
+    private readonly server: Server,
+    public readonly endpoint: string,
+    /** PEM of the certificate: the client trusts it through `clientOptions().tlsOptions.ca`. */
+    public readonly ca: string,
+    public readonly dcrImmutableId: string,
+    streams: Readonly<Record<string, readonly Column[]>>,
+    private readonly latencyMs: number,
+    private readonly storeRows: boolean,
+  ) {
+    this.#columns = new Map(
+      Object.entries(streams).map(([name, cols]) => [name, new Map(cols.map((c) => [c.name, c]))]),
+    );
+  }
+
+  /** Starts the emulator on 127.0.0.1 on a random port. */
+  public static async start(options: EmulatorOptions): Promise<IngestionEmulator> {
+    const { key, cert } = selfSignedCertificate();
+    let emulator: IngestionEmulator | undefined;
+    const server = createServer({ key, cert }, (req, res) => {
+      void emulator!.handle(req, res);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    emulator = new IngestionEmulator(
+      server,
+      `https://127.0.0.1:${port}`,
+      cert,
+      options.dcrImmutableId ?? 'dcr-00000000000000000000000000000000',
+      options.streams,
+      options.latencyMs ?? 0,
+      options.storeRows ?? true,
+    );
+    return emulator;
+  }
+
+  /** A TokenCredential whose tokens the emulator accepts (stands in for Entra ID). */
+  public get credential(): TokenCredential {
+    return {
+      getToken: async (): Promise<AccessToken> => {
+        this.tokenRequests += 1;
+        return { token: this.token, expiresOnTimestamp: Date.now() + 3_600_000 };
+      },
+    };
+  }
+
+  /**
+   * Client options that trust the emulator's certificate (a proper CA, not
+   * NODE_TLS_REJECT_UNAUTHORIZED) and retry fast so fault tests stay quick.
+   */
+  public clientOptions(
+    retry: { maxRetries?: number; retryDelayInMs?: number; maxRetryDelayInMs?: number } = {},
+  ) {
+    return {
+      tlsOptions: { ca: this.ca },
+      retryOptions: { maxRetries: 3, retryDelayInMs: 20, maxRetryDelayInMs: 100, ...retry },
+    } satisfies LogsIngestionClientOptions;
+  }
+
+  /** The next `count` requests get `fault` (queued after any faults already queued). */
+  public failNext(count: number, fault: Fault): void {
+    for (let i = 0; i < count; i++) this.#faults.push(fault);
+  }
+
+  /** Every request gets `fault` until {@link clearFaults}. */
+  public failAlways(fault: Fault): void {
+    this.#always = fault;
+  }
+
+  public clearFaults(): void {
+    this.#faults = [];
+    this.#always = undefined;
+  }
+
+  #always: Fault | undefined;
+
+  /** Rows accepted (204) on `stream`, in arrival order. */
+  public rows(stream: string): Record<string, unknown>[] {
+    return this.#accepted.get(stream) ?? [];
+  }
+
+  /** Most requests the emulator was handling at once. */
+  public get maxInFlight(): number {
+    return this.#maxInFlight;
+  }
+
+  /** Forgets rows, requests and faults (between tests). */
+  public reset(): void {
+    this.#accepted.clear();
+    this.requests.length = 0;
+    this.clearFaults();
+    this.#maxInFlight = 0;
+    this.tokenRequests = 0;
+    this.acceptedRows = 0;
+  }
+
+  public async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.#inFlight += 1;
+    this.#maxInFlight = Math.max(this.#maxInFlight, this.#inFlight);
+    try {
+      await this.serve(req, res);
+    } finally {
+      this.#inFlight -= 1;
+    }
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks);
+    if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
+
+    const url = new URL(req.url ?? '/', this.endpoint);
+    const match = /^\/dataCollectionRules\/([^/]+)\/streams\/([^/]+)$/.exec(url.pathname);
+    const stream = match !== null ? decodeURIComponent(match[2]) : '';
+    const record = (status: number, rows = 0, bytes = 0): void => {
+      this.requests.push({
+        stream,
+        status,
+        rows,
+        compressedBytes: raw.length,
+        bytes,
+        contentEncoding: req.headers['content-encoding'],
+        apiVersion: url.searchParams.get('api-version'),
+      });
+    };
+
+    const fault = this.#faults.shift() ?? this.#always;
+    if (fault?.reset) {
+      record(0);
+      req.socket.destroy();
+      return;
+    }
+    if (fault?.status !== undefined) {
+      record(fault.status);
+      azureError(
+        res,
+        fault.status,
+        FAULT_CODES[fault.status] ?? (fault.status >= 500 ? 'InternalServerError' : 'BadRequest'),
+        `Injected fault: HTTP ${fault.status}`,
+        fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {},
+      );
+      return;
+    }
+
+    if (req.method !== 'POST' || match === null) {
+      record(404);
+      return azureError(res, 404, 'NotFound', `No route for ${req.method} ${url.pathname}`);
+    }
+    if (url.searchParams.get('api-version') !== '2023-01-01') {
+      record(400);
+      return azureError(
+        res,
+        400,
+        'InvalidApiVersion',
+        `Unsupported api-version ${url.searchParams.get('api-version')}`,
+      );
+    }
+    if (req.headers.authorization !== `Bearer ${this.token}`) {
+      record(401);
+      return azureError(res, 401, 'InvalidToken', 'The bearer token is missing or not valid.');
+    }
+    if (decodeURIComponent(match[1]) !== this.dcrImmutableId) {
+      record(404);
+      return azureError(
+        res,
+        404,
+        'NotFound',
+        `Data collection rule with immutable Id '${match[1]}' not found.`,
+      );
+    }
+    const columns = this.#columns.get(stream);
+    if (columns === undefined) {
+      record(404);
+      return azureError(
+        res,
+        404,
+        'InvalidStream',
+        `Stream '${stream}' is not declared in the data collection rule.`,
+      );
+    }
+    if (raw.length > INGESTION_MAX_BYTES) {
+      record(413);
+      return azureError(
+        res,
+        413,
+        'ContentLengthLimitExceeded',
+        `Maximum allowed content length: ${INGESTION_MAX_BYTES} bytes.`,
+      );
+    }
+    let text: Buffer;
+    try {
+      text = req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw;
+    } catch {
+      record(400);
+      return azureError(res, 400, 'InvalidContentEncoding', 'The body is not valid gzip.');
+    }
+    if (text.length > INGESTION_MAX_BYTES) {
+      record(413, 0, text.length);
+      return azureError(
+        res,
+        413,
+        'ContentLengthLimitExceeded',
+        `Maximum allowed content length: ${INGESTION_MAX_BYTES} bytes. Provided content length: ${text.length} bytes.`,
+      );
+    }
+    let rows: unknown;
+    try {
+      rows = JSON.parse(text.toString('utf8'));
+    } catch {
+      record(400, 0, text.length);
+      return azureError(res, 400, 'InvalidPayload', 'The body is not valid JSON.');
+    }
+    if (!Array.isArray(rows)) {
+      record(400, 0, text.length);
+      return azureError(res, 400, 'InvalidPayload', 'The body must be a JSON array of rows.');
+    }
+    for (let i = 0; i < rows.length; i++) {
+      const problem = rowProblem(rows[i], columns);
+      if (problem !== undefined) {
+        record(400, rows.length, text.length);
+        return azureError(
+          res,
+          400,
+          'InvalidPayload',
+          `Row ${i} does not match stream '${stream}': ${problem}.`,
+        );
+      }
+    }
+    this.acceptedRows += rows.length;
+    if (this.storeRows) {
+      const accepted = this.#accepted.get(stream) ?? [];
+      for (const row of rows) accepted.push(row as Record<string, unknown>);
+      this.#accepted.set(stream, accepted);
+    }
+    record(204, rows.length, text.length);
+    res.writeHead(204);
+    res.end();
+  }
+}
