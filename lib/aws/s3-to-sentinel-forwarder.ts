@@ -298,11 +298,13 @@ export class S3ToSentinelForwarder extends Construct {
     mode: NotificationMode,
   ): events.Rule | undefined {
     if (mode === 'direct') {
-      const filter: s3.NotificationKeyFilter = { prefix: props.prefix, suffix: props.suffix };
+      // CDK rejects an empty filter object; no prefix and no suffix means every object.
+      const filters: s3.NotificationKeyFilter[] =
+        props.prefix || props.suffix ? [{ prefix: props.prefix, suffix: props.suffix }] : [];
       props.bucket.addEventNotification(
         s3.EventType.OBJECT_CREATED,
         new ScopedSqsDestination(this.queue, this.queueKey),
-        filter,
+        ...filters,
       );
       return undefined;
     }

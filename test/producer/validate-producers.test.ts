@@ -1,0 +1,188 @@
+import { producers as examples } from '../../bin/producers';
+import {
+  ProducerConfigError,
+  awsResourceNames,
+  pascalCase,
+  streamName,
+  tableName,
+  validateProducers,
+  type ProducerDefinition,
+} from '../../lib';
+
+const base: ProducerDefinition = { name: 'app-logs', bucket: { kind: 'new' }, format: 'ndjson' };
+const withChange = (change: Record<string, unknown>) => ({ ...base, ...change }) as ProducerDefinition;
+
+describe('the example configuration', () => {
+  test('is valid and has at least CloudTrail, VPC flow logs and a generic NDJSON producer', () => {
+    expect(() => validateProducers(examples)).not.toThrow();
+    expect(examples.map((p) => p.format)).toEqual(
+      expect.arrayContaining(['cloudtrail', 'vpcflow', 'ndjson']),
+    );
+  });
+});
+
+describe('names derived from a producer', () => {
+  test('table and stream default to the PascalCase producer name', () => {
+    expect(pascalCase('app-logs')).toBe('AppLogs');
+    expect(tableName(base)).toBe('AppLogs_CL');
+    expect(streamName(base)).toBe('Custom-AppLogs');
+  });
+
+  test('table.name overrides the default', () => {
+    const p = withChange({ table: { name: 'MyTable' } });
+    expect(tableName(p)).toBe('MyTable_CL');
+    expect(streamName(p)).toBe('Custom-MyTable');
+  });
+
+  test('AWS resource names are fixed per producer', () => {
+    expect(awsResourceNames(base)).toEqual({
+      stackName: 's3-to-sentinel-app-logs',
+      queueName: 's3-to-sentinel-app-logs',
+      deadLetterQueueName: 's3-to-sentinel-app-logs-dlq',
+      functionName: 's3-to-sentinel-app-logs',
+    });
+  });
+});
+
+describe('validateProducers', () => {
+  test.each<[string, Record<string, unknown>, string]>([
+    [
+      'the name has upper case',
+      { name: 'AppLogs' },
+      'producer "AppLogs": `name` ("AppLogs") must be 1–32 lower-case',
+    ],
+    ['the name is too long', { name: 'a'.repeat(33) }, 'must be 1–32 lower-case letters, digits or hyphens'],
+    [
+      'the format is unknown',
+      { format: 'syslog' },
+      '`format` ("syslog") is not a known format; use one of: cloudtrail',
+    ],
+    [
+      'the notification mode is unknown',
+      { notification: 'sns' },
+      "`notification` (\"sns\") must be 'direct' or 'eventbridge'",
+    ],
+    [
+      'an existing bucket has no name',
+      { bucket: { kind: 'existing' } },
+      '`bucket.bucketName` is required for an existing bucket',
+    ],
+    [
+      'the bucket name is invalid',
+      { bucket: { kind: 'new', bucketName: 'Bad_Bucket' } },
+      '`bucket.bucketName` ("Bad_Bucket") is not a valid S3 bucket name',
+    ],
+    [
+      'the bucket key is an alias ARN',
+      {
+        bucket: {
+          kind: 'existing',
+          bucketName: 'org-logs',
+          kmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:alias/logs',
+        },
+      },
+      'must be a key ARN (arn:aws:kms:<region>:<account>:key/<id>); IAM ignores alias ARNs',
+    ],
+    [
+      'the bucket kind is missing',
+      { bucket: {} },
+      "`bucket` must be { kind: 'existing', bucketName } or { kind: 'new' }",
+    ],
+    [
+      'the table name has a hyphen',
+      { table: { name: 'My-Table' } },
+      'table name ("My-Table") must be 1–60 letters, digits or underscores',
+    ],
+    ['the table name is over Azure’s limit', { table: { name: 'T'.repeat(61) } }, 'must be 1–60 letters'],
+    [
+      'the table name ends with _CL',
+      { table: { name: 'Mine_CL' } },
+      'must not end with _CL: the suffix is added for you',
+    ],
+    [
+      'the plan is unknown',
+      { table: { plan: 'Premium' } },
+      "`table.plan` (\"Premium\") must be 'Analytics', 'Basic' or 'Auxiliary'",
+    ],
+    [
+      'retention is set on a Basic table',
+      { table: { plan: 'Basic', retentionInDays: 30 } },
+      'is fixed by Azure for the Basic plan',
+    ],
+    [
+      'retention is out of range',
+      { table: { retentionInDays: 1000 } },
+      '`table.retentionInDays` (1000) must be a whole number from 4 to 730',
+    ],
+    [
+      'total retention is below retention',
+      { table: { retentionInDays: 90, totalRetentionInDays: 30 } },
+      '`table.totalRetentionInDays` (30) must be at least `table.retentionInDays` (90)',
+    ],
+    ['the transform is blank', { table: { transformKql: '  ' } }, '`table.transformKql` is empty'],
+    [
+      'memory is out of range',
+      { lambda: { memorySizeMb: 64 } },
+      '`lambda.memorySizeMb` (64) must be a whole number from 128 to 10240',
+    ],
+    [
+      'the timeout is over 15 minutes',
+      { lambda: { timeoutSeconds: 901 } },
+      '`lambda.timeoutSeconds` (901) must be a whole number from 10 to 900',
+    ],
+    [
+      'the batch size is fractional',
+      { lambda: { batchSize: 2.5 } },
+      '`lambda.batchSize` (2.5) must be a whole number',
+    ],
+    [
+      'concurrency is below 2',
+      { lambda: { maxConcurrency: 1 } },
+      '`lambda.maxConcurrency` (1) must be a whole number from 2 to 1000',
+    ],
+    [
+      'the batch size is over 10 without a window',
+      { lambda: { batchSize: 20 } },
+      '`lambda.batchSize` (20) above 10 needs `lambda.maxBatchingWindowSeconds`',
+    ],
+    [
+      'the alarm email is invalid',
+      { alarms: { email: 'not-an-email' } },
+      '`alarms.email` ("not-an-email") is not an email address',
+    ],
+    [
+      'the age threshold is under a minute',
+      { alarms: { oldestMessageAgeSeconds: 10 } },
+      '`alarms.oldestMessageAgeSeconds` (10) must be a whole number from 60',
+    ],
+  ])('fails if %s', (_case, change, message) => {
+    expect(() => validateProducers([withChange(change)])).toThrow(message);
+  });
+
+  test('fails if no producer is configured', () => {
+    expect(() => validateProducers([])).toThrow('no producers are configured');
+  });
+
+  test('fails if two producers share a name', () => {
+    expect(() => validateProducers([base, withChange({ table: { name: 'Other' } })])).toThrow(
+      'producer "app-logs": `name` is used by producer #0 too; names must be unique',
+    );
+  });
+
+  test('fails if two tables collide case-insensitively, naming both producers', () => {
+    expect(() =>
+      validateProducers([base, withChange({ name: 'other', table: { name: 'applogs' } })]),
+    ).toThrow('producer "other": table applogs_CL collides with producer "app-logs"');
+  });
+
+  test('reports every problem at once, as a ProducerConfigError', () => {
+    let error: unknown;
+    try {
+      validateProducers([withChange({ format: 'syslog', lambda: { memorySizeMb: 1 } })]);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ProducerConfigError);
+    expect((error as Error).message.split('\n  - ')).toHaveLength(3);
+  });
+});
