@@ -1,0 +1,142 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Testing } from 'cdktf';
+import { S3ToSentinelAzureStack } from '../../bin/azure';
+import type { AzureAppConfig } from '../../bin/azure-config';
+import { producers } from '../../bin/producers';
+import {
+  AZURE_STACK_NAME,
+  CLIENT_SECRET_OUTPUT,
+  COORDINATES_OUTPUT,
+  coordinatesFromOutputsFile,
+  type ProducerDefinition,
+} from '../../lib/producer';
+import { FIXTURE_PRODUCERS, type TerraformJson } from './azure-test-helpers';
+
+function synthApp(
+  config: AzureAppConfig = { location: 'westeurope' },
+  list: readonly ProducerDefinition[] = producers,
+) {
+  const stack = new S3ToSentinelAzureStack(Testing.app(), AZURE_STACK_NAME, config, list);
+  const text = Testing.synth(stack);
+  return { text, json: JSON.parse(text) as TerraformJson };
+}
+
+/** Stands in for `terraform output`: every `${...}` reference becomes a plausible deployed value. */
+function deployed(value: unknown): unknown {
+  return JSON.parse(
+    JSON.stringify(value).replace(/\$\{([^}]+)\}/g, (_, ref: string) =>
+      ref.endsWith('logs_ingestion_endpoint')
+        ? 'https://dce-x.westeurope-1.ingest.monitor.azure.com'
+        : `value-of-${ref}`,
+    ),
+  );
+}
+
+describe('the example Azure stack', () => {
+  test('matches the snapshot', () => {
+    // WHEN
+    const { json } = synthApp();
+    // THEN
+    expect(json).toMatchSnapshot();
+  });
+
+  test('publishes the coordinates in exactly the shape the AWS app reads', () => {
+    // GIVEN
+    const { json } = synthApp();
+    // WHEN: what `cdktf deploy --outputs-file` would write once the references have values
+    const outputsFile = {
+      [AZURE_STACK_NAME]: { [COORDINATES_OUTPUT]: deployed(json.output?.[COORDINATES_OUTPUT]?.value) },
+    };
+    const coordinates = coordinatesFromOutputsFile(outputsFile, 'outputs.json');
+    // THEN
+    expect(Object.keys(coordinates.producers).sort()).toEqual(producers.map((p) => p.name).sort());
+    expect(coordinates.logsIngestionEndpoint).toMatch(/^https:\/\//);
+    expect(json.output?.[COORDINATES_OUTPUT]?.sensitive).toBeUndefined();
+  });
+
+  test('publishes the client secret only as a sensitive output holding a reference', () => {
+    // WHEN
+    const { json } = synthApp();
+    // THEN
+    expect(json.output?.[CLIENT_SECRET_OUTPUT]).toMatchObject({
+      sensitive: true,
+      value: expect.stringMatching(/^\$\{azuread_application_password\.[^}]+\.value\}$/),
+    });
+  });
+
+  test('contains no secret value: the password is only referenced, never written', () => {
+    // WHEN
+    const { json, text } = synthApp();
+    // THEN
+    const passwords = Object.values(json.resource.azuread_application_password ?? {});
+    expect(passwords).toHaveLength(1);
+    expect(passwords[0]).not.toHaveProperty('value');
+    // Every mention of the secret is a Terraform reference to the password resource's attribute.
+    const mentions = text.match(/"[^"]*azuread_application_password[^"]*\.value[^"]*"/g) ?? [];
+    expect(mentions).toEqual([`"${json.output?.[CLIENT_SECRET_OUTPUT]?.value}"`]);
+    // Nothing that looks like an Entra client secret (40 characters with a `~`) appears anywhere.
+    expect(text).not.toMatch(/[A-Za-z0-9_.-]{3}~[A-Za-z0-9_.~-]{30,}/);
+  });
+
+  test('pins the provider versions the bindings were generated from', () => {
+    // WHEN
+    const { json } = synthApp();
+    // THEN
+    expect(json.terraform.required_providers.azurerm.version).toBe('4.55.0');
+    expect(json.terraform.required_providers.azuread.version).toBe('3.7.0');
+  });
+});
+
+describe('identity modes in the app', () => {
+  test('federated and existing modes need no azuread provider and publish no secret', () => {
+    // GIVEN
+    const federated: AzureAppConfig = {
+      location: 'westeurope',
+      identity: {
+        mode: 'federated',
+        issuer: 'https://issuer.example',
+        lambdaRoleArns: Object.fromEntries(
+          FIXTURE_PRODUCERS.map((p) => [p.name, `arn:aws:iam::123456789012:role/${p.name}`]),
+        ),
+      },
+    };
+    const existing: AzureAppConfig = {
+      location: 'westeurope',
+      identity: {
+        mode: 'existing',
+        objectId: '11111111-2222-3333-4444-555555555555',
+        clientId: '66666666-7777-8888-9999-000000000000',
+      },
+    };
+    for (const config of [federated, existing]) {
+      // WHEN
+      const { json } = synthApp(config, FIXTURE_PRODUCERS);
+      // THEN
+      expect(json.terraform.required_providers).not.toHaveProperty('azuread');
+      expect(json.output).not.toHaveProperty(CLIENT_SECRET_OUTPUT);
+      expect(json.output).toHaveProperty(COORDINATES_OUTPUT);
+    }
+  });
+});
+
+describe('cdktf.json', () => {
+  test('runs the compiled app, which tsconfig.build.json emits from bin/azure.ts', () => {
+    // GIVEN
+    const root = join(__dirname, '..', '..');
+    const cdktf = JSON.parse(readFileSync(join(root, 'cdktf.json'), 'utf8')) as {
+      app: string;
+      language: string;
+    };
+    const build = JSON.parse(readFileSync(join(root, 'tsconfig.build.json'), 'utf8')) as {
+      include: string[];
+    };
+    const base = JSON.parse(readFileSync(join(root, 'tsconfig.json'), 'utf8')) as {
+      compilerOptions: { outDir: string; rootDir: string };
+    };
+    // THEN
+    expect(cdktf.app).toBe(`node ${base.compilerOptions.outDir}/bin/azure.js`);
+    expect(base.compilerOptions.rootDir).toBe('.');
+    expect(build.include).toContain('bin');
+  });
+});

@@ -1,0 +1,129 @@
+import { AZURE_ENV, AzureAppConfigError, azureConfigFromEnv } from '../../bin/azure-config';
+import { FIXTURE_PRODUCERS } from './azure-test-helpers';
+
+const read = (env: Record<string, string>) => azureConfigFromEnv(env, FIXTURE_PRODUCERS);
+
+test('with no variables set: westeurope, new resource group and workspace, application identity', () => {
+  // WHEN
+  const config = read({});
+  // THEN
+  expect(config).toEqual({
+    location: 'westeurope',
+    namePrefix: undefined,
+    subscriptionId: undefined,
+    tenantId: undefined,
+    resourceGroup: { name: undefined, existing: false },
+    workspace: { kind: 'new' },
+    identity: { mode: 'application' },
+    alerting: { email: undefined, noDataMinutes: undefined },
+  });
+});
+
+test('an existing workspace and resource group, an alert email and period', () => {
+  // WHEN
+  const config = read({
+    [AZURE_ENV.location]: 'swedencentral',
+    [AZURE_ENV.resourceGroup]: 'sec-rg',
+    [AZURE_ENV.resourceGroupExisting]: 'true',
+    [AZURE_ENV.workspaceId]:
+      '/subscriptions/x/resourceGroups/sec-rg/providers/Microsoft.OperationalInsights/workspaces/soc',
+    [AZURE_ENV.onboardSentinel]: 'false',
+    [AZURE_ENV.alertEmail]: 'soc@example.com',
+    [AZURE_ENV.noDataMinutes]: '120',
+  });
+  // THEN
+  expect(config).toMatchObject({
+    location: 'swedencentral',
+    resourceGroup: { name: 'sec-rg', existing: true },
+    workspace: {
+      kind: 'existing',
+      resourceId:
+        '/subscriptions/x/resourceGroups/sec-rg/providers/Microsoft.OperationalInsights/workspaces/soc',
+      onboardSentinel: false,
+    },
+    alerting: { email: 'soc@example.com', noDataMinutes: 120 },
+  });
+});
+
+test("identity mode 'existing' takes the principal's ids", () => {
+  // WHEN
+  const config = read({
+    [AZURE_ENV.identityMode]: 'existing',
+    [AZURE_ENV.principalObjectId]: 'object',
+    [AZURE_ENV.principalClientId]: 'client',
+  });
+  // THEN
+  expect(config.identity).toEqual({
+    mode: 'existing',
+    objectId: 'object',
+    clientId: 'client',
+    tenantId: undefined,
+  });
+});
+
+test("identity mode 'federated' expands the role ARN pattern for every producer", () => {
+  // WHEN
+  const config = read({
+    [AZURE_ENV.identityMode]: 'federated',
+    [AZURE_ENV.federationIssuer]: 'https://issuer.example',
+    [AZURE_ENV.lambdaRoleArnPattern]: 'arn:aws:iam::123456789012:role/s3-to-sentinel-{name}',
+  });
+  // THEN
+  expect(config.identity).toEqual({
+    mode: 'federated',
+    issuer: 'https://issuer.example',
+    lambdaRoleArns: {
+      trail: 'arn:aws:iam::123456789012:role/s3-to-sentinel-trail',
+      'app-logs': 'arn:aws:iam::123456789012:role/s3-to-sentinel-app-logs',
+      lines: 'arn:aws:iam::123456789012:role/s3-to-sentinel-lines',
+    },
+  });
+});
+
+test("identity mode 'federated' takes an explicit JSON map instead", () => {
+  // WHEN
+  const config = read({
+    [AZURE_ENV.identityMode]: 'federated',
+    [AZURE_ENV.federationIssuer]: 'https://issuer.example',
+    [AZURE_ENV.lambdaRoleArns]: '{"trail":"arn:aws:iam::123456789012:role/a"}',
+  });
+  // THEN
+  expect(config.identity).toMatchObject({ lambdaRoleArns: { trail: 'arn:aws:iam::123456789012:role/a' } });
+});
+
+describe('fails naming the variable', () => {
+  test.each([
+    [
+      { [AZURE_ENV.identityMode]: 'msi' },
+      'S2S_AZURE_IDENTITY_MODE ("msi") must be application, existing or federated',
+    ],
+    [
+      { [AZURE_ENV.identityMode]: 'existing' },
+      "identity mode 'existing' needs S2S_AZURE_PRINCIPAL_OBJECT_ID",
+    ],
+    [{ [AZURE_ENV.identityMode]: 'federated' }, "identity mode 'federated' needs S2S_AWS_FEDERATION_ISSUER"],
+    [
+      { [AZURE_ENV.identityMode]: 'federated', [AZURE_ENV.federationIssuer]: 'https://i' },
+      'needs S2S_AWS_LAMBDA_ROLE_ARN_PATTERN (an ARN containing {name}) or S2S_AWS_LAMBDA_ROLE_ARNS',
+    ],
+    [
+      {
+        [AZURE_ENV.identityMode]: 'federated',
+        [AZURE_ENV.federationIssuer]: 'https://i',
+        [AZURE_ENV.lambdaRoleArns]: '[1]',
+      },
+      'S2S_AWS_LAMBDA_ROLE_ARNS must be a JSON object of role ARNs by producer name',
+    ],
+    [
+      { [AZURE_ENV.resourceGroupExisting]: 'yes' },
+      'S2S_AZURE_RESOURCE_GROUP_EXISTING ("yes") must be "true" or "false"',
+    ],
+    [
+      { [AZURE_ENV.noDataMinutes]: 'an hour' },
+      'S2S_AZURE_NO_DATA_MINUTES ("an hour") must be a whole number',
+    ],
+  ])('%j', (env, message) => {
+    expect(() => read(env)).toThrow(AzureAppConfigError);
+    expect(() => read(env)).toThrow(message);
+  });
+});

@@ -1,0 +1,85 @@
+// What the forwarder sends, what the DCR stream declares and what the table holds must agree for
+// every example producer; a drift would be a 400 from the Logs Ingestion API or silently dropped
+// columns. This proves it on the synthesized Terraform, through the one documented type mapping.
+import { Testing } from 'cdktf';
+import { S3ToSentinelAzureStack } from '../../bin/azure';
+import { producers } from '../../bin/producers';
+import { columnsOf, type ColumnType } from '../../lambda/formats';
+import { STREAM_COLUMN_TYPES, TABLE_COLUMN_TYPES } from '../../lib/azure';
+import { streamName, tableName } from '../../lib/producer';
+import { type TerraformJson, resourceNamed } from './azure-test-helpers';
+
+// The values azurerm 4.55 validates against (case-sensitively): the Monitor API's
+// KnownColumnDefinitionType for DCR stream columns and the Log Analytics 2022-10-01 ColumnTypeEnum
+// for custom table columns (terraform-provider-azurerm, internal/services/loganalytics).
+const DCR_STREAM_TYPES = ['boolean', 'datetime', 'dynamic', 'int', 'long', 'real', 'string'];
+const TABLE_TYPES = ['boolean', 'dateTime', 'dynamic', 'guid', 'int', 'long', 'real', 'string'];
+const ALL_TYPES: ColumnType[] = ['string', 'int', 'long', 'real', 'boolean', 'datetime', 'dynamic'];
+
+interface SynthColumn {
+  readonly name: string;
+  readonly type: string;
+}
+
+let synthesized: TerraformJson | undefined;
+// Synthesized on first use so the mapping tests above stand on their own.
+function exampleStack(): TerraformJson {
+  if (synthesized === undefined) {
+    const stack = new S3ToSentinelAzureStack(
+      Testing.app(),
+      'agreement',
+      { location: 'westeurope' },
+      producers,
+    );
+    synthesized = JSON.parse(Testing.synth(stack)) as TerraformJson;
+  }
+  return synthesized;
+}
+
+describe('the type mapping', () => {
+  test.each(ALL_TYPES)('%s is spelled as each resource accepts, naming the same type in both', (type) => {
+    expect(DCR_STREAM_TYPES).toContain(STREAM_COLUMN_TYPES[type]);
+    expect(TABLE_TYPES).toContain(TABLE_COLUMN_TYPES[type]);
+    // Kusto type names are case-insensitive: the two spellings differ at most in case.
+    expect(TABLE_COLUMN_TYPES[type].toLowerCase()).toBe(STREAM_COLUMN_TYPES[type].toLowerCase());
+  });
+
+  test('the stream declares every type exactly as the forwarder names it', () => {
+    for (const type of ALL_TYPES) expect(STREAM_COLUMN_TYPES[type]).toBe(type);
+  });
+});
+
+describe.each(producers.map((p) => [p.name, p] as const))('example producer %s', (_, producer) => {
+  const streamColumns = (): SynthColumn[] => {
+    const dcr = resourceNamed(
+      exampleStack(),
+      'azurerm_monitor_data_collection_rule',
+      `s3-to-sentinel-${producer.name}`,
+    );
+    const [declaration] = dcr.stream_declaration as { stream_name: string; column: SynthColumn[] }[];
+    expect(declaration.stream_name).toBe(streamName(producer));
+    return declaration.column;
+  };
+  const tableColumns = (): SynthColumn[] =>
+    (
+      resourceNamed(exampleStack(), 'azurerm_log_analytics_workspace_table_custom_log', tableName(producer))
+        .column as SynthColumn[]
+    ).map(({ name, type }) => ({ name, type }));
+
+  test('the DCR stream declares exactly the columns the forwarder emits, names and types', () => {
+    expect(streamColumns()).toEqual(columnsOf(producer.format).map(({ name, type }) => ({ name, type })));
+  });
+
+  test('the table has exactly the stream’s columns, types through the mapping', () => {
+    expect(tableColumns()).toEqual(
+      streamColumns().map(({ name, type }) => ({ name, type: TABLE_COLUMN_TYPES[type as ColumnType] })),
+    );
+  });
+
+  test('every column the default transform (source) outputs exists in the table, TimeGenerated included', () => {
+    const table = new Map(tableColumns().map((c) => [c.name, c.type.toLowerCase()]));
+    const output = streamColumns();
+    expect(output.map((c) => c.name)).toContain('TimeGenerated');
+    for (const column of output) expect(table.get(column.name)).toBe(column.type.toLowerCase());
+  });
+});
