@@ -3,10 +3,17 @@
 /** A date (and optionally time) written the ISO way; other strings are not trusted to `Date.parse`. */
 const ISO_LIKE = /^\d{4}-\d{2}-\d{2}(?:[T ]|$)/;
 const NUMERIC = /^\d+(?:\.\d+)?$/;
+/**
+ * Already ISO 8601 UTC with plausible fields (what CloudTrail, WAF and most AWS JSON logs write):
+ * passed through unchanged, which spares a Date round trip on every record of the hot path.
+ */
+const ISO_UTC =
+  /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,9})?Z$/;
 
 /**
- * Normalizes a timestamp to ISO 8601 UTC with millisecond precision (`2024-01-02T03:04:05.678Z`),
- * or returns `undefined` when the value is not a usable time.
+ * Normalizes a timestamp to ISO 8601 UTC, or returns `undefined` when the value is not a usable
+ * time. A string already in ISO 8601 UTC (`...Z`) is returned as is; anything else is rewritten
+ * with millisecond precision (`2024-01-02T03:04:05.678Z`).
  *
  * Accepts ISO-like strings with any offset (`Z`, `+00:00`, `+0000`) and epoch numbers (or numeric
  * strings) in seconds, milliseconds, microseconds or nanoseconds, told apart by magnitude: any
@@ -19,6 +26,7 @@ export function normalizeTime(value: unknown): string | undefined {
   if (typeof value === 'number') {
     ms = epochToMillis(value);
   } else if (typeof value === 'string') {
+    if (ISO_UTC.test(value)) return value;
     if (ISO_LIKE.test(value)) ms = Date.parse(value);
     else if (NUMERIC.test(value)) ms = epochToMillis(Number(value));
     else return undefined;

@@ -1,0 +1,105 @@
+import { gzipSync } from 'node:zlib';
+import { JsonRecordSplitter } from '../../../lambda/formats/json-splitter';
+import type { SourceItem } from '../../../lambda/formats';
+import { fixture, malformedOf, objectRef, parseAll, rowsOf } from './helpers';
+
+function split(text: string, chunkSize = text.length || 1): SourceItem[] {
+  const splitter = new JsonRecordSplitter('documents');
+  const out: SourceItem[] = [];
+  for (let i = 0; i < text.length; i += chunkSize) splitter.push(text.slice(i, i + chunkSize), out);
+  splitter.end(out);
+  return out;
+}
+
+describe('json format', () => {
+  test('reads a single pretty-printed object as one row', async () => {
+    // GIVEN a Network Firewall alert, pretty-printed
+    const expected = JSON.parse(fixture('network-firewall/alert_log.json').toString());
+    // WHEN
+    const rows = rowsOf(await parseAll('json', fixture('network-firewall/alert_log.json')));
+    // THEN
+    expect(rows).toHaveLength(1);
+    expect(rows[0].Record).toStrictEqual(expected);
+    expect(rows[0].TimeGenerated).toBe(expected.event_timestamp);
+  });
+
+  test('reads an array as one row per element', async () => {
+    const elements = [{ a: 1 }, { b: [1, 2, { c: '[]{}' }] }, { d: 'x' }];
+    const rows = rowsOf(await parseAll('json', JSON.stringify(elements, null, 2)));
+    expect(rows.map((r) => r.Record)).toStrictEqual(elements);
+  });
+
+  test('reads concatenated objects with no separator (CloudWatch Logs via Firehose)', async () => {
+    // GIVEN two DATA_MESSAGE documents back to back, gzipped
+    const message = JSON.parse(fixture('cloudwatch-subscription/cloudtrail_log_cw.json').toString());
+    const data = gzipSync(JSON.stringify(message) + JSON.stringify({ ...message, owner: 'second' }));
+    // WHEN
+    const rows = rowsOf(await parseAll('json', data));
+    // THEN
+    expect(rows.map((r) => (r.Record as { owner: string }).owner)).toStrictEqual([message.owner, 'second']);
+  });
+
+  test('splits identically whatever the chunk boundaries', () => {
+    // GIVEN documents with escapes, nested brackets in strings, scalars and whitespace
+    const text = ' {"a":"x\\"}]","b":[1,{"c":null}]}\n[{"d":"\\\\"},{"e":true} , {"f":-1.5e3}]{"g":{}}\n';
+    // WHEN split in one piece and one character at a time
+    const whole = split(text);
+    const pieces = split(text, 1);
+    // THEN
+    expect(pieces).toStrictEqual(whole);
+    expect(whole.map((i) => (i.kind === 'record' ? JSON.parse(i.text) : i))).toStrictEqual([
+      { a: 'x"}]', b: [1, { c: null }] },
+      { d: '\\' },
+      { e: true },
+      { f: -1500 },
+      { g: {} },
+    ]);
+    expect(whole.map((i) => (i.kind === 'record' ? i.lineNumber : 0))).toStrictEqual([1, 2, 2, 2, 2]);
+  });
+
+  test('reports scalars as malformed but keeps the objects around them', async () => {
+    const outcomes = await parseAll('json', '[{"a":1}, 42, "s", {"a":2}]');
+    expect(rowsOf(outcomes).map((r) => r.Record)).toStrictEqual([{ a: 1 }, { a: 2 }]);
+    expect(malformedOf(outcomes).map((m) => [m.index, m.reason])).toStrictEqual([
+      [1, 'not a JSON object (found a number)'],
+      [2, 'not a JSON object (found a string)'],
+    ]);
+  });
+
+  test('reports text that is not JSON with its line number', async () => {
+    const outcomes = await parseAll('json', '{"a":1}\nnot json\n{"a":2}');
+    expect(rowsOf(outcomes)).toHaveLength(2);
+    expect(malformedOf(outcomes)[0]).toMatchObject({
+      lineNumber: 2,
+      reason: expect.stringMatching(/^not valid JSON/),
+    });
+  });
+
+  test('reports a document cut short', async () => {
+    const outcomes = await parseAll('json', '[{"a":1},{"a":');
+    expect(rowsOf(outcomes)).toHaveLength(1);
+    expect(malformedOf(outcomes)[0].reason).toBe(
+      'the object ends inside the record starting on this line (truncated JSON?)',
+    );
+  });
+
+  test('reports an array that is never closed', async () => {
+    const outcomes = await parseAll('json', '[{"a":1},\n');
+    expect(rowsOf(outcomes)).toHaveLength(1);
+    expect(malformedOf(outcomes)).toMatchObject([
+      { lineNumber: 2, reason: expect.stringMatching(/complete/) },
+    ]);
+  });
+
+  test('streams a large array element by element', async () => {
+    // GIVEN a 20,000-element array in 4 KiB chunks
+    const text = `[${Array.from({ length: 20_000 }, (_, i) => JSON.stringify({ i, pad: 'p'.repeat(i % 50) })).join(',')}]`;
+    // WHEN
+    const rows = rowsOf(await parseAll('json', gzipSync(text), objectRef(), { chunkSize: 4096 }));
+    // THEN
+    expect(rows).toHaveLength(20_000);
+    expect(rows.map((r) => (r.Record as { i: number }).i)).toStrictEqual(
+      Array.from({ length: 20_000 }, (_, i) => i),
+    );
+  });
+});

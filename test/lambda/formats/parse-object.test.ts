@@ -1,0 +1,184 @@
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
+import {
+  columnsOf,
+  FORMAT_NAMES,
+  FORMATS,
+  parseObject,
+  parseObjectBatches,
+  PROVENANCE_COLUMNS,
+  type FormatName,
+} from '../../../lambda/formats';
+import { byteCounter } from '../../../lambda/object-reader';
+import { recordId, RECORD_ID_LENGTH, RowFactory } from '../../../lambda/rows';
+import { chunked, fixture, malformedOf, objectRef, parseAll, rowsOf } from './helpers';
+
+/** One sample per format, for the checks that must hold for all of them. */
+const SAMPLE_OF: Record<FormatName, string> = {
+  cloudtrail: 'cloudtrail/cloudtrail_log.json',
+  vpcflow: 'vpcflow/valid_tgw_flow_log.log',
+  ndjson: 'waf/valid_log_multi.json',
+  json: 'network-firewall/alert_with_metadata_log.json',
+  text: 's3access/valid_log_multi.log',
+};
+
+describe('provenance', () => {
+  test('every row carries the provenance columns', async () => {
+    // GIVEN a versioned object
+    const object = objectRef({ versionId: 'v-3', eventTime: '2026-01-02T03:04:05.678+00:00' });
+    // WHEN
+    const rows = rowsOf(await parseAll('text', 'a\nb', object));
+    // THEN
+    expect(rows[1]).toStrictEqual({
+      TimeGenerated: '2026-01-02T03:04:05.678Z',
+      S3Bucket: object.bucket,
+      S3Key: object.key,
+      S3ObjectVersion: 'v-3',
+      RecordIndex: 1,
+      RecordId: recordId(object, 1),
+      S3EventTime: '2026-01-02T03:04:05.678Z',
+      Message: 'b',
+    });
+  });
+
+  test('uses the ETag without quotes when the object has no version id', async () => {
+    const [row] = rowsOf(await parseAll('text', 'a', objectRef({ eTag: '"abc123-2"' })));
+    expect(row.S3ObjectVersion).toBe('abc123-2');
+  });
+
+  test('RecordId is the truncated SHA-256 of bucket, key, version and index', () => {
+    const object = objectRef({ versionId: 'v1' });
+    const expected = createHash('sha256')
+      .update(JSON.stringify([object.bucket, object.key, 'v1', 7]))
+      .digest('hex')
+      .slice(0, RECORD_ID_LENGTH);
+    expect(recordId(object, 7)).toBe(expected);
+    expect(expected).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  test('RecordId is identical on every read of the same object version', async () => {
+    // GIVEN the same object read twice, once gzipped and in other chunks
+    const object = objectRef();
+    const first = rowsOf(await parseAll('cloudtrail', fixture(SAMPLE_OF.cloudtrail), object));
+    const second = rowsOf(
+      await parseAll('cloudtrail', gzipSync(fixture(SAMPLE_OF.cloudtrail)), object, { chunkSize: 7 }),
+    );
+    // THEN
+    expect(second.map((r) => r.RecordId)).toStrictEqual(first.map((r) => r.RecordId));
+  });
+
+  test('RecordId differs across records, versions, keys and buckets', () => {
+    const base = objectRef();
+    const ids = new Set<string>();
+    for (const object of [
+      base,
+      { ...base, versionId: 'v2' },
+      { ...base, key: 'other' },
+      { ...base, bucket: 'b2' },
+    ]) {
+      for (let i = 0; i < 2500; i++) ids.add(recordId(object, i));
+    }
+    expect(ids.size).toBe(10_000);
+  });
+
+  test('RecordId cannot be forged by moving characters between key and bucket', () => {
+    expect(recordId(objectRef({ bucket: 'ab', key: 'c' }), 0)).not.toBe(
+      recordId(objectRef({ bucket: 'a', key: 'bc' }), 0),
+    );
+  });
+
+  test('fails if the S3 event time is not a time', () => {
+    expect(() => new RowFactory(objectRef({ eventTime: 'yesterday' }))).toThrow(
+      /S3 event time "yesterday" of s3:\/\/amzn-s3-demo-bucket\/.* is not an ISO 8601 time/,
+    );
+  });
+});
+
+describe('parseObject', () => {
+  test('skipRecords resumes after N records without emitting them', async () => {
+    // GIVEN 10 lines, the 3rd malformed
+    const text = Array.from({ length: 10 }, (_, i) => (i === 2 ? 'bad' : JSON.stringify({ i }))).join('\n');
+    const all = await parseAll('ndjson', text);
+    // WHEN resumed after 4 records
+    const resumed = await parseAll('ndjson', text, objectRef(), { skipRecords: 4 });
+    // THEN exactly the outcomes from index 4 on, identical to a full read (RecordIds included)
+    expect(resumed).toStrictEqual(all.slice(4));
+    expect(resumed.map((o) => (o.kind === 'row' ? o.index : -1))).toStrictEqual([4, 5, 6, 7, 8, 9]);
+    // and a malformed record before the resume point is not reported again
+    expect(malformedOf(resumed)).toStrictEqual([]);
+  });
+
+  test('skipRecords past the end yields nothing', async () => {
+    expect(await parseAll('text', 'a\nb', objectRef(), { skipRecords: 5 })).toStrictEqual([]);
+  });
+
+  test('indexes rows and malformed records together, covering 0..n-1', async () => {
+    const outcomes = await parseAll(
+      'vpcflow',
+      `${fixture('vpcflow/valid_vpc_flow_log_multi.log')}\n2 too few\n`,
+    );
+    const indexes = outcomes.map((o) => (o.kind === 'skipped-object' ? -1 : o.index));
+    expect(indexes).toStrictEqual([0, 1, 2]);
+  });
+
+  test.each(FORMAT_NAMES)('%s rows hold only declared columns', async (format) => {
+    // GIVEN the format's declared columns (what the DCR stream declares)
+    const declared = new Set(columnsOf(format).map((c) => c.name));
+    // WHEN its sample is parsed
+    const rows = rowsOf(await parseAll(format, fixture(SAMPLE_OF[format])));
+    // THEN
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) {
+      expect(Object.keys(row).filter((k) => !declared.has(k))).toStrictEqual([]);
+      expect(Object.values(row)).not.toContain(null);
+      expect(Object.values(row)).not.toContain(undefined);
+    }
+  });
+
+  test.each(FORMAT_NAMES)('%s columns follow the DCR naming rules', (format) => {
+    const names = columnsOf(format).map((c) => c.name);
+    expect(new Set(names).size).toBe(names.length);
+    for (const name of names) {
+      expect(name).toMatch(/^[A-Z][A-Za-z0-9]*$/);
+      expect(name.length).toBeLessThanOrEqual(45);
+    }
+    expect(names.slice(0, PROVENANCE_COLUMNS.length)).toStrictEqual(PROVENANCE_COLUMNS.map((c) => c.name));
+    expect(
+      FORMATS[format].columns.every((c) =>
+        ['string', 'int', 'long', 'real', 'boolean', 'datetime', 'dynamic'].includes(c.type),
+      ),
+    ).toBe(true);
+  });
+
+  test('reports byte counts through the counter', async () => {
+    // GIVEN a gzip object
+    const data = gzipSync(fixture(SAMPLE_OF.ndjson));
+    const counter = byteCounter();
+    // WHEN
+    for await (const _ of parseObjectBatches('ndjson', chunked(data), objectRef(), { counter })) void _;
+    // THEN
+    expect(counter).toStrictEqual({
+      gzip: true,
+      compressedBytes: data.length,
+      uncompressedBytes: fixture(SAMPLE_OF.ndjson).length,
+    });
+  });
+
+  test('destroys a Node stream body it did not need to read', async () => {
+    // GIVEN a digest key with a Readable body
+    const body = Readable.from([Buffer.from('{}')]);
+    const object = objectRef({ key: 'AWSLogs/1/CloudTrail-Digest/x.json.gz' });
+    // WHEN
+    for await (const _ of parseObject('cloudtrail', body, object)) void _;
+    // THEN
+    expect(body.destroyed).toBe(true);
+  });
+
+  test('fails if the format is unknown', async () => {
+    const run = async () => {
+      for await (const _ of parseObject('csv' as FormatName, chunked(Buffer.from('a')), objectRef())) void _;
+    };
+    await expect(run()).rejects.toThrow('Unknown format "csv"');
+  });
+});
