@@ -1,5 +1,6 @@
 import { Application } from '@cdktf/provider-azuread/lib/application';
 import { ApplicationPasswordA } from '@cdktf/provider-azuread/lib/application-password';
+import { DataAzureadClientConfig } from '@cdktf/provider-azuread/lib/data-azuread-client-config';
 import { ServicePrincipal } from '@cdktf/provider-azuread/lib/service-principal';
 import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurerm-client-config';
 import { FederatedIdentityCredential } from '@cdktf/provider-azurerm/lib/federated-identity-credential';
@@ -111,13 +112,17 @@ export class ForwarderIdentity extends Construct {
     const credentials: FederatedIdentityCredential[] = [];
     switch (options.mode) {
       case 'application': {
+        // Whoever deploys owns the registration, so they (and no one else by default) can rotate its secret.
+        const deployer = new DataAzureadClientConfig(this, 'Deployer', {});
         this.application = new Application(this, 'Application', {
           displayName: options.displayName ?? `${props.namePrefix}-forwarder`,
           signInAudience: 'AzureADMyOrg',
+          owners: [deployer.objectId],
           // The forwarder's only permission is the DCR role; no API permissions are requested.
         });
         this.servicePrincipal = new ServicePrincipal(this, 'ServicePrincipal', {
           clientId: this.application.clientId,
+          owners: [deployer.objectId],
         });
         this.password = new ApplicationPasswordA(this, 'Secret', {
           applicationId: this.application.id,

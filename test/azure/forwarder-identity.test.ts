@@ -38,6 +38,7 @@ describe("default mode 'application'", () => {
     expect(text).toHaveResourceWithProperties(Application, {
       display_name: 's3-to-sentinel-forwarder',
       sign_in_audience: 'AzureADMyOrg',
+      owners: [expect.stringMatching(/^\$\{data\.azuread_client_config\..+\.object_id\}$/)],
     });
     expect(text).toHaveResourceWithProperties(ServicePrincipal, {
       client_id: expect.stringMatching(/^\$\{azuread_application\..+\.client_id\}$/),
@@ -45,6 +46,13 @@ describe("default mode 'application'", () => {
     expect(text).toHaveResourceWithProperties(ApplicationPasswordA, {
       application_id: expect.stringMatching(/^\$\{azuread_application\..+\.id\}$/),
     });
+  });
+
+  test('takes a display name', () => {
+    // WHEN
+    const { text } = synthIngestion({ identity: { mode: 'application', displayName: 'soc-forwarder' } });
+    // THEN
+    expect(text).toHaveResourceWithProperties(Application, { display_name: 'soc-forwarder' });
   });
 
   test('the secret keeps Entra’s default lifetime unless an end date is given', () => {
@@ -136,6 +144,9 @@ describe("mode 'federated'", () => {
     const { text, json, ingestion } = synthIngestion({ identity: federated });
     // THEN
     expect(text).toHaveResourceWithProperties(UserAssignedIdentity, { name: 's3-to-sentinel-forwarder' });
+    expect(
+      synthIngestion({ identity: { ...federated, name: 'soc-uami' } }).text,
+    ).toHaveResourceWithProperties(UserAssignedIdentity, { name: 'soc-uami' });
     for (const type of AZUREAD_TYPES) expect(resourcesOf(json, type)).toHaveLength(0);
     expect(ingestion.clientSecret).toBeUndefined();
     expect(text).not.toMatch(/password|client_secret/);

@@ -5,9 +5,9 @@ import { MonitorDataCollectionEndpoint } from '@cdktf/provider-azurerm/lib/monit
 import { MonitorDiagnosticSetting } from '@cdktf/provider-azurerm/lib/monitor-diagnostic-setting';
 import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import { SentinelLogAnalyticsWorkspaceOnboarding } from '@cdktf/provider-azurerm/lib/sentinel-log-analytics-workspace-onboarding';
-import { TerraformOutput, Testing } from 'cdktf';
+import { TerraformOutput, TerraformStack, Testing } from 'cdktf';
 import { columnsOf } from '../../lambda/formats';
-import { INGESTION_ROLE, TABLE_COLUMN_TYPES } from '../../lib/azure';
+import { AzureProviders, INGESTION_ROLE, TABLE_COLUMN_TYPES } from '../../lib/azure';
 import { streamName, tableName } from '../../lib/producer';
 import {
   FIXTURE_PRODUCERS,
@@ -62,6 +62,7 @@ describe('workspace', () => {
       retention_in_days: 90,
       local_authentication_enabled: false,
     });
+    expect(resourcesOf(json, 'azurerm_log_analytics_workspace')[0]).not.toHaveProperty('daily_quota_gb');
     const workspace = addressOf(json, 'azurerm_log_analytics_workspace', 's3-to-sentinel-law');
     expect(text).toHaveResourceWithProperties(SentinelLogAnalyticsWorkspaceOnboarding, {
       workspace_id: `\${${workspace}.id}`,
@@ -349,5 +350,51 @@ describe('coordinates', () => {
     const { json } = synthIngestion();
     // THEN
     expect(json.output ?? {}).toEqual({});
+  });
+});
+
+describe('tags', () => {
+  test('are none by default and, when given, land on every taggable resource', () => {
+    // WHEN
+    const untagged = synthIngestion().json;
+    const tagged = synthIngestion({ tags: { owner: 'soc' }, alerting: { email: 'soc@example.com' } }).json;
+    // THEN
+    const taggable = [
+      'azurerm_resource_group',
+      'azurerm_log_analytics_workspace',
+      'azurerm_monitor_data_collection_endpoint',
+      'azurerm_monitor_data_collection_rule',
+      'azurerm_monitor_scheduled_query_rules_alert_v2',
+      'azurerm_monitor_action_group',
+    ];
+    for (const type of taggable) {
+      for (const resource of resourcesOf(untagged, type)) expect(resource).not.toHaveProperty('tags');
+      expect(resourcesOf(tagged, type).length).toBeGreaterThan(0);
+      for (const resource of resourcesOf(tagged, type)) expect(resource.tags).toEqual({ owner: 'soc' });
+    }
+  });
+});
+
+describe('AzureProviders', () => {
+  test('adds azurerm with an empty features block and, by default, azuread', () => {
+    // GIVEN
+    const stack = new TerraformStack(Testing.app(), 'providers');
+    // WHEN
+    new AzureProviders(stack, 'Providers');
+    // THEN
+    const json = JSON.parse(Testing.synth(stack)) as TerraformJson;
+    expect(json.provider?.azurerm).toEqual([{ features: [{}] }]);
+    expect(json.provider?.azuread).toEqual([{}]);
+  });
+
+  test('takes subscription and tenant, and leaves azuread out when asked', () => {
+    // GIVEN
+    const stack = new TerraformStack(Testing.app(), 'providers');
+    // WHEN
+    new AzureProviders(stack, 'Providers', { subscriptionId: 'sub', tenantId: 'tenant', azuread: false });
+    // THEN
+    const json = JSON.parse(Testing.synth(stack)) as TerraformJson;
+    expect(json.provider?.azurerm).toEqual([{ features: [{}], subscription_id: 'sub', tenant_id: 'tenant' }]);
+    expect(json.provider).not.toHaveProperty('azuread');
   });
 });
