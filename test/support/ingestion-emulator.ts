@@ -186,13 +186,13 @@ export class IngestionEmulator {
   /** Starts the emulator on 127.0.0.1 on a random port. */
   public static async start(options: EmulatorOptions): Promise<IngestionEmulator> {
     const { key, cert } = selfSignedCertificate();
-    let emulator: IngestionEmulator | undefined;
+    const holder: { emulator?: IngestionEmulator } = {};
     const server = createServer({ key, cert }, (req, res) => {
-      void emulator!.handle(req, res);
+      void holder.emulator?.handle(req, res);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    emulator = new IngestionEmulator(
+    const emulator = new IngestionEmulator(
       server,
       `https://127.0.0.1:${port}`,
       cert,
@@ -201,15 +201,24 @@ export class IngestionEmulator {
       options.latencyMs ?? 0,
       options.storeRows ?? true,
     );
+    holder.emulator = emulator;
     return emulator;
   }
 
-  /** A TokenCredential whose tokens the emulator accepts (stands in for Entra ID). */
+  /** A TokenCredential whose tokens the emulator accepts (stands in for Entra ID), valid for an hour. */
   public get credential(): TokenCredential {
+    return this.tokenCredential(3_600_000);
+  }
+
+  /**
+   * A TokenCredential issuing tokens valid for `lifetimeMs`. The SDK refreshes tokens that expire
+   * within a few minutes, so a short lifetime makes it ask for a token on every request.
+   */
+  public tokenCredential(lifetimeMs: number): TokenCredential {
     return {
       getToken: async (): Promise<AccessToken> => {
         this.tokenRequests += 1;
-        return { token: this.token, expiresOnTimestamp: Date.now() + 3_600_000 };
+        return { token: this.token, expiresOnTimestamp: Date.now() + lifetimeMs };
       },
     };
   }

@@ -1,0 +1,67 @@
+import { MAX_BATCH_BYTES, RowBatcher, type RowBatch } from '../../lambda/batcher';
+import { testRow } from '../support/rows';
+
+function batchAll(
+  rows: Record<string, unknown>[],
+  maxBytes?: number,
+): { batches: RowBatch[]; oversized: number[] } {
+  const batcher = new RowBatcher(maxBytes);
+  const batches: RowBatch[] = [];
+  const oversized: number[] = [];
+  rows.forEach((row, i) => {
+    const result = batcher.add(row, i);
+    if (result.kind === 'batch') batches.push(result.batch);
+    if (result.kind === 'oversized') oversized.push(result.record.index);
+  });
+  const last = batcher.flush();
+  if (last !== undefined) batches.push(last);
+  return { batches, oversized };
+}
+
+describe('RowBatcher', () => {
+  test('measures each batch as the exact UTF-8 size of its JSON array, never over the limit', () => {
+    // GIVEN rows with multi-byte characters, so characters and bytes differ
+    const rows = Array.from({ length: 300 }, (_, i) => ({
+      ...testRow(i),
+      Text: 'é€😀'.repeat(100 + (i % 7)),
+    }));
+    // WHEN
+    const { batches } = batchAll(rows, 20_000);
+    // THEN
+    expect(batches.length).toBeGreaterThan(5);
+    for (const batch of batches) {
+      expect(batch.bytes).toBe(Buffer.byteLength(JSON.stringify(batch.rows)));
+      expect(batch.bytes).toBeLessThanOrEqual(20_000);
+    }
+    expect(batches.flatMap((b) => b.rows)).toStrictEqual(rows);
+    expect(batches.map((b) => [b.firstIndex, b.lastIndex])[1][0]).toBe(batches[0].lastIndex + 1);
+  });
+
+  test('fills a batch as far as the limit allows', () => {
+    const rows = Array.from({ length: 100 }, (_, i) => testRow(i, { bytes: 1000 }));
+    const { batches } = batchAll(rows, 10_000);
+    // A batch could not have taken its successor's first row.
+    for (let i = 0; i + 1 < batches.length; i++) {
+      const next = Buffer.byteLength(JSON.stringify(batches[i + 1].rows[0]));
+      expect(batches[i].bytes + 1 + next).toBeGreaterThan(10_000);
+    }
+  });
+
+  test('isolates a record that alone exceeds the limit', () => {
+    const rows = [testRow(0), testRow(1, { bytes: MAX_BATCH_BYTES + 1 }), testRow(2)];
+    const { batches, oversized } = batchAll(rows);
+    expect(oversized).toStrictEqual([1]);
+    expect(batches.flatMap((b) => b.rows.map((r) => r.RecordIndex))).toStrictEqual([0, 2]);
+  });
+
+  test('stays under the 1,000,000 bytes the SDK splits at, so it never re-splits a batch', () => {
+    expect(MAX_BATCH_BYTES).toBe(1_000_000);
+    const rows = Array.from({ length: 2000 }, (_, i) => testRow(i, { bytes: 1500 }));
+    const { batches } = batchAll(rows);
+    for (const batch of batches) {
+      // The SDK's rule: the rows' JSON sizes (no brackets, no commas) must sum to under 1,000,000.
+      const sum = batch.rows.reduce((s, r) => s + Buffer.byteLength(JSON.stringify(r)), 0);
+      expect(sum).toBeLessThan(1_000_000);
+    }
+  });
+});

@@ -1,0 +1,65 @@
+import { DEFAULT_SECRET_TTL_SECONDS, DEFAULT_UPLOAD_CONCURRENCY, loadConfig } from '../../lambda/config';
+import { ENV } from '../../lambda/environment';
+import { ConfigurationError } from '../../lambda/errors';
+
+const complete = {
+  [ENV.producerName]: 'app-logs',
+  [ENV.format]: 'ndjson',
+  [ENV.tenantId]: 'tenant',
+  [ENV.clientId]: 'client',
+  [ENV.logsIngestionEndpoint]: 'https://dce.example.ingest.monitor.azure.com',
+  [ENV.dcrImmutableId]: 'dcr-1',
+  [ENV.streamName]: 'Custom-AppLogs',
+  [ENV.authMode]: 'secret',
+  [ENV.clientSecretParameter]: '/s3-to-sentinel/app-logs/client-secret',
+};
+
+describe('loadConfig', () => {
+  test('reads every variable and applies the documented defaults', () => {
+    expect(loadConfig(complete)).toStrictEqual({
+      producerName: 'app-logs',
+      format: 'ndjson',
+      tenantId: 'tenant',
+      clientId: 'client',
+      logsIngestionEndpoint: 'https://dce.example.ingest.monitor.azure.com',
+      dcrImmutableId: 'dcr-1',
+      streamName: 'Custom-AppLogs',
+      authMode: 'secret',
+      clientSecretParameter: '/s3-to-sentinel/app-logs/client-secret',
+      secretTtlSeconds: DEFAULT_SECRET_TTL_SECONDS,
+      uploadConcurrency: DEFAULT_UPLOAD_CONCURRENCY,
+    });
+    expect(DEFAULT_SECRET_TTL_SECONDS).toBe(900);
+    expect(DEFAULT_UPLOAD_CONCURRENCY).toBe(4);
+  });
+
+  test('reads the TTL and the upload concurrency', () => {
+    const config = loadConfig({ ...complete, [ENV.secretTtlSeconds]: '60', [ENV.uploadConcurrency]: '8' });
+    expect(config).toMatchObject({ secretTtlSeconds: 60, uploadConcurrency: 8 });
+  });
+
+  test('needs no secret parameter in federated mode', () => {
+    const env: Record<string, string> = { ...complete, [ENV.authMode]: 'federated' };
+    delete env[ENV.clientSecretParameter];
+    expect(loadConfig(env)).toMatchObject({ authMode: 'federated' });
+    expect(loadConfig(env)).not.toHaveProperty('clientSecretParameter');
+  });
+
+  test('fails naming every missing variable at once', () => {
+    const env: Record<string, string> = { ...complete };
+    delete env[ENV.dcrImmutableId];
+    delete env[ENV.clientSecretParameter];
+    expect(() => loadConfig(env)).toThrow(ConfigurationError);
+    expect(() => loadConfig(env)).toThrow(/DCR_IMMUTABLE_ID is not set; CLIENT_SECRET_PARAMETER is not set/);
+  });
+
+  test.each([
+    [ENV.format, 'xml', /LOG_FORMAT \("xml"\) must be one of cloudtrail/],
+    [ENV.logsIngestionEndpoint, 'http://dce.example', /must be an https:\/\/ URL/],
+    [ENV.authMode, 'password', /AZURE_AUTH_MODE \("password"\) must be 'secret' or 'federated'/],
+    [ENV.uploadConcurrency, '0', /UPLOAD_CONCURRENCY \("0"\) must be an integer from 1 to 32/],
+    [ENV.secretTtlSeconds, 'soon', /CLIENT_SECRET_TTL_SECONDS \("soon"\) must be an integer/],
+  ])('fails if %s is %s', (name, value, message) => {
+    expect(() => loadConfig({ ...complete, [name]: value })).toThrow(message);
+  });
+});

@@ -1,0 +1,395 @@
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { gzipSync } from 'node:zlib';
+import { ENV } from '../../lambda/environment';
+import { columnsOf } from '../../lambda/formats';
+import { createDependencies, createHandler, type DependencyOptions } from '../../lambda/handler';
+import { captureOutput, metricSum, type CapturedOutput } from '../support/capture';
+import {
+  eventBridgeEvent,
+  lambdaContext,
+  s3Notification,
+  s3TestEvent,
+  snsWrapped,
+  sqsEvent,
+  sqsRecord,
+} from '../support/events';
+import { IngestionEmulator } from '../support/ingestion-emulator';
+import { startS3, type LocalS3 } from '../support/s3-server';
+
+const BUCKET = 'logs';
+const STREAM = 'Custom-AppLogs';
+const SECRET = 'client-secret-value-7f3a9c';
+const ssmMock = mockClient(SSMClient);
+
+let s3: LocalS3;
+let emulator: IngestionEmulator;
+let output: CapturedOutput;
+/** Secrets handed to the Entra credential factory, in order. */
+let secretsSeen: string[];
+
+beforeAll(async () => {
+  [s3, emulator] = await Promise.all([
+    startS3([BUCKET]),
+    IngestionEmulator.start({ streams: { [STREAM]: columnsOf('ndjson') } }),
+  ]);
+});
+afterAll(async () => {
+  await Promise.all([s3.close(), emulator.close()]);
+});
+beforeEach(() => {
+  emulator.reset();
+  ssmMock.reset();
+  ssmMock.on(GetParameterCommand).resolves({ Parameter: { Value: SECRET, Type: 'SecureString' } });
+  secretsSeen = [];
+  output = captureOutput();
+});
+afterEach(() => output.restore());
+
+function env(overrides: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    [ENV.producerName]: 'app-logs',
+    [ENV.format]: 'ndjson',
+    [ENV.tenantId]: '00000000-0000-0000-0000-000000000001',
+    [ENV.clientId]: '00000000-0000-0000-0000-000000000002',
+    [ENV.logsIngestionEndpoint]: emulator.endpoint,
+    [ENV.dcrImmutableId]: emulator.dcrImmutableId,
+    [ENV.streamName]: STREAM,
+    [ENV.authMode]: 'secret',
+    [ENV.clientSecretParameter]: '/s3-to-sentinel/app-logs/client-secret',
+    [ENV.uploadConcurrency]: '4',
+    ...overrides,
+  };
+}
+
+/**
+ * The handler with production wiring except what cannot run here: S3 is s3rver, SSM is mocked
+ * with the SDK's own mock library, and Entra ID is replaced by a credential the emulator accepts
+ * (the factory still receives the secret read from SSM).
+ */
+function makeHandler(options: Partial<DependencyOptions> & { envOverrides?: Record<string, string> } = {}) {
+  const { envOverrides, ...rest } = options;
+  // Lazily, as in production: dependencies are built on the first invocation.
+  return createHandler(() =>
+    createDependencies({
+      env: env(envOverrides),
+      s3: s3.client,
+      ssm: new SSMClient({ region: 'eu-west-1' }),
+      secretCredentialFactory: (_tenant, _client, secret) => {
+        secretsSeen.push(secret);
+        return emulator.credential;
+      },
+      clientOptions: emulator.clientOptions(),
+      safetyMarginMs: 500,
+      ...rest,
+    }),
+  );
+}
+
+function ndjson(count: number, start = 0): string {
+  return Array.from({ length: count }, (_, i) =>
+    JSON.stringify({ ts: '2026-11-28T09:59:00Z', seq: start + i, msg: `event ${start + i}` }),
+  ).join('\n');
+}
+
+async function putObject(
+  key: string,
+  body: string | Buffer,
+): Promise<{ bucket: string; key: string; eTag?: string }> {
+  const { eTag } = await s3.put(BUCKET, key, body);
+  return { bucket: BUCKET, key, ...(eTag !== undefined ? { eTag } : {}) };
+}
+
+function rowsOf(key: string): Record<string, unknown>[] {
+  return emulator.rows(STREAM).filter((r) => r.S3Key === key);
+}
+
+describe('forwarder handler', () => {
+  test('delivers every line of a gzip object named by an S3 notification, with provenance', async () => {
+    // GIVEN a gzip NDJSON object whose key needs URL-decoding
+    const object = await putObject('app/2026/11/28/part one+two.json.gz', gzipSync(ndjson(250)));
+    const handler = makeHandler();
+    // WHEN
+    const response = await handler(sqsEvent(sqsRecord(s3Notification(object), 'm1')), lambdaContext());
+    // THEN
+    expect(response).toStrictEqual({ batchItemFailures: [] });
+    const rows = rowsOf(object.key);
+    expect(rows).toHaveLength(250);
+    expect(rows.map((r) => r.RecordIndex).sort((a, b) => Number(a) - Number(b))).toStrictEqual(
+      Array.from({ length: 250 }, (_, i) => i),
+    );
+    expect(rows.find((r) => r.RecordIndex === 7)).toMatchObject({
+      S3Bucket: BUCKET,
+      S3Key: 'app/2026/11/28/part one+two.json.gz',
+      S3EventTime: '2026-11-28T10:00:00.000Z',
+      Record: { seq: 7, msg: 'event 7' },
+    });
+    expect(new Set(rows.map((r) => r.RecordId)).size).toBe(250);
+    expect(metricSum(output.metrics(), 'RecordsDelivered')).toBe(250);
+    expect(metricSum(output.metrics(), 'ObjectsDelivered')).toBe(1);
+    expect(metricSum(output.metrics(), 'IngestionLag')).toBeGreaterThan(0);
+  });
+
+  test('fails exactly the poison message of a batch of 10', async () => {
+    // GIVEN 9 good messages and one body that is not an S3 notification
+    const records = [];
+    for (let i = 0; i < 10; i++) {
+      if (i === 6) {
+        records.push(sqsRecord('{"hello":"this is not an S3 event"}', 'poison'));
+      } else {
+        const object = await putObject(`batch/object-${i}.json`, ndjson(20, i * 100));
+        records.push(sqsRecord(s3Notification(object), `good-${i}`));
+      }
+    }
+    // WHEN
+    const response = await makeHandler()(sqsEvent(...records), lambdaContext());
+    // THEN
+    expect(response).toStrictEqual({ batchItemFailures: [{ itemIdentifier: 'poison' }] });
+    expect(emulator.rows(STREAM)).toHaveLength(9 * 20);
+    const error = output.logs().find((l) => l.level === 'ERROR' && l.messageId === 'poison');
+    expect(error).toMatchObject({ failureClass: 'UnrecognizedMessage', retryable: false });
+    expect(String(error?.message)).toContain('this is not an S3 event');
+    expect(metricSum(output.metrics(), 'Failures', { FailureClass: 'UnrecognizedMessage' })).toBe(1);
+  });
+
+  test('reads several records per message, SNS-wrapped notifications and EventBridge events', async () => {
+    const a = await putObject('multi/a.json', ndjson(3));
+    const b = await putObject('multi/b c.json', ndjson(4));
+    const c = await putObject('multi/c.json', ndjson(5));
+    const d = await putObject('multi/d.json', ndjson(6));
+    const response = await makeHandler()(
+      sqsEvent(
+        sqsRecord(s3Notification(a, b), 'two-records'),
+        sqsRecord(snsWrapped(s3Notification(c)), 'sns'),
+        sqsRecord(eventBridgeEvent(d), 'eventbridge'),
+      ),
+      lambdaContext(),
+    );
+    expect(response).toStrictEqual({ batchItemFailures: [] });
+    expect([a, b, c, d].map((o) => rowsOf(o.key).length)).toStrictEqual([3, 4, 5, 6]);
+  });
+
+  test('acknowledges and counts test events and non-create events without retrying them', async () => {
+    const response = await makeHandler()(
+      sqsEvent(
+        sqsRecord(s3TestEvent(BUCKET), 'test-event'),
+        sqsRecord(
+          s3Notification({ bucket: BUCKET, key: 'deleted.json', eventName: 'ObjectRemoved:Delete' }),
+          'removed',
+        ),
+      ),
+      lambdaContext(),
+    );
+    expect(response).toStrictEqual({ batchItemFailures: [] });
+    expect(metricSum(output.metrics(), 'TestEvents')).toBe(1);
+    expect(metricSum(output.metrics(), 'SkippedEvents')).toBe(1);
+    expect(emulator.requests).toHaveLength(0);
+  });
+
+  test('fails permanent on NoSuchKey, naming bucket and key', async () => {
+    const response = await makeHandler()(
+      sqsEvent(sqsRecord(s3Notification({ bucket: BUCKET, key: 'never/written.json' }), 'missing')),
+      lambdaContext(),
+    );
+    expect(response).toStrictEqual({ batchItemFailures: [{ itemIdentifier: 'missing' }] });
+    const error = output.logs().find((l) => l.level === 'ERROR');
+    expect(error).toMatchObject({
+      failureClass: 'ObjectNotFound',
+      retryable: false,
+      bucket: BUCKET,
+      key: 'never/written.json',
+    });
+    expect(String(error?.message)).toMatch(/s3:\/\/logs\/never\/written\.json.*NoSuchKey/);
+  });
+
+  test('isolates a malformed line among 10,000 and delivers the rest, logging key and line number', async () => {
+    const lines = ndjson(10_000).split('\n');
+    lines[4321] = '{"truncated": ';
+    const object = await putObject('bulk/ten-thousand.json.gz', gzipSync(lines.join('\n')));
+    const response = await makeHandler()(sqsEvent(sqsRecord(s3Notification(object))), lambdaContext());
+    expect(response).toStrictEqual({ batchItemFailures: [] });
+    const rows = rowsOf(object.key);
+    expect(rows).toHaveLength(9_999);
+    expect(rows.some((r) => r.RecordIndex === 4321)).toBe(false);
+    const warning = output.logs().find((l) => l.level === 'WARN' && l.lineNumber !== undefined);
+    expect(warning).toMatchObject({ bucket: BUCKET, key: object.key, lineNumber: 4322, recordIndex: 4321 });
+    expect(metricSum(output.metrics(), 'MalformedLines')).toBe(1);
+    expect(metricSum(output.metrics(), 'RecordsDelivered')).toBe(9_999);
+  });
+
+  test('isolates a single record over 1 MB, reports it with key and index, and never provokes a 413', async () => {
+    const big = JSON.stringify({ seq: 1, blob: 'x'.repeat(1_100_000) });
+    const object = await putObject('big/one-huge-record.json', [ndjson(1), big, ndjson(1, 2)].join('\n'));
+    const response = await makeHandler()(sqsEvent(sqsRecord(s3Notification(object))), lambdaContext());
+    expect(response).toStrictEqual({ batchItemFailures: [] });
+    expect(rowsOf(object.key).map((r) => r.RecordIndex)).toStrictEqual([0, 2]);
+    expect(emulator.requests.every((r) => r.status === 204)).toBe(true);
+    const warning = output.logs().find((l) => l.level === 'WARN' && l.recordBytes !== undefined);
+    expect(warning).toMatchObject({ key: object.key, recordIndex: 1 });
+    expect(metricSum(output.metrics(), 'OversizedRecords')).toBe(1);
+  });
+
+  test('keeps every request at or under 1 MB for a large object, so the API never answers 413', async () => {
+    const object = await putObject('big/many.json.gz', gzipSync(ndjson(40_000)));
+    const response = await makeHandler()(sqsEvent(sqsRecord(s3Notification(object))), lambdaContext());
+    expect(response).toStrictEqual({ batchItemFailures: [] });
+    expect(rowsOf(object.key)).toHaveLength(40_000);
+    expect(emulator.requests.length).toBeGreaterThan(3);
+    expect(emulator.requests.every((r) => r.status === 204 && r.bytes <= 1_000_000)).toBe(true);
+  });
+
+  test('rides out a 429 with Retry-After', async () => {
+    const object = await putObject('throttled.json', ndjson(10));
+    emulator.failNext(1, { status: 429, retryAfter: 1 });
+    const response = await makeHandler()(sqsEvent(sqsRecord(s3Notification(object))), lambdaContext());
+    expect(response).toStrictEqual({ batchItemFailures: [] });
+    expect(emulator.requests.map((r) => r.status)).toStrictEqual([429, 204]);
+    expect(rowsOf(object.key)).toHaveLength(10);
+  });
+
+  test('rides out a connection reset', async () => {
+    const object = await putObject('reset.json', ndjson(10));
+    emulator.failNext(1, { reset: true });
+    const response = await makeHandler()(sqsEvent(sqsRecord(s3Notification(object))), lambdaContext());
+    expect(response).toStrictEqual({ batchItemFailures: [] });
+    expect(rowsOf(object.key)).toHaveLength(10);
+  });
+
+  test('fails transient when 500s outlast the time budget, and does not start the rest of the batch', async () => {
+    // GIVEN an API down for longer than the invocation has, and three messages
+    const objects = await Promise.all([1, 2, 3].map((i) => putObject(`outage/${i}.json`, ndjson(5))));
+    emulator.failAlways({ status: 500 });
+    const handler = makeHandler({
+      clientOptions: emulator.clientOptions({
+        maxRetries: 1_000,
+        retryDelayInMs: 50,
+        maxRetryDelayInMs: 100,
+      }),
+    });
+    const started = Date.now();
+    // WHEN the Lambda has 2.5 s left (2 s after the safety margin)
+    const response = await handler(
+      sqsEvent(...objects.map((o, i) => sqsRecord(s3Notification(o), `outage-${i}`))),
+      lambdaContext(2_500),
+    );
+    // THEN all three return to the queue, within the budget, and only the first was attempted
+    expect(response).toStrictEqual({
+      batchItemFailures: [
+        { itemIdentifier: 'outage-0' },
+        { itemIdentifier: 'outage-1' },
+        { itemIdentifier: 'outage-2' },
+      ],
+    });
+    expect(Date.now() - started).toBeLessThan(2_500);
+    expect(new Set(emulator.requests.map((r) => r.stream))).toStrictEqual(new Set([STREAM]));
+    const error = output.logs().find((l) => l.level === 'ERROR' && l.messageId === 'outage-0');
+    expect(error).toMatchObject({
+      failureClass: 'TimeBudgetExhausted',
+      retryable: true,
+      recordsDelivered: 0,
+      nextRecordIndex: 0,
+    });
+    expect(output.logs().find((l) => l.message === 'Batch processed')).toMatchObject({
+      failed: 3,
+      notAttempted: 2,
+    });
+    expect(emulator.rows(STREAM)).toHaveLength(0);
+  });
+
+  test('fails permanent on 403 with the role-naming message', async () => {
+    const object = await putObject('forbidden.json', ndjson(3));
+    emulator.failAlways({ status: 403 });
+    const response = await makeHandler()(
+      sqsEvent(sqsRecord(s3Notification(object), 'forbidden')),
+      lambdaContext(),
+    );
+    expect(response).toStrictEqual({ batchItemFailures: [{ itemIdentifier: 'forbidden' }] });
+    const error = output.logs().find((l) => l.level === 'ERROR');
+    expect(error).toMatchObject({ failureClass: 'IngestionAuthorization', retryable: false });
+    expect(String(error?.message)).toMatch(/Monitoring Metrics Publisher.*data collection rule.*30 minutes/);
+    expect(String(error?.message)).toContain('s3://logs/forbidden.json');
+  });
+
+  test('fails permanent on 401', async () => {
+    const object = await putObject('unauthorized.json', ndjson(3));
+    emulator.failAlways({ status: 401 });
+    const response = await makeHandler()(
+      sqsEvent(sqsRecord(s3Notification(object), 'unauth')),
+      lambdaContext(),
+    );
+    expect(response).toStrictEqual({ batchItemFailures: [{ itemIdentifier: 'unauth' }] });
+    expect(output.logs().find((l) => l.level === 'ERROR')).toMatchObject({
+      failureClass: 'IngestionAuthorization',
+      retryable: false,
+    });
+  });
+
+  test('fails permanent on 404, naming the DCR immutable id and the stream', async () => {
+    const object = await putObject('wrong-dcr.json', ndjson(3));
+    const response = await makeHandler({ envOverrides: { [ENV.dcrImmutableId]: 'dcr-does-not-exist' } })(
+      sqsEvent(sqsRecord(s3Notification(object), 'wrong-dcr')),
+      lambdaContext(),
+    );
+    expect(response).toStrictEqual({ batchItemFailures: [{ itemIdentifier: 'wrong-dcr' }] });
+    const error = output.logs().find((l) => l.level === 'ERROR');
+    expect(error).toMatchObject({ failureClass: 'IngestionNotFound', retryable: false });
+    expect(String(error?.message)).toMatch(/dcr-does-not-exist.*Custom-AppLogs/);
+  });
+
+  test('reads the secret once across invocations, again after the TTL, and never logs it', async () => {
+    // GIVEN a 60 s TTL, a controllable clock, and a secret rotated after the first read
+    ssmMock.reset();
+    ssmMock
+      .on(GetParameterCommand)
+      .resolvesOnce({ Parameter: { Value: SECRET } })
+      .resolves({ Parameter: { Value: `${SECRET}-rotated` } });
+    let clock = Date.parse('2026-11-28T10:00:00Z');
+    const handler = makeHandler({
+      envOverrides: { [ENV.secretTtlSeconds]: '60' },
+      now: () => clock,
+      // Tokens that need refreshing on every request, so each invocation asks for the secret.
+      secretCredentialFactory: (_tenant, _client, secret) => {
+        secretsSeen.push(secret);
+        return emulator.tokenCredential(1_000);
+      },
+    });
+    const object = await putObject('secret/cached.json', ndjson(2));
+    const event = sqsEvent(sqsRecord(s3Notification(object)));
+    // WHEN three invocations: two within the TTL, one after
+    await handler(event, lambdaContext());
+    clock += 30_000;
+    await handler(event, lambdaContext());
+    clock += 31_000;
+    const last = await handler(event, lambdaContext());
+    // THEN
+    expect(last).toStrictEqual({ batchItemFailures: [] });
+    expect(ssmMock).toHaveReceivedCommandTimes(GetParameterCommand, 2);
+    expect(ssmMock).toHaveReceivedCommandWith(GetParameterCommand, {
+      Name: '/s3-to-sentinel/app-logs/client-secret',
+      WithDecryption: true,
+    });
+    expect(secretsSeen).toStrictEqual([SECRET, `${SECRET}-rotated`]);
+    expect(emulator.tokenRequests).toBeGreaterThanOrEqual(3);
+    expect(output.text()).not.toContain(SECRET);
+  });
+
+  test('never writes the secret to any log line, failures included', async () => {
+    const object = await putObject('secret/failing.json', ndjson(2));
+    emulator.failAlways({ status: 401 });
+    await makeHandler()(
+      sqsEvent(sqsRecord(s3Notification(object)), sqsRecord('not json at all')),
+      lambdaContext(),
+    );
+    expect(secretsSeen).toStrictEqual([SECRET]);
+    expect(output.logs().length).toBeGreaterThan(2);
+    expect(output.text()).not.toContain(SECRET);
+  });
+
+  test('fails every message, naming the variables, when the environment is incomplete', async () => {
+    const handler = makeHandler({ envOverrides: { [ENV.tenantId]: '' } });
+    await expect(handler(sqsEvent(sqsRecord(s3TestEvent())), lambdaContext())).rejects.toThrow(
+      /AZURE_TENANT_ID is not set/,
+    );
+  });
+});
