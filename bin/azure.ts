@@ -1,5 +1,6 @@
 // The CDK for Terraform app: one stack with the Azure side of every producer in bin/producers.ts.
-// `npx cdktf synth` runs it (cdktf.json); `node dist/bin/azure.js` does the same without the CLI.
+// `npx cdktf synth` runs it from the sources (cdktf.json → scripts/run-app.mjs bin/azure.ts);
+// `node dist/bin/azure.js` after a build does the same without the CLI. bin/start.ts imports it.
 import { App, TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import { AzureProviders, SentinelIngestion } from '../lib/azure';
@@ -71,6 +72,13 @@ export function synthAzure(
   return app;
 }
 
-if (require.main === module) {
+// Synthesize only when this file is the program, not when bin/start.ts imports it. Run through
+// scripts/run-app.mjs, the bundled module is loaded from an ES module, so there is no require.main.
+function isEntryPoint(): boolean {
+  if (require.main === module) return true;
+  return require.main === undefined && /(^|[\\/])bin[\\/]azure\.ts$/.test(process.argv[2] ?? '');
+}
+
+if (isEntryPoint()) {
   synthAzure();
 }
