@@ -27,7 +27,9 @@ const REJECTED_CODES = new Set(['invalid_client', 'unauthorized_client', 'invali
 /**
  * A TokenCredential over a client secret that can rotate: asks the {@link SecretCache} for the
  * secret on each token request (cheap while cached), and builds a new ClientSecretCredential only
- * when the value changed, so the SDK's own token cache keeps working between rotations.
+ * when the value changed, so the SDK's own token cache keeps working between rotations. The Azure
+ * pipeline asks for a token only when its cached one nears expiry (Entra tokens last about an
+ * hour), so SSM is read at most once per TTL, and only when a token is actually needed.
  */
 export class RotatingSecretCredential implements TokenCredential {
   #secret: string | undefined;

@@ -1,19 +1,11 @@
 import { UnrecognizedMessageError } from './errors';
+import type { ObjectRef } from './rows';
 
 /**
- * The object a notification names, as the forwarder reads and labels it. Structurally the
- * `ObjectRef` of `lambda/rows.ts` (the parsers' contract).
+ * The object a notification names: the parsers' `ObjectRef` (key URL-decoded, usable as-is in
+ * GetObject; `eventTime` is where the lag metric starts).
  */
-export interface NotifiedObject {
-  readonly bucket: string;
-  /** URL-decoded: usable as-is in GetObject. */
-  readonly key: string;
-  readonly versionId?: string;
-  readonly eTag?: string;
-  /** ISO-8601 time of the S3 event: lag is measured from here. */
-  readonly eventTime: string;
-  readonly size?: number;
-}
+export type NotifiedObject = ObjectRef;
 
 /** An event in the message that is acknowledged without reading anything (ObjectRemoved, ...). */
 export interface SkippedEvent {

@@ -10,8 +10,8 @@ import {
   type SecretCredentialFactory,
   type WebIdentityTokenProvider,
 } from './credentials';
-import { ConfigurationError, TransientError, type ForwarderError } from './errors';
-import * as formats from './formats';
+import { TransientError, type ForwarderError } from './errors';
+import { parseObjectBatches } from './formats';
 import {
   processMessage,
   type MessageOutcome,
@@ -74,20 +74,6 @@ export function s3ObjectOpener(s3: S3Client): OpenObject {
   };
 }
 
-/**
- * The format parsers' entry point. TODO: import `parseObject` directly once `lambda/formats` exports
- * it (in progress in parallel); looked up at run time until then so this module compiles either way.
- */
-function formatParser(): ParseObject {
-  const parse = (formats as { parseObject?: ParseObject }).parseObject;
-  if (parse === undefined) {
-    throw new ConfigurationError(
-      'This forwarder build has no format parsers (lambda/formats exports no parseObject).',
-    );
-  }
-  return parse;
-}
-
 /** Builds the handler's dependencies from the environment: the production wiring, with seams for tests. */
 export function createDependencies(options: DependencyOptions = {}): HandlerDeps {
   const config = loadConfig(options.env);
@@ -122,7 +108,7 @@ export function createDependencies(options: DependencyOptions = {}): HandlerDeps
     producer: config.producerName,
     format: config.format,
     openObject: options.openObject ?? s3ObjectOpener(s3),
-    parse: options.parse ?? formatParser(),
+    parse: options.parse ?? parseObjectBatches,
     uploader: new SentinelUploader({
       client,
       producer: config.producerName,

@@ -8,23 +8,20 @@ import {
   UnexpectedError,
 } from './errors';
 import { parseMessageBody, type NotifiedObject } from './events';
-import type { FormatName } from './formats';
+import type { FormatName, ParseOutcome } from './formats';
 import type { SentinelUploader } from './sentinel-uploader';
 import type { Telemetry } from './telemetry';
 
-/** One item a format parser yields for an object (the parsers' contract, `lambda/formats`). */
-export type ParseOutcome =
-  | { readonly kind: 'row'; readonly row: Record<string, unknown>; readonly index: number }
-  | { readonly kind: 'malformed'; readonly lineNumber: number; readonly reason: string }
-  | { readonly kind: 'skipped-object'; readonly reason: string };
-
-/** Parses an object's body into rows (with provenance columns) by format. */
+/**
+ * Parses an object's body into rows (provenance + format columns), one array of outcomes per
+ * decoded chunk: `parseObjectBatches` of `lambda/formats`.
+ */
 export type ParseObject = (
   format: FormatName,
   body: AsyncIterable<Uint8Array>,
   object: NotifiedObject,
   options?: { readonly skipRecords?: number },
-) => AsyncIterable<ParseOutcome>;
+) => AsyncIterable<readonly ParseOutcome[]>;
 
 /** Opens an object's body as a byte stream (GetObject), honouring `signal`. */
 export type OpenObject = (object: NotifiedObject, signal: AbortSignal) => Promise<AsyncIterable<Uint8Array>>;
@@ -184,7 +181,12 @@ async function deliverObject(
   try {
     body = await deps.openObject(object, signal);
   } catch (err) {
-    return { status: 'failed', recordsDelivered: 0, error: classifyS3Error(err, ctx) };
+    return {
+      status: 'failed',
+      recordsDelivered: 0,
+      error: classifyS3Error(err, ctx),
+      resumeAt: { object, nextRecordIndex: skipRecords },
+    };
   }
 
   const delivery = deps.uploader.open({ bucket, key }, signal);
@@ -192,29 +194,40 @@ async function deliverObject(
   let skippedReason: string | undefined;
   let nextIndex = skipRecords;
   let readError: ForwarderError | undefined;
+  let oversizedLogged = 0;
   try {
-    for await (const item of deps.parse(deps.format, body, object, { skipRecords })) {
-      if (item.kind === 'row') {
-        nextIndex = item.index + 1;
-        const oversized = await delivery.add(item.row, item.index);
-        if (oversized !== undefined) {
+    reading: for await (const items of deps.parse(deps.format, body, object, { skipRecords })) {
+      for (const item of items) {
+        if (item.kind === 'row') {
+          nextIndex = item.index + 1;
+          const pending = delivery.add(item.row, item.index);
+          if (pending !== undefined) {
+            await pending;
+            if (delivery.stopped) break reading;
+          }
+        } else if (item.kind === 'malformed') {
+          nextIndex = item.index + 1;
+          malformed += 1;
+          if (malformed <= MAX_LOGGED_MALFORMED) {
+            log.warn('Malformed record isolated; the rest of the object is still sent', {
+              lineNumber: item.lineNumber,
+              recordIndex: item.index,
+              reason: item.reason,
+            });
+          }
+        } else {
+          skippedReason = item.reason;
+          break reading;
+        }
+      }
+      if (delivery.oversized.length > oversizedLogged) {
+        for (const record of delivery.oversized.slice(oversizedLogged)) {
           log.warn('Record isolated: larger than one Logs Ingestion API request allows; not sent', {
-            recordIndex: oversized.index,
-            recordBytes: oversized.bytes,
+            recordIndex: record.index,
+            recordBytes: record.bytes,
           });
         }
-        if (delivery.stopped) break;
-      } else if (item.kind === 'malformed') {
-        malformed += 1;
-        if (malformed <= MAX_LOGGED_MALFORMED) {
-          log.warn('Malformed line isolated; the rest of the object is still sent', {
-            lineNumber: item.lineNumber,
-            reason: item.reason,
-          });
-        }
-      } else {
-        skippedReason = item.reason;
-        break;
+        oversizedLogged = delivery.oversized.length;
       }
     }
   } catch (err) {

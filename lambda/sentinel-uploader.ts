@@ -123,11 +123,17 @@ export class ObjectDelivery {
     return this.#error !== undefined || this.#signal.aborted;
   }
 
+  /** Records isolated so far because one alone exceeds the request limit (reported, never sent). */
+  public get oversized(): readonly OversizedRecord[] {
+    return this.#oversized;
+  }
+
   /**
-   * Adds one row. Returns the oversized record if the row alone is over the limit (it is isolated,
-   * not sent); the caller reports it with its key.
+   * Adds one row. Returns a promise only when the row completed a batch, which is then submitted:
+   * await it, it resolves once there is room in flight (backpressure). Synchronous otherwise, so
+   * the per-row cost is one `JSON.stringify` and no `await`.
    */
-  public async add(row: Record<string, unknown>, index: number): Promise<OversizedRecord | undefined> {
+  public add(row: Record<string, unknown>, index: number): Promise<void> | undefined {
     if (this.stopped) {
       this.#unsent(index, 1);
       return undefined;
@@ -135,10 +141,9 @@ export class ObjectDelivery {
     const result = this.#batcher.add(row, index);
     if (result.kind === 'oversized') {
       this.#oversized.push(result.record);
-      return result.record;
+      return undefined;
     }
-    if (result.kind === 'batch') await this.#submit(result.batch);
-    return undefined;
+    return result.kind === 'batch' ? this.#submit(result.batch) : undefined;
   }
 
   /** Sends what is buffered, waits for every batch in flight, and reports the outcome. */
