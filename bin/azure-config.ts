@@ -12,6 +12,20 @@ export interface AzureAppConfig {
   readonly identity?: IdentityOptions;
   readonly alerting?: AlertingOptions;
   readonly tags?: Record<string, string>;
+  /**
+   * Where Terraform keeps state, which holds the client secret in identity mode `application`.
+   * @default - cdktf's local backend, a file next to the project: fine to try things, not for real use
+   */
+  readonly stateBackend?: StateBackendConfig;
+}
+
+/** An Azure Storage blob for the Terraform state, reached with Entra auth (no storage keys). */
+export interface StateBackendConfig {
+  readonly storageAccountName: string;
+  readonly containerName: string;
+  /** @default 's3-to-sentinel-azure.tfstate' */
+  readonly key?: string;
+  readonly resourceGroupName?: string;
 }
 
 /** Thrown for an environment variable that cannot be used; the message names it. */
@@ -63,6 +77,14 @@ export const AZURE_ENV = {
   alertEmail: 'S2S_AZURE_ALERT_EMAIL',
   /** Minutes without rows before the alert fires, default 60. */
   noDataMinutes: 'S2S_AZURE_NO_DATA_MINUTES',
+  /** Storage account for the Terraform state (azurerm backend); unset keeps cdktf's local state file. */
+  stateStorageAccount: 'S2S_AZURE_STATE_STORAGE_ACCOUNT',
+  /** Blob container for the state, required with the storage account. */
+  stateContainer: 'S2S_AZURE_STATE_CONTAINER',
+  /** Blob name of the state, default `s3-to-sentinel-azure.tfstate`. */
+  stateKey: 'S2S_AZURE_STATE_KEY',
+  /** Resource group of the state storage account. */
+  stateResourceGroup: 'S2S_AZURE_STATE_RESOURCE_GROUP',
 } as const;
 
 /** Reads the Azure app's settings from `env`, failing with the variable's name on a bad value. */
@@ -98,6 +120,18 @@ export function azureConfigFromEnv(
       email: read(AZURE_ENV.alertEmail),
       noDataMinutes: noData === undefined ? undefined : wholeNumber(AZURE_ENV.noDataMinutes, noData),
     },
+    stateBackend: stateBackendFromEnv(read),
+  };
+}
+
+function stateBackendFromEnv(read: (name: string) => string | undefined): StateBackendConfig | undefined {
+  const storageAccountName = read(AZURE_ENV.stateStorageAccount);
+  if (storageAccountName === undefined) return undefined;
+  return {
+    storageAccountName,
+    containerName: required(read, AZURE_ENV.stateContainer, `state in ${storageAccountName}`),
+    key: read(AZURE_ENV.stateKey),
+    resourceGroupName: read(AZURE_ENV.stateResourceGroup),
   };
 }
 
@@ -112,12 +146,12 @@ function identityFromEnv(
     case 'existing':
       return {
         mode,
-        objectId: required(read, AZURE_ENV.principalObjectId, mode),
-        clientId: required(read, AZURE_ENV.principalClientId, mode),
+        objectId: required(read, AZURE_ENV.principalObjectId, `identity mode '${mode}'`),
+        clientId: required(read, AZURE_ENV.principalClientId, `identity mode '${mode}'`),
         tenantId: read(AZURE_ENV.tenantId),
       };
     case 'federated': {
-      const issuer = required(read, AZURE_ENV.federationIssuer, mode);
+      const issuer = required(read, AZURE_ENV.federationIssuer, `identity mode '${mode}'`);
       const json = read(AZURE_ENV.lambdaRoleArns);
       const pattern = read(AZURE_ENV.lambdaRoleArnPattern);
       if (json !== undefined) return { mode, issuer, lambdaRoleArns: parseArnMap(json) };
@@ -141,9 +175,9 @@ function identityFromEnv(
   }
 }
 
-function required(read: (name: string) => string | undefined, name: string, mode: string): string {
+function required(read: (name: string) => string | undefined, name: string, what: string): string {
   const value = read(name);
-  if (value === undefined) throw new AzureAppConfigError(`identity mode '${mode}' needs ${name}`);
+  if (value === undefined) throw new AzureAppConfigError(`${what} needs ${name}`);
   return value;
 }
 

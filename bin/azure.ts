@@ -1,7 +1,7 @@
 // The CDK for Terraform app: one stack with the Azure side of every producer in bin/producers.ts.
 // `npx cdktf synth` runs it from the sources (cdktf.json → scripts/run-app.mjs bin/azure.ts);
 // `node dist/bin/azure.js` after a build does the same without the CLI. bin/start.ts imports it.
-import { App, TerraformOutput, TerraformStack } from 'cdktf';
+import { App, AzurermBackend, TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import { AzureProviders, SentinelIngestion } from '../lib/azure';
 import {
@@ -24,6 +24,14 @@ export class S3ToSentinelAzureStack extends TerraformStack {
     producers: readonly ProducerDefinition[],
   ) {
     super(scope, id);
+    if (config.stateBackend !== undefined) {
+      new AzurermBackend(this, {
+        ...config.stateBackend,
+        key: config.stateBackend.key ?? `${AZURE_STACK_NAME}.tfstate`,
+        // Entra auth to the blob: no storage account key to hand around.
+        useAzureadAuth: true,
+      });
+    }
     const identityMode = config.identity?.mode ?? 'application';
     new AzureProviders(this, 'Providers', {
       subscriptionId: config.subscriptionId,

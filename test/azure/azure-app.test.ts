@@ -120,6 +120,32 @@ describe('identity modes in the app', () => {
   });
 });
 
+describe('Terraform state', () => {
+  test('stays with cdktf’s default (local) unless a storage account is configured', () => {
+    // WHEN
+    const { json } = synthApp({ location: 'westeurope' }, FIXTURE_PRODUCERS);
+    // THEN
+    expect(json.terraform).not.toHaveProperty('backend');
+  });
+
+  test('goes to an Azure blob with Entra auth when configured', () => {
+    // WHEN
+    const { json } = synthApp(
+      { location: 'westeurope', stateBackend: { storageAccountName: 'socstate', containerName: 'tfstate' } },
+      FIXTURE_PRODUCERS,
+    );
+    // THEN
+    expect((json.terraform as Record<string, unknown>).backend).toEqual({
+      azurerm: {
+        storage_account_name: 'socstate',
+        container_name: 'tfstate',
+        key: `${AZURE_STACK_NAME}.tfstate`,
+        use_azuread_auth: true,
+      },
+    });
+  });
+});
+
 describe('cdktf.json', () => {
   test('runs bin/azure.ts from the sources, so `npx cdktf synth` needs no build', () => {
     // GIVEN

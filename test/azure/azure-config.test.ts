@@ -16,6 +16,23 @@ test('with no variables set: westeurope, new resource group and workspace, appli
     workspace: { kind: 'new' },
     identity: { mode: 'application' },
     alerting: { email: undefined, noDataMinutes: undefined },
+    stateBackend: undefined,
+  });
+});
+
+test('a state storage account selects the azurerm backend', () => {
+  // WHEN
+  const config = read({
+    [AZURE_ENV.stateStorageAccount]: 'socstate',
+    [AZURE_ENV.stateContainer]: 'tfstate',
+    [AZURE_ENV.stateResourceGroup]: 'state-rg',
+  });
+  // THEN
+  expect(config.stateBackend).toEqual({
+    storageAccountName: 'socstate',
+    containerName: 'tfstate',
+    key: undefined,
+    resourceGroupName: 'state-rg',
   });
 });
 
@@ -122,6 +139,7 @@ describe('fails naming the variable', () => {
       { [AZURE_ENV.noDataMinutes]: 'an hour' },
       'S2S_AZURE_NO_DATA_MINUTES ("an hour") must be a whole number',
     ],
+    [{ [AZURE_ENV.stateStorageAccount]: 'socstate' }, 'state in socstate needs S2S_AZURE_STATE_CONTAINER'],
   ])('%j', (env, message) => {
     expect(() => read(env)).toThrow(AzureAppConfigError);
     expect(() => read(env)).toThrow(message);
