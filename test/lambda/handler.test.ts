@@ -1,7 +1,10 @@
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { continuationBody } from '../../lambda/events';
 import { ENV } from '../../lambda/environment';
 import { columnsOf } from '../../lambda/formats';
 import { createDependencies, createHandler, type DependencyOptions } from '../../lambda/handler';
@@ -20,6 +23,8 @@ import { startS3, type LocalS3 } from '../support/s3-server';
 
 const BUCKET = 'logs';
 const STREAM = 'Custom-AppLogs';
+const CLOUDTRAIL_STREAM = 'Custom-CloudTrail';
+const FIXTURES = join(__dirname, '..', 'fixtures', 'aws');
 const SECRET = 'client-secret-value-7f3a9c';
 const ssmMock = mockClient(SSMClient);
 
@@ -32,7 +37,9 @@ let secretsSeen: string[];
 beforeAll(async () => {
   [s3, emulator] = await Promise.all([
     startS3([BUCKET]),
-    IngestionEmulator.start({ streams: { [STREAM]: columnsOf('ndjson') } }),
+    IngestionEmulator.start({
+      streams: { [STREAM]: columnsOf('ndjson'), [CLOUDTRAIL_STREAM]: columnsOf('cloudtrail') },
+    }),
   ]);
 });
 afterAll(async () => {
@@ -391,5 +398,53 @@ describe('forwarder handler', () => {
     await expect(handler(sqsEvent(sqsRecord(s3TestEvent())), lambdaContext())).rejects.toThrow(
       /AZURE_TENANT_ID is not set/,
     );
+  });
+
+  test('delivers a real CloudTrail log file with every row matching the DCR stream declaration', async () => {
+    // GIVEN the AWS sample CloudTrail file, gzip as CloudTrail writes it
+    const text = readFileSync(join(FIXTURES, 'cloudtrail', 'cloudtrail_log.json'), 'utf8');
+    const expected = (JSON.parse(text) as { Records: unknown[] }).Records.length;
+    const object = await putObject(
+      'AWSLogs/123456789012/CloudTrail/eu-west-1/2026/11/28/123456789012_CloudTrail_eu-west-1_20261128T1000Z_abc.json.gz',
+      gzipSync(text),
+    );
+    const handler = makeHandler({
+      envOverrides: { [ENV.format]: 'cloudtrail', [ENV.streamName]: CLOUDTRAIL_STREAM },
+    });
+    // WHEN
+    const response = await handler(sqsEvent(sqsRecord(s3Notification(object))), lambdaContext());
+    // THEN the emulator, which checks names and types against columnsOf('cloudtrail'), accepted all
+    expect(response).toStrictEqual({ batchItemFailures: [] });
+    expect(emulator.rows(CLOUDTRAIL_STREAM)).toHaveLength(expected);
+    expect(emulator.requests.every((r) => r.status === 204)).toBe(true);
+  });
+
+  test('acknowledges and counts a CloudTrail digest file without sending anything', async () => {
+    const object = await putObject(
+      'AWSLogs/123456789012/CloudTrail-Digest/eu-west-1/2026/11/28/123456789012_CloudTrail-Digest_eu-west-1_x_20261128T100000Z.json.gz',
+      gzipSync(readFileSync(join(FIXTURES, 'cloudtrail-digest', 'cloudtrail_digest.json'))),
+    );
+    const handler = makeHandler({
+      envOverrides: { [ENV.format]: 'cloudtrail', [ENV.streamName]: CLOUDTRAIL_STREAM },
+    });
+    const response = await handler(sqsEvent(sqsRecord(s3Notification(object))), lambdaContext());
+    expect(response).toStrictEqual({ batchItemFailures: [] });
+    expect(emulator.requests).toHaveLength(0);
+    expect(metricSum(output.metrics(), 'SkippedObjects')).toBe(1);
+  });
+
+  test('resumes a continuation message at its record offset', async () => {
+    // GIVEN an object of 100 records of which an earlier invocation delivered the first 60
+    const object = await putObject('resume/object.json', ndjson(100));
+    const body = continuationBody({
+      object: { ...object, eventTime: '2026-11-28T10:00:00.000Z' },
+      nextRecordIndex: 60,
+    });
+    // WHEN
+    const response = await makeHandler()(sqsEvent(sqsRecord(body)), lambdaContext());
+    // THEN only records 60..99 are sent, with their original indexes (and so their RecordIds)
+    expect(response).toStrictEqual({ batchItemFailures: [] });
+    const indexes = rowsOf(object.key).map((r) => Number(r.RecordIndex));
+    expect(indexes.sort((a, b) => a - b)).toStrictEqual(Array.from({ length: 40 }, (_, i) => 60 + i));
   });
 });

@@ -1,0 +1,135 @@
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { AuthenticationError, type TokenCredential } from '@azure/identity';
+import { mockClient } from 'aws-sdk-client-mock';
+import type { ForwarderConfig } from '../../lambda/config';
+import { createTokenCredential, RotatingSecretCredential } from '../../lambda/credentials';
+import { ConfigurationError, CredentialError, CredentialRejectedError } from '../../lambda/errors';
+import { SecretCache } from '../../lambda/secrets';
+
+const ssmMock = mockClient(SSMClient);
+beforeEach(() => ssmMock.reset());
+
+const config: ForwarderConfig = {
+  producerName: 'app-logs',
+  format: 'ndjson',
+  tenantId: 'tenant-1',
+  clientId: 'client-1',
+  logsIngestionEndpoint: 'https://dce.example',
+  dcrImmutableId: 'dcr-1',
+  streamName: 'Custom-AppLogs',
+  authMode: 'secret',
+  clientSecretParameter: '/p',
+  secretTtlSeconds: 900,
+  uploadConcurrency: 4,
+};
+
+function secrets(ttlSeconds = 900, now = Date.now): SecretCache {
+  return new SecretCache({
+    ssm: new SSMClient({}),
+    parameterName: '/p',
+    ttlSeconds,
+    producer: 'app-logs',
+    now,
+  });
+}
+
+const okToken = (token: string): TokenCredential => ({
+  getToken: async () => ({ token, expiresOnTimestamp: Date.now() + 60_000 }),
+});
+
+describe('RotatingSecretCredential', () => {
+  test('builds the Entra credential from the SSM secret, and again only when the secret changes', async () => {
+    ssmMock
+      .on(GetParameterCommand)
+      .resolvesOnce({ Parameter: { Value: 's1' } })
+      .resolves({ Parameter: { Value: 's2' } });
+    let clock = 0;
+    const built: string[] = [];
+    const credential = new RotatingSecretCredential({
+      tenantId: 'tenant-1',
+      clientId: 'client-1',
+      producer: 'app-logs',
+      secrets: secrets(60, () => clock),
+      factory: (tenant, client, secret) => {
+        built.push(`${tenant}/${client}/${secret}`);
+        return okToken(`token-for-${secret}`);
+      },
+    });
+    expect((await credential.getToken('scope'))?.token).toBe('token-for-s1');
+    expect((await credential.getToken('scope'))?.token).toBe('token-for-s1');
+    clock += 61_000;
+    expect((await credential.getToken('scope'))?.token).toBe('token-for-s2');
+    expect(built).toStrictEqual(['tenant-1/client-1/s1', 'tenant-1/client-1/s2']);
+  });
+
+  test('fails permanent when Entra rejects the client secret, and re-reads SSM next time', async () => {
+    ssmMock.on(GetParameterCommand).resolves({ Parameter: { Value: 'wrong-secret-value' } });
+    const credential = new RotatingSecretCredential({
+      tenantId: 'tenant-1',
+      clientId: 'client-1',
+      producer: 'app-logs',
+      secrets: secrets(),
+      factory: () => ({
+        getToken: async () => {
+          throw new AuthenticationError(401, {
+            error: 'invalid_client',
+            error_description: 'AADSTS7000215: Invalid client secret provided.',
+          });
+        },
+      }),
+    });
+    const error = await credential.getToken('scope').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CredentialRejectedError);
+    expect((error as Error).message).toMatch(/invalid_client.*put-secret app-logs/);
+    expect((error as Error).message).not.toContain('wrong-secret-value');
+    await credential.getToken('scope').catch(() => undefined);
+    expect(ssmMock.commandCalls(GetParameterCommand)).toHaveLength(2);
+  });
+
+  test('fails transient when Entra is unreachable', async () => {
+    ssmMock.on(GetParameterCommand).resolves({ Parameter: { Value: 's' } });
+    const credential = new RotatingSecretCredential({
+      tenantId: 't',
+      clientId: 'c',
+      producer: 'app-logs',
+      secrets: secrets(),
+      factory: () => ({
+        getToken: async () => {
+          throw Object.assign(new Error('getaddrinfo ENOTFOUND login.microsoftonline.com'), {
+            code: 'ENOTFOUND',
+          });
+        },
+      }),
+    });
+    const error = await credential.getToken('scope').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CredentialError);
+    expect((error as CredentialError).retryable).toBe(true);
+  });
+});
+
+describe('createTokenCredential', () => {
+  test('secret mode reads the secret through the cache', async () => {
+    ssmMock.on(GetParameterCommand).resolves({ Parameter: { Value: 's' } });
+    const credential = createTokenCredential(config, {
+      secrets: secrets(),
+      secretCredentialFactory: () => okToken('t'),
+    });
+    expect(credential).toBeInstanceOf(RotatingSecretCredential);
+    expect((await credential.getToken('scope'))?.token).toBe('t');
+  });
+
+  test('federated mode without a web identity token source fails, saying the build cannot do it yet', () => {
+    expect(() => createTokenCredential({ ...config, authMode: 'federated' }, {})).toThrow(ConfigurationError);
+    expect(() => createTokenCredential({ ...config, authMode: 'federated' }, {})).toThrow(
+      /sts:GetWebIdentityToken/,
+    );
+  });
+
+  test('federated mode with a web identity token source uses ClientAssertionCredential', () => {
+    const credential = createTokenCredential(
+      { ...config, authMode: 'federated' },
+      { webIdentityToken: async () => 'jwt' },
+    );
+    expect(credential.constructor.name).toBe('ClientAssertionCredential');
+  });
+});
