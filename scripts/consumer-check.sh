@@ -53,8 +53,8 @@ PATH="$(dirname "$(command -v node)"):/usr/bin:/bin" node app.js
 template=cdk.out/ConsumerStack.template.json
 node -e "
 const t = require('./$template');
-const fns = Object.values(t.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
-if (fns.length !== 1 || fns[0].Properties.Runtime !== 'nodejs22.x') throw new Error('expected one nodejs22.x function');
+const fns = Object.values(t.Resources).filter((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Runtime === 'nodejs22.x');
+if (fns.length !== 1) throw new Error('expected the forwarder as the one nodejs22.x function, found ' + fns.length);
 const assets = require('fs').readdirSync('cdk.out').filter((d) => d.startsWith('asset.'));
 const bundled = assets.some((d) => require('fs').existsSync('cdk.out/' + d + '/index.js'));
 if (!bundled) throw new Error('the prebundled forwarder asset is missing from cdk.out');
