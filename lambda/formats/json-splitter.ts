@@ -113,19 +113,32 @@ export class JsonRecordSplitter {
     let capStart = this.capturing ? 0 : -1;
     while (i < n) {
       if (this.inString) {
-        // Hot loop: most of a log's bytes are inside strings, where only `\` and `"` matter.
-        let escaped = this.escaped;
+        // Hot path: most of a log's bytes are inside strings, where only an unescaped `"` matters.
+        // The native indexOf finds each quote; a run of backslashes just before it decides
+        // whether it is escaped (an odd run escapes it).
+        if (this.escaped) {
+          this.escaped = false;
+          i++;
+          continue;
+        }
         let closed = false;
         while (i < n) {
-          const c = chunk.charCodeAt(i++);
-          if (escaped) escaped = false;
-          else if (c === BACKSLASH) escaped = true;
-          else if (c === QUOTE) {
+          const q = chunk.indexOf('"', i);
+          if (q === -1) {
+            let b = n - 1;
+            while (b >= i && chunk.charCodeAt(b) === BACKSLASH) b--;
+            this.escaped = (n - 1 - b) % 2 === 1;
+            i = n;
+            break;
+          }
+          let b = q - 1;
+          while (b >= i && chunk.charCodeAt(b) === BACKSLASH) b--;
+          i = q + 1;
+          if ((q - 1 - b) % 2 === 0) {
             closed = true;
             break;
           }
         }
-        this.escaped = escaped;
         if (!closed) break;
         this.inString = false;
         if (this.capturing && this.capKind === STRING) {

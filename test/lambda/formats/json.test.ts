@@ -57,6 +57,40 @@ describe('json format', () => {
     expect(whole.map((i) => (i.kind === 'record' ? i.lineNumber : 0))).toStrictEqual([1, 2, 2, 2, 2]);
   });
 
+  test('agrees with JSON.parse on generated documents full of escapes, at random chunk boundaries', () => {
+    // GIVEN a seeded generator of objects whose strings are dense in \\, \" and brackets
+    let seed = 42;
+    const random = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const alphabet = ['\\', '"', '{', '}', '[', ']', ',', ':', 'a', ' ', '\n', 'é', '😀'];
+    const str = (): string =>
+      Array.from(
+        { length: Math.floor(random() * 12) },
+        () => alphabet[Math.floor(random() * alphabet.length)],
+      ).join('');
+    const value = (depth: number): unknown => {
+      const r = random();
+      if (depth > 2 || r < 0.4) return str();
+      if (r < 0.5) return Math.floor(random() * 1e6) - 5e5;
+      if (r < 0.75) return Array.from({ length: Math.floor(random() * 4) }, () => value(depth + 1));
+      return Object.fromEntries(
+        Array.from({ length: Math.floor(random() * 4) }, () => [str(), value(depth + 1)]),
+      );
+    };
+    const records = Array.from({ length: 300 }, () => ({ k: str(), v: value(0) }));
+    const text = JSON.stringify(records, null, random() < 0.5 ? 0 : 1);
+    // WHEN split at random chunk sizes
+    const out: SourceItem[] = [];
+    const splitter = new JsonRecordSplitter('documents');
+    for (let i = 0; i < text.length;) {
+      const size = 1 + Math.floor(random() * 40);
+      splitter.push(text.slice(i, i + size), out);
+      i += size;
+    }
+    splitter.end(out);
+    // THEN each record is intact
+    expect(out.map((item) => (item.kind === 'record' ? JSON.parse(item.text) : item))).toStrictEqual(records);
+  });
+
   test('reports scalars as malformed but keeps the objects around them', async () => {
     const outcomes = await parseAll('json', '[{"a":1}, 42, "s", {"a":2}]');
     expect(rowsOf(outcomes).map((r) => r.Record)).toStrictEqual([{ a: 1 }, { a: 2 }]);
