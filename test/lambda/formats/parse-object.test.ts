@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import {
@@ -12,7 +14,7 @@ import {
 } from '../../../lambda/formats';
 import { byteCounter } from '../../../lambda/object-reader';
 import { recordId, RECORD_ID_LENGTH, RowFactory } from '../../../lambda/rows';
-import { chunked, fixture, malformedOf, objectRef, parseAll, rowsOf } from './helpers';
+import { chunked, fixture, FIXTURES, malformedOf, objectRef, parseAll, rowsOf } from './helpers';
 
 /** One sample per format, for the checks that must hold for all of them. */
 const SAMPLE_OF: Record<FormatName, string> = {
@@ -149,6 +151,30 @@ describe('parseObject', () => {
         ['string', 'int', 'long', 'real', 'boolean', 'datetime', 'dynamic'].includes(c.type),
       ),
     ).toBe(true);
+  });
+
+  test.each([
+    ['gzip under a .log key', 'logs/object.log', (b: Buffer) => gzipSync(b)],
+    ['plain text under a .gz key', 'logs/object.json.gz', (b: Buffer) => b],
+  ])('decides compression by content, not suffix: %s', async (_name, key, encode) => {
+    // GIVEN the WAF sample under a key that says the opposite of its encoding
+    const data = encode(fixture(SAMPLE_OF.ndjson));
+    // WHEN
+    const outcomes = await parseAll('ndjson', data, objectRef({ key }));
+    // THEN both rows arrive
+    expect(rowsOf(outcomes)).toHaveLength(2);
+    expect(malformedOf(outcomes)).toStrictEqual([]);
+  });
+
+  test('reads a Node Readable body (what GetObject returns)', async () => {
+    // GIVEN a file stream of the CloudTrail sample
+    const body = createReadStream(join(FIXTURES, SAMPLE_OF.cloudtrail), { highWaterMark: 1024 });
+    // WHEN
+    let rows = 0;
+    for await (const outcome of parseObject('cloudtrail', body, objectRef()))
+      if (outcome.kind === 'row') rows++;
+    // THEN
+    expect(rows).toBe(7);
   });
 
   test('reports byte counts through the counter', async () => {
