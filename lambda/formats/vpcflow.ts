@@ -27,7 +27,7 @@ const COLUMNS: readonly (Column & { readonly field?: string })[] = [
   { name: 'SubnetId', type: 'string', field: 'subnet-id' },
   { name: 'InstanceId', type: 'string', field: 'instance-id' },
   { name: 'TcpFlags', type: 'int', field: 'tcp-flags' },
-  { name: 'Type', type: 'string', field: 'type' },
+  { name: 'TrafficType', type: 'string', field: 'type' }, // `Type` is reserved by Log Analytics
   { name: 'PktSrcAddr', type: 'string', field: 'pkt-srcaddr' },
   { name: 'PktDstAddr', type: 'string', field: 'pkt-dstaddr' },
   { name: 'Region', type: 'string', field: 'region' },

@@ -12,6 +12,7 @@ import {
   PROVENANCE_COLUMNS,
   type FormatName,
 } from '../../../lambda/formats';
+import { RESERVED_COLUMN_NAMES } from '../../../lib/azure/table-columns';
 import { byteCounter } from '../../../lambda/object-reader';
 import { recordId, RECORD_ID_LENGTH, RowFactory } from '../../../lambda/rows';
 import { chunked, fixture, FIXTURES, malformedOf, objectRef, parseAll, rowsOf } from './helpers';
@@ -145,6 +146,9 @@ describe('parseObject', () => {
       expect(name).toMatch(/^[A-Z][A-Za-z0-9]*$/);
       expect(name.length).toBeLessThanOrEqual(45);
     }
+    // Log Analytics adds these to every table itself; a custom table cannot declare them.
+    const reserved = new Set(RESERVED_COLUMN_NAMES.map((n) => n.toLowerCase()));
+    expect(names.filter((n) => reserved.has(n.toLowerCase()))).toStrictEqual([]);
     expect(names.slice(0, PROVENANCE_COLUMNS.length)).toStrictEqual(PROVENANCE_COLUMNS.map((c) => c.name));
     expect(
       FORMATS[format].columns.every((c) =>

@@ -64,7 +64,7 @@ describe('vpcflow format', () => {
     const [row] = rowsOf(await parseAll('vpcflow', fixture('vpcflow/valid_tgw_flow_log.log')));
     expect(row).toMatchObject({
       Version: 6,
-      Type: 'IPv4',
+      TrafficType: 'IPv4',
       TcpFlags: 2,
       FlowDirection: 'ingress',
       Region: 'us-east-1',
