@@ -83,6 +83,7 @@ export async function putSecret(options: PutSecretOptions, deps: PutSecretDeps):
     );
     version = result.Version;
   } catch (error) {
+    // No `cause`: the SDK error can quote the value, and a cause is printed with stack traces.
     throw new OperationalError(redact(putFailure(error, name, keyId, region), secret));
   }
 
