@@ -29,11 +29,8 @@ export function byteCounter(): ByteCounter {
  */
 export class DecompressionError extends Error {
   readonly retryable = false;
-  constructor(
-    message: string,
-    readonly cause?: unknown,
-  ) {
-    super(message);
+  constructor(message: string, options?: { readonly cause?: unknown }) {
+    super(message, options);
     this.name = 'DecompressionError';
   }
 }
@@ -133,7 +130,7 @@ async function* gunzip(source: AsyncGenerator<Uint8Array>): AsyncGenerator<Buffe
     if (isZlibError(error)) {
       throw new DecompressionError(
         `The object starts with the gzip magic bytes but does not decompress: ${(error as Error).message}`,
-        error,
+        { cause: error },
       );
     }
     throw error;
