@@ -146,13 +146,11 @@ describe('put-secret', () => {
 
   test('fails if SSM rejects the write, without repeating a secret echoed in the error', async () => {
     // GIVEN an error whose message quotes the value (as validation errors can)
-    ssmMock
-      .on(PutParameterCommand)
-      .rejects(
-        Object.assign(new Error(`Value '${SECRET}' at 'value' failed to satisfy constraint`), {
-          name: 'ValidationException',
-        }),
-      );
+    ssmMock.on(PutParameterCommand).rejects(
+      Object.assign(new Error(`Value '${SECRET}' at 'value' failed to satisfy constraint`), {
+        name: 'ValidationException',
+      }),
+    );
 
     // WHEN
     const failure = putSecret({ producer, stdin: true }, deps());

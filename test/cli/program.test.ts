@@ -1,0 +1,235 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { S3Client } from '@aws-sdk/client-s3';
+import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DescribeParametersCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import type { AwsClients } from '../../cli/aws';
+import { runCli } from '../../cli/program';
+import { textCollector } from './support';
+
+const SECRET = 'Qq8Q~another.secret-value_98765';
+
+describe('runCli', () => {
+  const credentials = { accessKeyId: 'a', secretAccessKey: 'b' };
+  let clients: AwsClients;
+  let mocks: {
+    sqs: ReturnType<typeof mockClient>;
+    ssm: ReturnType<typeof mockClient>;
+    kms: ReturnType<typeof mockClient>;
+    cloudwatch: ReturnType<typeof mockClient>;
+  };
+  let work: string;
+
+  beforeEach(() => {
+    clients = {
+      s3: new S3Client({ region: 'eu-west-1', credentials }),
+      sqs: new SQSClient({ region: 'eu-west-1', credentials }),
+      ssm: new SSMClient({ region: 'eu-west-1', credentials }),
+      kms: new KMSClient({ region: 'eu-west-1', credentials }),
+      cloudwatch: new CloudWatchClient({ region: 'eu-west-1', credentials }),
+    };
+    mocks = {
+      sqs: mockClient(clients.sqs),
+      ssm: mockClient(clients.ssm),
+      kms: mockClient(clients.kms),
+      cloudwatch: mockClient(clients.cloudwatch),
+    };
+    work = mkdtempSync(join(tmpdir(), 'cli-'));
+  });
+  afterEach(() => {
+    Object.values(mocks).forEach((m) => m.restore());
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  async function run(args: string[], stdin = '') {
+    const stdout = textCollector();
+    const stderr = textCollector();
+    const seenOptions: unknown[] = [];
+    const code = await runCli(args, {
+      io: { stdout, stderr, readStdin: async () => stdin, stdinIsTTY: false },
+      clients: (options) => {
+        seenOptions.push(options);
+        return clients;
+      },
+      sleep: async () => undefined,
+    });
+    return { code, stdout: stdout.text, stderr: stderr.text, seenOptions };
+  }
+
+  test('--help exits 0 and lists every command', async () => {
+    const { code, stdout } = await run(['--help']);
+    expect(code).toBe(0);
+    for (const command of ['put-secret', 'backfill', 'redrive', 'status']) expect(stdout).toContain(command);
+    expect(stdout).toContain('Exit codes: 0 success, 1 the operation failed, 2 usage error.');
+  });
+
+  test.each(['put-secret', 'backfill', 'redrive', 'status'])(
+    '%s --help exits 0 and documents --producer',
+    async (command) => {
+      const { code, stdout } = await run([command, '--help']);
+      expect(code).toBe(0);
+      expect(stdout).toContain('-p, --producer <name>');
+    },
+  );
+
+  test('--version prints the package version', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { version } = require('../../package.json') as { version: string };
+    const { code, stdout } = await run(['--version']);
+    expect(code).toBe(0);
+    expect(stdout.trim()).toBe(version);
+  });
+
+  test('fails with exit code 2 if no command is given', async () => {
+    const { code, stderr } = await run([]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('Usage: s3-to-sentinel');
+  });
+
+  test('fails with exit code 2 if the command is unknown', async () => {
+    const { code, stderr } = await run(['drain']);
+    expect(code).toBe(2);
+    expect(stderr).toContain("error: unknown command 'drain'");
+  });
+
+  test('fails with exit code 2 if --producer is missing', async () => {
+    const { code, stderr } = await run(['status']);
+    expect(code).toBe(2);
+    expect(stderr).toContain("error: required option '-p, --producer <name>' not specified");
+  });
+
+  test('fails with exit code 2 if the producer is unknown, listing the known ones', async () => {
+    const { code, stderr } = await run(['status', '--producer', 'nope']);
+    expect(code).toBe(2);
+    expect(stderr).toContain(
+      'error: unknown producer "nope" in the built-in example list (bin/producers.ts); configured producers: cloudtrail, vpc-flow, app-logs.',
+    );
+  });
+
+  test('fails with exit code 2 if --since is not an ISO time', async () => {
+    const { code, stderr } = await run(['backfill', '--producer', 'cloudtrail', '--since', 'yesterday']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('--since must be an ISO 8601 time such as 2026-11-01 or 2026-11-01T12:00:00Z');
+  });
+
+  test('fails with exit code 2 if --rate is not positive', async () => {
+    const { code, stderr } = await run(['backfill', '--producer', 'cloudtrail', '--rate', '0']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('--rate must be a number greater than 0');
+  });
+
+  test('fails with exit code 1 when AWS says the queue does not exist', async () => {
+    mocks.sqs
+      .on(GetQueueUrlCommand)
+      .rejects(Object.assign(new Error('no queue'), { name: 'QueueDoesNotExist' }));
+    const { code, stderr } = await run(['status', '--producer', 'cloudtrail', '--region', 'eu-west-1']);
+    expect(code).toBe(1);
+    expect(stderr).toContain(
+      'error: queue s3-to-sentinel-cloudtrail of producer "cloudtrail" does not exist in eu-west-1',
+    );
+  });
+
+  test('passes --region and --profile to the clients', async () => {
+    mocks.sqs
+      .on(GetQueueUrlCommand)
+      .rejects(Object.assign(new Error('no queue'), { name: 'QueueDoesNotExist' }));
+    const { seenOptions } = await run([
+      '--profile',
+      'ops',
+      'status',
+      '--producer',
+      'cloudtrail',
+      '--region',
+      'eu-west-1',
+    ]);
+    expect(seenOptions).toStrictEqual([{ region: 'eu-west-1', profile: 'ops' }]);
+  });
+
+  test('put-secret --stdin exits 0 and the secret is on neither stdout nor stderr', async () => {
+    mocks.kms
+      .on(DescribeKeyCommand)
+      .resolves({ KeyMetadata: { KeyId: 'k', KeyState: 'Enabled', KeyManager: 'CUSTOMER' } });
+    mocks.ssm.on(PutParameterCommand).resolves({ Version: 1 });
+    mocks.ssm.on(DescribeParametersCommand).resolves({
+      Parameters: [
+        {
+          Name: '/s3-to-sentinel/cloudtrail/client-secret',
+          Type: 'SecureString',
+          Version: 1,
+          KeyId: 'alias/s3-to-sentinel/cloudtrail',
+        },
+      ],
+    });
+
+    const { code, stdout, stderr } = await run(
+      ['put-secret', '--producer', 'cloudtrail', '--stdin'],
+      `${SECRET}\n`,
+    );
+
+    expect(code).toBe(0);
+    expect(mocks.ssm).toHaveReceivedCommandWith(PutParameterCommand, { Value: SECRET, Type: 'SecureString' });
+    expect(stdout).toContain('wrote /s3-to-sentinel/cloudtrail/client-secret');
+    expect(stdout + stderr).not.toContain(SECRET);
+  });
+
+  test('put-secret exits 1 without printing the secret when SSM echoes it in an error', async () => {
+    mocks.kms.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: 'k', KeyState: 'Enabled' } });
+    mocks.ssm
+      .on(PutParameterCommand)
+      .rejects(Object.assign(new Error(`bad value ${SECRET}`), { name: 'ValidationException' }));
+
+    const { code, stdout, stderr } = await run(['put-secret', '--producer', 'cloudtrail', '--stdin'], SECRET);
+
+    expect(code).toBe(1);
+    expect(stderr).toContain('ValidationException: bad value ***');
+    expect(stdout + stderr).not.toContain(SECRET);
+  });
+
+  test('--config loads producers from a JS module', async () => {
+    // GIVEN a module with a producer the example list does not have
+    const config = join(work, 'producers.js');
+    writeFileSync(
+      config,
+      "exports.producers = [{ name: 'custom', bucket: { kind: 'existing', bucketName: 'custom-bucket' }, format: 'json' }];",
+    );
+    mocks.sqs
+      .on(GetQueueUrlCommand)
+      .callsFake(({ QueueName }) => ({ QueueUrl: `https://sqs/1/${QueueName}` }));
+    mocks.sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessages: '0' } });
+    mocks.cloudwatch.on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
+
+    // WHEN
+    const { code, stdout } = await run(['--config', config, 'status', '--producer', 'custom']);
+
+    // THEN
+    expect(code).toBe(0);
+    expect(mocks.sqs).toHaveReceivedCommandWith(GetQueueUrlCommand, { QueueName: 's3-to-sentinel-custom' });
+    expect(stdout).toContain('producer custom (eu-west-1)');
+  });
+
+  test('fails with exit code 2 if --config does not export producers', async () => {
+    const config = join(work, 'empty.js');
+    writeFileSync(config, 'exports.other = 1;');
+    const { code, stderr } = await run(['--config', config, 'status', '--producer', 'custom']);
+    expect(code).toBe(2);
+    expect(stderr).toContain(
+      `error: --config ${config} must export \`producers\`, an array of ProducerDefinition`,
+    );
+  });
+
+  test('fails with exit code 2 if --config producers are invalid', async () => {
+    const config = join(work, 'bad.js');
+    writeFileSync(
+      config,
+      "exports.producers = [{ name: 'Bad Name', bucket: { kind: 'new' }, format: 'json' }];",
+    );
+    const { code, stderr } = await run(['--config', config, 'status', '--producer', 'Bad Name']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('`name` ("Bad Name") must be 1–32 lower-case letters');
+  });
+});
