@@ -231,6 +231,7 @@ export class S3ToSentinelForwarder extends Construct {
     const authMode = props.authMode ?? 'secret';
     // An explicit role instead of AWSLambdaBasicExecutionRole: it may write to this log group only.
     this.role = new iam.Role(this, 'Role', {
+      roleName: names.roleName,
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `s3-to-sentinel ${producer}: the forwarder function`,
     });

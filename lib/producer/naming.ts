@@ -39,6 +39,8 @@ export function awsResourceNames(producer: ProducerDefinition | string): {
   readonly queueName: string;
   readonly deadLetterQueueName: string;
   readonly functionName: string;
+  /** The forwarder's execution role; fixed so a federated credential can name it before it exists. */
+  readonly roleName: string;
 } {
   const name = typeof producer === 'string' ? producer : producer.name;
   return {
@@ -46,5 +48,6 @@ export function awsResourceNames(producer: ProducerDefinition | string): {
     queueName: `s3-to-sentinel-${name}`,
     deadLetterQueueName: `s3-to-sentinel-${name}-dlq`,
     functionName: `s3-to-sentinel-${name}`,
+    roleName: `s3-to-sentinel-${name}-forwarder`,
   };
 }

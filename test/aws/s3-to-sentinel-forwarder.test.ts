@@ -166,6 +166,7 @@ describe('S3ToSentinelForwarder function', () => {
 
   test('role has no AWS managed policies and writes only to its own log group', () => {
     template.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: 's3-to-sentinel-app-logs-forwarder',
       AssumeRolePolicyDocument: Match.objectLike({
         Statement: [Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' } })],
       }),

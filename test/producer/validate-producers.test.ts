@@ -40,6 +40,7 @@ describe('names derived from a producer', () => {
       queueName: 's3-to-sentinel-app-logs',
       deadLetterQueueName: 's3-to-sentinel-app-logs-dlq',
       functionName: 's3-to-sentinel-app-logs',
+      roleName: 's3-to-sentinel-app-logs-forwarder',
     });
   });
 });
