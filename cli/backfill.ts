@@ -5,7 +5,7 @@ import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { awsResourceNames, type ProducerDefinition } from '../lib/producer';
 import { regionOf, resolveQueueUrl } from './aws';
 import { OperationalError, UsageError, awsErrorName, describeError } from './errors';
-import type { Output } from './output';
+import { NO_PROGRESS, type Output } from './output';
 import { RateLimiter, sleep as realSleep, type Sleep } from './rate-limiter';
 import { s3CreatedEvent } from './s3-event';
 
@@ -157,7 +157,8 @@ export async function backfill(options: BackfillOptions, deps: BackfillDeps): Pr
   let totalEnqueued = previous?.enqueued ?? 0;
   let lastKey = previous?.lastKey;
   let pending: PendingMessage[] = [];
-  const progress = output.progress(options.dryRun ? 'dry run' : 'enqueued');
+  // A dry run's result is its per-object lines on stdout; a bar redrawn between them would garble them.
+  const progress = options.dryRun ? NO_PROGRESS : output.progress('enqueued');
   progress.start(0);
 
   const flush = async (): Promise<void> => {

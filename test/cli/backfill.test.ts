@@ -220,6 +220,7 @@ describe('backfill', () => {
 
     // THEN no SQS call at all (not even the queue lookup), and each object is listed with its size
     expect(sqsMock.calls()).toHaveLength(0);
+    expect(output.bars).toHaveLength(0);
     expect(output.outLines).toEqual(
       expect.arrayContaining([
         expect.stringMatching(
