@@ -57,7 +57,7 @@ export function buildProgram(deps: CliDeps): Command {
     .addHelpText(
       'after',
       '\nExit codes: 0 success, 1 the operation failed, 2 usage error.\n' +
-        'Deploy order: cdktf deploy → s3-to-sentinel put-secret → cdk deploy.',
+        'Deploy order: cdktf deploy → cdk deploy (creates the secret key) → s3-to-sentinel put-secret.',
     );
 
   const context = (command: Command) => {

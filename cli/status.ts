@@ -156,25 +156,26 @@ export function renderStatus(status: ProducerStatus, ageThresholdSeconds: number
   const attention: string[] = [];
   if (dlq.visible > 0) {
     attention.push(
-      `${formatCount(dlq.visible)} messages in the dead-letter queue: find the reason in the function's logs, fix it, ` +
-        `then run \`s3-to-sentinel redrive --producer ${status.producer}\``,
+      `${formatCount(dlq.visible)} messages in the dead-letter queue: find the reason in /aws/lambda/${fn.name}, ` +
+        `fix it, then run \`s3-to-sentinel redrive --producer ${status.producer}\``,
     );
   }
   if (queue.oldestAgeSeconds !== undefined && queue.oldestAgeSeconds > ageThresholdSeconds) {
     attention.push(
       `the oldest message is ${formatAge(queue.oldestAgeSeconds)} old (alarm at ${formatAge(ageThresholdSeconds)}): ` +
-        'the function is falling behind or failing; check errors and throttles below and the function logs',
+        'the function is falling behind or Sentinel is not accepting; check errors, throttles and the function logs',
     );
   }
   if ((fn.errors ?? 0) > 0) {
     attention.push(
-      `${formatCount(fn.errors)} function errors in the last ${fn.windowMinutes} min: read the function's logs`,
+      `${formatCount(fn.errors)} failed invocations in the last ${fn.windowMinutes} min (crash, timeout, out of memory): ` +
+        `read /aws/lambda/${fn.name}`,
     );
   }
   if ((fn.throttles ?? 0) > 0) {
     attention.push(
-      `${formatCount(fn.throttles)} throttles in the last ${fn.windowMinutes} min: raise lambda.maxConcurrency ` +
-        "or the account's concurrency limit",
+      `${formatCount(fn.throttles)} throttles in the last ${fn.windowMinutes} min: the account's Lambda concurrency ` +
+        'is exhausted; raise the account limit or lower the concurrency of other functions',
     );
   }
   if (attention.length > 0) lines.push('', ...attention.map((a) => `! ${a}`));

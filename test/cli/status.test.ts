@@ -146,10 +146,10 @@ describe('status', () => {
       'FUNCTION (last 60 min)     INVOCATIONS  ERRORS  THROTTLES',
       's3-to-sentinel-cloudtrail        1,234       3          4',
       '',
-      "! 3 messages in the dead-letter queue: find the reason in the function's logs, fix it, then run `s3-to-sentinel redrive --producer cloudtrail`",
-      '! the oldest message is 12m 0s old (alarm at 5m 0s): the function is falling behind or failing; check errors and throttles below and the function logs',
-      "! 3 function errors in the last 60 min: read the function's logs",
-      "! 4 throttles in the last 60 min: raise lambda.maxConcurrency or the account's concurrency limit",
+      '! 3 messages in the dead-letter queue: find the reason in /aws/lambda/s3-to-sentinel-cloudtrail, fix it, then run `s3-to-sentinel redrive --producer cloudtrail`',
+      '! the oldest message is 12m 0s old (alarm at 5m 0s): the function is falling behind or Sentinel is not accepting; check errors, throttles and the function logs',
+      '! 3 failed invocations in the last 60 min (crash, timeout, out of memory): read /aws/lambda/s3-to-sentinel-cloudtrail',
+      "! 4 throttles in the last 60 min: the account's Lambda concurrency is exhausted; raise the account limit or lower the concurrency of other functions",
     ]);
     expect(result.queue).toMatchObject({ visible: 12345, inFlight: 20, oldestAgeSeconds: 720 });
     expect(result.function).toMatchObject({ invocations: 1234, errors: 3, throttles: 4 });
