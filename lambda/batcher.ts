@@ -1,15 +1,18 @@
 /**
  * Most bytes of JSON (the whole array: brackets, commas and rows) the forwarder puts in one request.
- * The Logs Ingestion API refuses calls over 1 MB with 413; `@azure/monitor-ingestion` splits what it
- * is given into chunks whose rows' JSON sums to under 1,000,000 bytes. Staying under that same number
- * means the SDK never re-splits a batch, so every request maps back to exactly one batch of one
- * object, and a failed request to exact row indexes.
+ * The Logs Ingestion API refuses calls over 1 MB with 413; 1,000,000 bytes is under that limit
+ * whether Azure means 10^6 or 2^20 (and is where `@azure/monitor-ingestion`'s own chunker splits).
+ * Every batch is one request and holds rows of one object only, so a failed request maps back to
+ * exact row indexes of one object.
  */
 export const MAX_BATCH_BYTES = 1_000_000;
 
 /** Rows of one object, in record order, ready for one upload request. */
 export interface RowBatch {
-  readonly rows: Record<string, unknown>[];
+  /** The request body: the rows as one JSON array, UTF-8, serialized once while measuring them. */
+  readonly body: Buffer;
+  /** Number of rows. */
+  readonly count: number;
   /** Record index of the first and last row (inclusive). */
   readonly firstIndex: number;
   readonly lastIndex: number;
@@ -32,53 +35,67 @@ export type AddResult =
 
 /**
  * Packs rows into batches of at most {@link MAX_BATCH_BYTES} of JSON, measuring each row's
- * serialized UTF-8 size exactly (one `JSON.stringify` per row), in record order.
+ * serialized UTF-8 size exactly. Each row is serialized once, here, and encoded straight into the
+ * batch's buffer: the buffer is the request body, so nothing is serialized or joined again, and
+ * the garbage collector has no row objects or strings left to trace once a row is added.
  */
 export class RowBatcher {
-  #rows: Record<string, unknown>[] = [];
+  #buffer: Buffer;
+  #count = 0;
   #firstIndex = -1;
   #lastIndex = -1;
-  /** Bytes of the pending batch as a JSON array: 2 for `[]`, plus rows, plus commas. */
-  #bytes = 2;
+  /** Bytes written to the buffer: `[`, the rows and their commas (`]` is added when taken). */
+  #bytes = 1;
 
-  public constructor(private readonly maxBytes: number = MAX_BATCH_BYTES) {}
+  public constructor(private readonly maxBytes: number = MAX_BATCH_BYTES) {
+    this.#buffer = this.newBuffer();
+  }
 
   /** Rows buffered and not yet returned in a batch. */
   public get pendingRows(): number {
-    return this.#rows.length;
+    return this.#count;
   }
 
   public add(row: Record<string, unknown>, index: number): AddResult {
-    const size = Buffer.byteLength(JSON.stringify(row), 'utf8');
+    const json = JSON.stringify(row);
+    const size = Buffer.byteLength(json, 'utf8');
     if (size + 2 > this.maxBytes) return { kind: 'oversized', record: { index, bytes: size } };
-    const added = size + (this.#rows.length > 0 ? 1 : 0);
     let full: RowBatch | undefined;
-    if (this.#bytes + added > this.maxBytes) {
-      full = this.take();
-    }
-    this.#rows.push(row);
+    // +1 for the comma before it (or nothing, if first) and +1 for the closing bracket.
+    if (this.#count > 0 && this.#bytes + 1 + size + 1 > this.maxBytes) full = this.take();
+    if (this.#count > 0) this.#buffer[this.#bytes++] = 0x2c; // ','
+    this.#bytes += this.#buffer.write(json, this.#bytes, 'utf8');
+    this.#count += 1;
     if (this.#firstIndex < 0) this.#firstIndex = index;
     this.#lastIndex = index;
-    this.#bytes += size + (this.#rows.length > 1 ? 1 : 0);
     return full !== undefined ? { kind: 'batch', batch: full } : { kind: 'buffered' };
   }
 
   /** The pending rows as a batch (or undefined if none), leaving the batcher empty. */
   public flush(): RowBatch | undefined {
-    return this.#rows.length > 0 ? this.take() : undefined;
+    return this.#count > 0 ? this.take() : undefined;
+  }
+
+  private newBuffer(): Buffer {
+    const buffer = Buffer.allocUnsafe(this.maxBytes);
+    buffer[0] = 0x5b; // '['
+    return buffer;
   }
 
   private take(): RowBatch {
+    this.#buffer[this.#bytes++] = 0x5d; // ']'
     const batch: RowBatch = {
-      rows: this.#rows,
+      body: this.#buffer.subarray(0, this.#bytes),
+      count: this.#count,
       firstIndex: this.#firstIndex,
       lastIndex: this.#lastIndex,
       bytes: this.#bytes,
     };
-    this.#rows = [];
+    this.#buffer = this.newBuffer();
+    this.#count = 0;
     this.#firstIndex = -1;
     this.#lastIndex = -1;
-    this.#bytes = 2;
+    this.#bytes = 1;
     return batch;
   }
 }

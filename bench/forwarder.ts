@@ -1,0 +1,445 @@
+/**
+ * Forwarder benchmark (not a timed test): `npm run bench -- --mb N`.
+ *
+ * Generates CloudTrail-like gzip NDJSON of N uncompressed MB (streamed to a file, then to s3rver,
+ * never held in memory), and in the same run measures, each phase in its own child process so its
+ * peak RSS is its own:
+ *  - floor: stream GetObject + gunzip + line split of the same bytes (the least any reader does);
+ *  - naive: GetObject into memory, gunzipSync, split, JSON.parse every line, one SDK upload;
+ *  - forwarder: the real handler (createHandler/createDependencies) on one SQS message.
+ * s3rver and the Logs Ingestion emulator run in this (parent) process.
+ *
+ * The last line printed is one JSON object:
+ * {"mb","forwarder_MBps","floor_MBps","naive_MBps","ratio_floor","ratio_naive","records_per_s","peak_rss_MB"}
+ * where peak_rss_MB is the forwarder phase's.
+ */
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import type { AccessToken, TokenCredential } from '@azure/identity';
+import { LogsIngestionClient } from '@azure/monitor-ingestion';
+import type { SQSEvent } from 'aws-lambda';
+import { spawn } from 'node:child_process';
+import { createReadStream, createWriteStream, mkdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+import { finished } from 'node:stream/promises';
+import { createGunzip, createGzip, gunzipSync } from 'node:zlib';
+import { ENV } from '../lambda/environment';
+import { columnsOf } from '../lambda/formats';
+import { createDependencies, createHandler } from '../lambda/handler';
+import { lambdaContext, s3Notification, sqsRecord } from '../test/support/events';
+import { IngestionEmulator } from '../test/support/ingestion-emulator';
+import { localS3Client, startS3 } from '../test/support/s3-server';
+
+const MB = 1024 * 1024;
+const BUCKET = 'bench';
+const KEY = 'AWSLogs/123456789012/CloudTrail/eu-west-1/2026/11/28/bench.ndjson.gz';
+const STREAM = 'Custom-Bench';
+const EVENT_TIME = '2026-11-28T10:00:00.000Z';
+
+/** What a phase child needs to reach the parent's servers. */
+interface PhaseConfig {
+  readonly s3Endpoint: string;
+  readonly emulatorEndpoint: string;
+  readonly ca: string;
+  readonly token: string;
+  readonly dcrImmutableId: string;
+  readonly eTag?: string;
+  readonly concurrency: number;
+}
+
+interface PhaseResult {
+  readonly seconds: number;
+  readonly peakRssMB: number;
+  readonly lines?: number;
+}
+
+const RESULT_PREFIX = 'BENCH_RESULT ';
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : fallback;
+}
+
+/** mulberry32: a small deterministic PRNG so every run generates the same bytes. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const EVENT_NAMES = [
+  'GetObject',
+  'PutObject',
+  'HeadObject',
+  'ListObjects',
+  'DeleteObject',
+  'AssumeRole',
+  'Decrypt',
+];
+const SOURCES = [
+  's3.amazonaws.com',
+  's3.amazonaws.com',
+  's3.amazonaws.com',
+  'sts.amazonaws.com',
+  'kms.amazonaws.com',
+];
+
+/** One CloudTrail-like record (about 1.2 KB of JSON), varied so gzip ratios are realistic. */
+function cloudTrailRecord(i: number, rand: () => number): string {
+  const hex = (n: number): string =>
+    Array.from({ length: n }, () => Math.floor(rand() * 16).toString(16)).join('');
+  const session = `session-${Math.floor(rand() * 5000)}`;
+  const name = EVENT_NAMES[Math.floor(rand() * EVENT_NAMES.length)];
+  const time = new Date(Date.parse(EVENT_TIME) - 300_000 + i * 7).toISOString().replace(/\.\d+Z$/, 'Z');
+  return JSON.stringify({
+    eventVersion: '1.09',
+    userIdentity: {
+      type: 'AssumedRole',
+      principalId: `AROA${hex(16).toUpperCase()}:${session}`,
+      arn: `arn:aws:sts::123456789012:assumed-role/AppRole/${session}`,
+      accountId: '123456789012',
+      accessKeyId: `ASIA${hex(16).toUpperCase()}`,
+      sessionContext: {
+        sessionIssuer: {
+          type: 'Role',
+          principalId: 'AROAEXAMPLEROLEID',
+          arn: 'arn:aws:iam::123456789012:role/AppRole',
+          accountId: '123456789012',
+          userName: 'AppRole',
+        },
+        attributes: { creationDate: time, mfaAuthenticated: 'false' },
+      },
+    },
+    eventTime: time,
+    eventSource: SOURCES[Math.floor(rand() * SOURCES.length)],
+    eventName: name,
+    awsRegion: 'eu-west-1',
+    sourceIPAddress: `10.${Math.floor(rand() * 255)}.${Math.floor(rand() * 255)}.${Math.floor(rand() * 255)}`,
+    userAgent: '[aws-sdk-java/2.25.0 Linux/5.10 OpenJDK_64-Bit_Server_VM/17.0.10 Java/17.0.10]',
+    requestParameters: {
+      bucketName: `app-data-${Math.floor(rand() * 20)}`,
+      Host: 'app-data.s3.eu-west-1.amazonaws.com',
+      key: `tenants/${hex(8)}/objects/${hex(24)}.parquet`,
+    },
+    responseElements: null,
+    additionalEventData: {
+      SignatureVersion: 'SigV4',
+      CipherSuite: 'TLS_AES_128_GCM_SHA256',
+      bytesTransferredIn: 0,
+      AuthenticationMethod: 'AuthHeader',
+      'x-amz-id-2': hex(60),
+      bytesTransferredOut: Math.floor(rand() * 1e7),
+    },
+    requestID: hex(16).toUpperCase(),
+    eventID: `${hex(8)}-${hex(4)}-${hex(4)}-${hex(4)}-${hex(12)}`,
+    readOnly: name.startsWith('Get') || name.startsWith('List') || name.startsWith('Head'),
+    resources: [{ type: 'AWS::S3::Object', ARN: `arn:aws:s3:::app-data/tenants/${hex(8)}` }],
+    eventType: 'AwsApiCall',
+    managementEvent: false,
+    recipientAccountId: '123456789012',
+    eventCategory: 'Data',
+    tlsDetails: {
+      tlsVersion: 'TLSv1.3',
+      cipherSuite: 'TLS_AES_128_GCM_SHA256',
+      clientProvidedHostHeader: 'app-data.s3.eu-west-1.amazonaws.com',
+    },
+  });
+}
+
+/** Writes `mb` MB of gzip NDJSON to `file`, streaming with backpressure. */
+async function generate(file: string, mb: number): Promise<{ lines: number; bytes: number }> {
+  const rand = prng(42);
+  const gzip = createGzip({ level: 6 });
+  const out = createWriteStream(file);
+  gzip.pipe(out);
+  const target = mb * MB;
+  let bytes = 0;
+  let lines = 0;
+  while (bytes < target) {
+    const chunk: string[] = [];
+    for (let n = 0; n < 500 && bytes < target; n++) {
+      const line = `${cloudTrailRecord(lines++, rand)}\n`;
+      bytes += Buffer.byteLength(line);
+      chunk.push(line);
+    }
+    if (!gzip.write(chunk.join(''))) await new Promise((resolve) => gzip.once('drain', resolve));
+  }
+  gzip.end();
+  await finished(out);
+  return { lines, bytes };
+}
+
+function staticCredential(token: string): TokenCredential {
+  return {
+    getToken: async (): Promise<AccessToken> => ({ token, expiresOnTimestamp: Date.now() + 3_600_000 }),
+  };
+}
+
+async function getBody(
+  config: PhaseConfig,
+): Promise<AsyncIterable<Uint8Array> & { transformToByteArray(): Promise<Uint8Array> }> {
+  const s3 = localS3Client(config.s3Endpoint);
+  const out = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: KEY }));
+  return out.Body as AsyncIterable<Uint8Array> & { transformToByteArray(): Promise<Uint8Array> };
+}
+
+/** The floor: stream gunzip + UTF-8 decode + line split, nothing else. */
+async function floorPhase(config: PhaseConfig): Promise<{ lines: number }> {
+  const body = await getBody(config);
+  const gunzip = createGunzip({ chunkSize: 64 * 1024 });
+  const source = body as unknown as NodeJS.ReadableStream;
+  source.pipe(gunzip);
+  const decoder = new StringDecoder('utf8');
+  let carry = '';
+  let lines = 0;
+  for await (const chunk of gunzip) {
+    const text = carry + decoder.write(chunk as Buffer);
+    let start = 0;
+    for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
+      // Each line becomes a string, as any consumer of lines needs.
+      if (text.slice(start, nl).length > 0) lines++;
+      start = nl + 1;
+    }
+    carry = text.slice(start);
+  }
+  if ((carry + decoder.end()).length > 0) lines++;
+  return { lines };
+}
+
+/** The naive approach: whole object in memory, gunzipSync, split, JSON.parse, one SDK upload. */
+async function naivePhase(config: PhaseConfig): Promise<{ lines: number }> {
+  const body = await getBody(config);
+  const text = gunzipSync(await body.transformToByteArray()).toString('utf8');
+  const rows = text
+    .split('\n')
+    .filter((line) => line.length > 0)
+    .map((line, i) => ({
+      TimeGenerated: EVENT_TIME,
+      S3Bucket: BUCKET,
+      S3Key: KEY,
+      RecordIndex: i,
+      Record: JSON.parse(line) as unknown,
+    }));
+  const client = new LogsIngestionClient(config.emulatorEndpoint, staticCredential(config.token), {
+    tlsOptions: { ca: config.ca },
+  });
+  await client.upload(config.dcrImmutableId, STREAM, rows);
+  return { lines: rows.length };
+}
+
+/** The real handler, production wiring except the endpoints. */
+async function forwarderPhase(config: PhaseConfig): Promise<{ lines: number; seconds: number }> {
+  const handler = createHandler(
+    createDependencies({
+      env: {
+        [ENV.producerName]: 'bench',
+        [ENV.format]: 'ndjson',
+        [ENV.tenantId]: 'tenant',
+        [ENV.clientId]: 'client',
+        [ENV.logsIngestionEndpoint]: config.emulatorEndpoint,
+        [ENV.dcrImmutableId]: config.dcrImmutableId,
+        [ENV.streamName]: STREAM,
+        [ENV.clientSecretParameter]: '/unused',
+        [ENV.uploadConcurrency]: String(config.concurrency),
+      },
+      s3: localS3Client(config.s3Endpoint),
+      credential: staticCredential(config.token),
+      clientOptions: { tlsOptions: { ca: config.ca } },
+    }),
+  );
+  const event: SQSEvent = {
+    Records: [
+      sqsRecord(
+        s3Notification({
+          bucket: BUCKET,
+          key: KEY,
+          eventTime: EVENT_TIME,
+          ...(config.eTag ? { eTag: config.eTag } : {}),
+        }),
+        'bench-1',
+      ),
+    ],
+  };
+  const started = process.hrtime.bigint();
+  const response = await handler(event, lambdaContext(15 * 60_000));
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (response.batchItemFailures.length > 0) throw new Error(`forwarder failed: ${JSON.stringify(response)}`);
+  return { lines: 0, seconds };
+}
+
+/** Child side: run one phase, print its result as the last line. */
+async function runPhase(phase: string): Promise<void> {
+  const config = JSON.parse(process.env.BENCH_CONFIG ?? '{}') as PhaseConfig;
+  const started = process.hrtime.bigint();
+  let lines = 0;
+  let seconds: number | undefined;
+  if (phase === 'floor') lines = (await floorPhase(config)).lines;
+  else if (phase === 'naive') lines = (await naivePhase(config)).lines;
+  else ({ lines, seconds } = await forwarderPhase(config));
+  seconds ??= Number(process.hrtime.bigint() - started) / 1e9;
+  const result: PhaseResult = { seconds, peakRssMB: process.resourceUsage().maxRSS / 1024, lines };
+  process.stdout.write(`\n${RESULT_PREFIX}${JSON.stringify(result)}\n`);
+}
+
+/**
+ * Runs a phase `runs` times and keeps the fastest run (the machine is shared, so slower runs
+ * measure the neighbours), with the highest peak RSS seen, so memory is never understated.
+ */
+async function best(
+  phase: string,
+  config: PhaseConfig,
+  runs: number,
+  nodeArgs: string[] = [],
+  check?: () => void,
+): Promise<PhaseResult> {
+  let fastest: PhaseResult | undefined;
+  let peak = 0;
+  for (let i = 0; i < runs; i++) {
+    const result = await child(phase, config, nodeArgs);
+    check?.();
+    peak = Math.max(peak, result.peakRssMB);
+    if (fastest === undefined || result.seconds < fastest.seconds) fastest = result;
+  }
+  return { ...fastest!, peakRssMB: peak };
+}
+
+/** Parent side: run `phase` in a fresh node process and read its result line. */
+function child(phase: string, config: PhaseConfig, nodeArgs: string[] = []): Promise<PhaseResult> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, [...nodeArgs, __filename, '--phase', phase], {
+      env: { ...process.env, BENCH_CONFIG: JSON.stringify(config), POWERTOOLS_LOG_LEVEL: 'WARN' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let tail = '';
+    proc.stdout.on('data', (chunk: Buffer) => {
+      tail = (tail + chunk.toString('utf8')).slice(-4096);
+    });
+    proc.on('error', reject);
+    proc.on('close', (code) => {
+      const line = tail.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
+      if (code !== 0 || line === undefined)
+        reject(new Error(`phase ${phase} exited ${code}: ${tail.slice(-1000)}`));
+      else resolve(JSON.parse(line.slice(RESULT_PREFIX.length)) as PhaseResult);
+    });
+  });
+}
+
+const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 10 ** digits;
+
+async function main(): Promise<void> {
+  const phase = arg('phase', '');
+  if (phase !== '') return runPhase(phase);
+
+  const mb = Number(arg('mb', '100'));
+  const concurrency = Number(arg('concurrency', '4'));
+  const runs = Math.max(1, Number(arg('runs', '3')));
+  if (!Number.isFinite(mb) || mb <= 0)
+    throw new Error(`--mb must be a positive number, got ${arg('mb', '')}`);
+  const dir = join(tmpdir(), `s3-to-sentinel-bench-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'bench.ndjson.gz');
+  const [s3, emulator] = await Promise.all([
+    startS3([BUCKET]),
+    IngestionEmulator.start({
+      streams: { [STREAM]: columnsOf('ndjson') },
+      storeRows: false,
+      validate: false,
+    }),
+  ]);
+  try {
+    const generated = await generate(file, mb);
+    const compressed = statSync(file).size;
+    const { ETag } = await s3.client.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: KEY,
+        Body: createReadStream(file),
+        ContentLength: compressed,
+      }),
+    );
+    rmSync(file);
+    console.log(
+      `generated ${generated.lines} records, ${round(generated.bytes / MB)} MB uncompressed, ${round(compressed / MB)} MB gzip`,
+    );
+    const config: PhaseConfig = {
+      s3Endpoint: s3.endpoint,
+      emulatorEndpoint: emulator.endpoint,
+      ca: emulator.ca,
+      token: emulator.token,
+      dcrImmutableId: emulator.dcrImmutableId,
+      ...(ETag !== undefined ? { eTag: ETag } : {}),
+      concurrency,
+    };
+    const uncompressedMB = generated.bytes / MB;
+
+    const floor = await best('floor', config, runs);
+    if (floor.lines !== generated.lines) {
+      throw new Error(`floor split ${floor.lines} lines, expected ${generated.lines}`);
+    }
+    console.log(
+      `floor:     ${round(floor.seconds)} s, ${round(uncompressedMB / floor.seconds)} MB/s, peak RSS ${round(floor.peakRssMB)} MB`,
+    );
+
+    // Every run of naive and forwarder must deliver every record, or its time means nothing.
+    const deliveredAll = (what: string) => (): void => {
+      if (emulator.acceptedRows !== generated.lines) {
+        throw new Error(`${what} delivered ${emulator.acceptedRows} rows, expected ${generated.lines}`);
+      }
+    };
+    emulator.reset();
+    const naive = await best('naive', config, runs, ['--max-old-space-size=16384'], () => {
+      deliveredAll('naive')();
+      emulator.reset();
+    });
+    console.log(
+      `naive:     ${round(naive.seconds)} s, ${round(uncompressedMB / naive.seconds)} MB/s, peak RSS ${round(naive.peakRssMB)} MB`,
+    );
+
+    // --profile writes a CPU profile of the forwarder phase to .bench/profiles/.
+    const profile = process.argv.includes('--profile')
+      ? ['--cpu-prof', '--cpu-prof-dir=.bench/profiles']
+      : [];
+    let requests = 0;
+    let maxInFlight = 0;
+    const forwarder = await best('forwarder', config, runs, profile, () => {
+      deliveredAll('forwarder')();
+      requests = emulator.requests.length;
+      maxInFlight = Math.max(maxInFlight, emulator.maxInFlight);
+      emulator.reset();
+    });
+    console.log(
+      `forwarder: ${round(forwarder.seconds)} s, ${round(uncompressedMB / forwarder.seconds)} MB/s, ` +
+        `peak RSS ${round(forwarder.peakRssMB)} MB, ${requests} requests per run, max ${maxInFlight} in flight`,
+    );
+
+    const forwarderMBps = uncompressedMB / forwarder.seconds;
+    const floorMBps = uncompressedMB / floor.seconds;
+    const naiveMBps = uncompressedMB / naive.seconds;
+    console.log(
+      JSON.stringify({
+        mb,
+        forwarder_MBps: round(forwarderMBps),
+        floor_MBps: round(floorMBps),
+        naive_MBps: round(naiveMBps),
+        ratio_floor: round(forwarderMBps / floorMBps, 3),
+        ratio_naive: round(forwarderMBps / naiveMBps, 3),
+        records_per_s: Math.round(generated.lines / forwarder.seconds),
+        peak_rss_MB: round(forwarder.peakRssMB, 1),
+      }),
+    );
+  } finally {
+    await Promise.all([s3.close(), emulator.close()]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
