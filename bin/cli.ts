@@ -13,6 +13,7 @@ function readStdin(): Promise<string> {
 
 void runCli(process.argv.slice(2), {
   io: { stdout: process.stdout, stderr: process.stderr, readStdin, stdinIsTTY: process.stdin.isTTY === true },
+  debug: process.env.S3_TO_SENTINEL_DEBUG === '1',
 }).then((code) => {
   // exitCode rather than exit(): lets stdout drain when piped.
   process.exitCode = code;

@@ -28,6 +28,8 @@ export interface CliDeps {
   readonly sleep?: Sleep;
   /** @default Date.now */
   readonly clock?: () => number;
+  /** Print stack traces of unexpected errors (`S3_TO_SENTINEL_DEBUG=1`). @default false */
+  readonly debug?: boolean;
 }
 
 interface GlobalOptions {
@@ -138,7 +140,18 @@ export function buildProgram(deps: CliDeps): Command {
       ) => {
         const { producer, clients } = context(command);
         await backfill(
-          { producer, ...options, ratePerSecond: options.rate },
+          {
+            // Field by field: commander's options also hold `producer`, the name, not the definition.
+            producer,
+            bucket: options.bucket,
+            prefix: options.prefix,
+            since: options.since,
+            until: options.until,
+            dryRun: options.dryRun,
+            ratePerSecond: options.rate,
+            stateFile: options.stateFile,
+            queueUrl: options.queueUrl,
+          },
           { s3: clients.s3, sqs: clients.sqs, output, sleep: deps.sleep, clock: deps.clock },
         );
       },
@@ -233,11 +246,11 @@ export async function runCli(args: readonly string[], deps: CliDeps): Promise<nu
     await buildProgram(deps).parseAsync([...args], { from: 'user' });
     return EXIT.ok;
   } catch (error) {
-    return exitCodeFor(error, output);
+    return exitCodeFor(error, output, deps.debug === true);
   }
 }
 
-function exitCodeFor(error: unknown, output: Output): number {
+function exitCodeFor(error: unknown, output: Output, debug: boolean): number {
   if (error instanceof CommanderError) {
     // Commander has already printed its message (or the help) through configureOutput.
     return error.code === 'commander.helpDisplayed' || error.code === 'commander.version'
@@ -260,6 +273,8 @@ function exitCodeFor(error: unknown, output: Output): number {
     return EXIT.failure;
   }
   output.err(`error: ${message}`);
+  // Unexpected errors only: ours carry actionable messages, and put-secret's never hold the value.
+  if (debug && error instanceof Error && error.stack) output.err(error.stack);
   return EXIT.failure;
 }
 

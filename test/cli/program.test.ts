@@ -4,13 +4,21 @@ import { join } from 'node:path';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
-import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  ListMessageMoveTasksCommand,
+  SendMessageBatchCommand,
+  type SendMessageBatchCommandInput,
+  SQSClient,
+  StartMessageMoveTaskCommand,
+} from '@aws-sdk/client-sqs';
 import { DescribeParametersCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import type { AwsClients } from '../../cli/aws';
 import { runCli } from '../../cli/program';
-import { textCollector } from './support';
+import { decodeS3EventKey, startLocalS3, textCollector, type LocalS3 } from './support';
 
 const SECRET = 'Qq8Q~another.secret-value_98765';
 
@@ -231,5 +239,134 @@ describe('runCli', () => {
     const { code, stderr } = await run(['--config', config, 'status', '--producer', 'Bad Name']);
     expect(code).toBe(2);
     expect(stderr).toContain('`name` ("Bad Name") must be 1–32 lower-case letters');
+  });
+
+  describe('with a local S3', () => {
+    let local: LocalS3;
+    beforeAll(async () => {
+      local = await startLocalS3();
+      await local.createBucket('example-org-cloudtrail-logs');
+      await local.putObject(
+        'example-org-cloudtrail-logs',
+        'AWSLogs/1/CloudTrail/a b.json.gz',
+        'x',
+        new Date('2026-11-02T00:00:00Z'),
+      );
+      await local.putObject(
+        'example-org-cloudtrail-logs',
+        'AWSLogs/1/CloudTrail/old.json.gz',
+        'x',
+        new Date('2026-01-01T00:00:00Z'),
+      );
+      await local.putObject(
+        'example-org-cloudtrail-logs',
+        'AWSLogs/1/CloudTrail/digest.txt',
+        'x',
+        new Date('2026-11-02T00:00:00Z'),
+      );
+    });
+    afterAll(async () => {
+      await local.stop();
+    });
+
+    test("backfill passes every flag through and uses the producer's bucket, prefix and suffix", async () => {
+      // GIVEN
+      clients = { ...clients, s3: local.s3 };
+      mocks.sqs.on(GetQueueUrlCommand).resolves({ QueueUrl: 'https://sqs/1/s3-to-sentinel-cloudtrail' });
+      mocks.sqs.on(SendMessageBatchCommand).callsFake((input: SendMessageBatchCommandInput) => ({
+        Successful: input.Entries!.map((e) => ({ Id: e.Id, MessageId: 'm', MD5OfMessageBody: 'x' })),
+        Failed: [],
+      }));
+      const stateFile = join(work, 'state.json');
+
+      // WHEN
+      const { code, stdout } = await run([
+        'backfill',
+        '--producer',
+        'cloudtrail',
+        '--since',
+        '2026-11-01',
+        '--until',
+        '2026-12-01T00:00:00Z',
+        '--rate',
+        '100',
+        '--state-file',
+        stateFile,
+      ]);
+
+      // THEN
+      expect(code).toBe(0);
+      expect(mocks.sqs).toHaveReceivedCommandWith(GetQueueUrlCommand, {
+        QueueName: 's3-to-sentinel-cloudtrail',
+      });
+      const keys = mocks.sqs
+        .commandCalls(SendMessageBatchCommand)
+        .flatMap((c) => c.args[0].input.Entries!)
+        .map((e) => decodeS3EventKey(JSON.parse(e.MessageBody!).Records[0].s3.object.key));
+      expect(keys).toStrictEqual(['AWSLogs/1/CloudTrail/a b.json.gz']);
+      expect(stdout).toContain('enqueued 1 messages for s3://example-org-cloudtrail-logs/AWSLogs/');
+    });
+
+    test('backfill --dry-run exits 0 and sends nothing', async () => {
+      clients = { ...clients, s3: local.s3 };
+      const { code, stdout } = await run(['backfill', '--producer', 'cloudtrail', '--dry-run']);
+      expect(code).toBe(0);
+      expect(mocks.sqs.calls()).toHaveLength(0);
+      expect(stdout).toContain('dry run: would enqueue 2 messages');
+    });
+  });
+
+  test('redrive exits 0 and reports what moved', async () => {
+    mocks.sqs
+      .on(GetQueueUrlCommand)
+      .callsFake(({ QueueName }) => ({ QueueUrl: `https://sqs/1/${QueueName}` }));
+    mocks.sqs.on(GetQueueAttributesCommand).callsFake(({ QueueUrl }) => ({
+      Attributes: {
+        QueueArn: `arn:aws:sqs:eu-west-1:1:${QueueUrl.split('/').pop()}`,
+        ApproximateNumberOfMessages: '2',
+      },
+    }));
+    mocks.sqs
+      .on(ListMessageMoveTasksCommand)
+      .resolvesOnce({ Results: [] })
+      .resolves({
+        Results: [
+          {
+            Status: 'COMPLETED',
+            ApproximateNumberOfMessagesMoved: 2,
+            ApproximateNumberOfMessagesToMove: 2,
+            StartedTimestamp: 1,
+          },
+        ],
+      });
+
+    const { code, stdout } = await run(['redrive', '--producer', 'app-logs', '--rate', '10', '--poll', '1']);
+
+    expect(code).toBe(0);
+    expect(mocks.sqs).toHaveReceivedCommandWith(StartMessageMoveTaskCommand, {
+      SourceArn: 'arn:aws:sqs:eu-west-1:1:s3-to-sentinel-app-logs-dlq',
+      DestinationArn: 'arn:aws:sqs:eu-west-1:1:s3-to-sentinel-app-logs',
+      MaxNumberOfMessagesPerSecond: 10,
+    });
+    expect(stdout).toContain(
+      'moved 2 of 2 messages from s3-to-sentinel-app-logs-dlq to s3-to-sentinel-app-logs',
+    );
+  });
+
+  test.each([
+    [false, false],
+    [true, true],
+  ])('with debug %p, the stack of an unexpected error is printed: %p', async (debug, printed) => {
+    const stderr = textCollector();
+    const code = await runCli(['status', '--producer', 'cloudtrail'], {
+      io: { stdout: textCollector(), stderr, readStdin: async () => '', stdinIsTTY: false },
+      clients: () => {
+        throw new TypeError('boom');
+      },
+      debug,
+    });
+    expect(code).toBe(1);
+    expect(stderr.text).toContain('error: TypeError: boom');
+    expect(/\n\s+at /.test(stderr.text)).toBe(printed);
   });
 });
