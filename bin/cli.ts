@@ -11,6 +11,14 @@ function readStdin(): Promise<string> {
   });
 }
 
+process.on('SIGINT', () => {
+  // A progress bar hides the cursor: give it back. Nothing is lost by stopping here: backfill's state
+  // file has every completed batch, and an SQS move task keeps running without the CLI.
+  if (process.stderr.isTTY) process.stderr.write('\x1b[?25h\n');
+  process.stderr.write('interrupted\n');
+  process.exit(130);
+});
+
 void runCli(process.argv.slice(2), {
   io: { stdout: process.stdout, stderr: process.stderr, readStdin, stdinIsTTY: process.stdin.isTTY === true },
   debug: process.env.S3_TO_SENTINEL_DEBUG === '1',

@@ -51,6 +51,8 @@ export function buildProgram(deps: CliDeps): Command {
     .option('--profile <profile>', 'AWS shared-config profile (default: AWS_PROFILE / default)')
     .option('--config <module>', 'JS module exporting `producers` (default: the package example list)')
     .showHelpAfterError('(add --help for usage)')
+    // Subcommand help lists --region/--profile/--config too: they are needed on every command.
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride()
     .configureOutput({
       writeOut: (text) => void deps.io.stdout.write(text),
@@ -74,7 +76,7 @@ export function buildProgram(deps: CliDeps): Command {
       "Write the producer's Entra client secret to its SSM SecureString (encrypted with the producer's KMS key) " +
         'and confirm by reading back its metadata. The value is never printed.',
     )
-    .requiredOption('-p, --producer <name>', 'producer name')
+    .requiredOption('-p, --producer <name>', 'producer name (required)')
     .option(
       '--from-outputs <file>',
       'cdktf outputs file (deployed with --outputs-file-include-sensitive-outputs)',
@@ -109,7 +111,7 @@ export function buildProgram(deps: CliDeps): Command {
       "Enqueue S3 ObjectCreated notifications for objects already in the producer's bucket, so history flows " +
         'through the same forwarder. Applies the producer suffix; resumable with --state-file.',
     )
-    .requiredOption('-p, --producer <name>', 'producer name')
+    .requiredOption('-p, --producer <name>', 'producer name (required)')
     .option('--bucket <name>', "bucket to list (default: the producer's bucket)")
     .option('--prefix <prefix>', "key prefix to list (default: the producer's prefix)")
     .option('--since <time>', 'only objects modified at or after this ISO 8601 time', parseTime('--since'))
@@ -163,11 +165,11 @@ export function buildProgram(deps: CliDeps): Command {
       "Move the producer's dead-letter queue back to its queue (SQS message move task) and show progress until done. " +
         'Fix the cause first: redriven messages that fail again return to the DLQ.',
     )
-    .requiredOption('-p, --producer <name>', 'producer name')
+    .requiredOption('-p, --producer <name>', 'producer name (required)')
     .option(
       '--rate <n>',
-      'at most n messages per second (default: SQS decides, up to 500)',
-      parsePositive('--rate'),
+      'at most n messages per second, 1-500 (default: SQS decides, up to 500)',
+      parseInteger('--rate', 1, 500),
     )
     .addOption(
       new Option('--poll <seconds>', 'seconds between progress checks')
@@ -176,6 +178,11 @@ export function buildProgram(deps: CliDeps): Command {
     )
     .option('--queue-url <url>', "destination queue URL (default: the producer's queue)")
     .option('--dlq-url <url>', "dead-letter queue URL (default: the producer's DLQ)")
+    .addHelpText(
+      'after',
+      '\nInterrupting the CLI does not stop the move: SQS keeps going; run redrive again to follow it.\n' +
+        '\nExample:\n  s3-to-sentinel redrive --producer cloudtrail --rate 50',
+    )
     .action(
       async (
         options: { rate?: number; poll: number; queueUrl?: string; dlqUrl?: string },
@@ -200,15 +207,21 @@ export function buildProgram(deps: CliDeps): Command {
     .description(
       "Show the producer's queue and DLQ depth, oldest message age, and the function's recent errors and throttles.",
     )
-    .requiredOption('-p, --producer <name>', 'producer name')
+    .requiredOption('-p, --producer <name>', 'producer name (required)')
     .option('--json', 'print JSON instead of a table')
     .addOption(
       new Option('--window <minutes>', 'minutes of function metrics to sum')
         .default(60)
-        .argParser(parsePositive('--window')),
+        .argParser(parseInteger('--window', 1, 1440)),
     )
     .option('--queue-url <url>', "queue URL (default: the producer's queue)")
     .option('--dlq-url <url>', "dead-letter queue URL (default: the producer's DLQ)")
+    .addHelpText(
+      'after',
+      '\nThe oldest-message age comes from CloudWatch, a minute or two behind.\n' +
+        '\nExamples:\n  s3-to-sentinel status --producer cloudtrail\n' +
+        '  s3-to-sentinel status --producer cloudtrail --json --window 15',
+    )
     .action(
       async (
         options: { json?: boolean; window: number; queueUrl?: string; dlqUrl?: string },
@@ -287,6 +300,16 @@ function parseTime(flag: string): (value: string) => Date {
       );
     }
     return time;
+  };
+}
+
+function parseInteger(flag: string, min: number, max: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`${flag} must be a whole number from ${min} to ${max}`);
+    }
+    return n;
   };
 }
 

@@ -85,6 +85,24 @@ describe('runCli', () => {
     },
   );
 
+  test('subcommand help lists the global options', async () => {
+    const { stdout } = await run(['status', '--help']);
+    expect(stdout).toContain('Global Options:');
+    expect(stdout).toContain('--region <region>');
+  });
+
+  test.each([
+    [['redrive', '--producer', 'cloudtrail', '--rate', '600'], '--rate must be a whole number from 1 to 500'],
+    [
+      ['status', '--producer', 'cloudtrail', '--window', '1.5'],
+      '--window must be a whole number from 1 to 1440',
+    ],
+  ])('fails with exit code 2 for %p', async (args, message) => {
+    const { code, stderr } = await run(args);
+    expect(code).toBe(2);
+    expect(stderr).toContain(message);
+  });
+
   test('--version prints the package version', async () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { version } = require('../../package.json') as { version: string };
