@@ -63,7 +63,11 @@ export async function redrive(options: RedriveOptions, deps: RedriveDeps): Promi
     ...context,
     flag: '--queue-url',
   });
-  const dlqAttributes = await queueAttributes(sqs, dlqUrl, ['QueueArn', 'ApproximateNumberOfMessages']);
+  const dlqAttributes = await queueAttributes(sqs, dlqUrl, [
+    'QueueArn',
+    'ApproximateNumberOfMessages',
+    'ApproximateNumberOfMessagesNotVisible',
+  ]);
   const queueArn = (await queueAttributes(sqs, queueUrl, ['QueueArn'])).QueueArn;
   const dlqArn = dlqAttributes.QueueArn;
   if (dlqArn === undefined || queueArn === undefined) {
@@ -83,7 +87,13 @@ export async function redrive(options: RedriveOptions, deps: RedriveDeps): Promi
   } else {
     const waiting = numberAttribute(dlqAttributes, 'ApproximateNumberOfMessages');
     if (waiting === 0) {
-      output.out(`${dlqName} is empty: nothing to redrive`);
+      const inFlight = numberAttribute(dlqAttributes, 'ApproximateNumberOfMessagesNotVisible');
+      output.out(
+        inFlight === 0
+          ? `${dlqName} is empty: nothing to redrive`
+          : `${dlqName} has no visible messages but ${inFlight} in flight (someone is receiving from the DLQ): ` +
+              'run redrive again once their visibility timeout has passed',
+      );
       return { status: 'EMPTY', moved: 0, toMove: 0, sourceArn: dlqArn, destinationArn: queueArn };
     }
     output.err(`moving about ${waiting} messages from ${dlqName} to ${queueName}`);

@@ -177,6 +177,26 @@ describe('redrive', () => {
     expect(output.outLines).toStrictEqual(['s3-to-sentinel-app-dlq is empty: nothing to redrive']);
   });
 
+  test('a DLQ whose messages are all in flight starts nothing and says why', async () => {
+    sqsMock.on(GetQueueAttributesCommand, { QueueUrl: DLQ_URL }).resolves({
+      Attributes: {
+        QueueArn: DLQ_ARN,
+        ApproximateNumberOfMessages: '0',
+        ApproximateNumberOfMessagesNotVisible: '4',
+      },
+    });
+    sqsMock.on(ListMessageMoveTasksCommand).resolves({ Results: [] });
+    const output = recordingOutput();
+
+    await redrive({ producer }, { sqs, output, sleep: noWait });
+
+    expect(sqsMock).not.toHaveReceivedCommand(StartMessageMoveTaskCommand);
+    expect(output.outLines).toStrictEqual([
+      's3-to-sentinel-app-dlq has no visible messages but 4 in flight (someone is receiving from the DLQ): ' +
+        'run redrive again once their visibility timeout has passed',
+    ]);
+  });
+
   test('fails if the move task fails, with the reason and the counts', async () => {
     sqsMock
       .on(ListMessageMoveTasksCommand)
