@@ -34,6 +34,33 @@ export type AddResult =
   | { readonly kind: 'oversized'; readonly record: OversizedRecord };
 
 /**
+ * A free list of equal-sized buffers. Batch buffers live outside the V8 heap, where the garbage
+ * collector frees them late; reusing them keeps the forwarder's memory flat however large the object.
+ */
+export class BufferPool {
+  readonly #free: Buffer[] = [];
+
+  /** @param keep most free buffers kept for reuse (the rest are left to the garbage collector) */
+  public constructor(
+    public readonly size: number,
+    private readonly keep: number,
+  ) {}
+
+  public acquire(): Buffer {
+    return this.#free.pop() ?? Buffer.allocUnsafe(this.size);
+  }
+
+  /** Gives back a buffer (or a view of one) from `acquire`; its content must no longer be in use. */
+  public release(buffer: Buffer): void {
+    const whole =
+      buffer.byteOffset === 0 && buffer.buffer.byteLength >= this.size
+        ? Buffer.from(buffer.buffer, 0, this.size)
+        : undefined;
+    if (whole !== undefined && this.#free.length < this.keep) this.#free.push(whole);
+  }
+}
+
+/**
  * Packs rows into batches of at most {@link MAX_BATCH_BYTES} of JSON, measuring each row's
  * serialized UTF-8 size exactly. Each row is serialized once, here, and encoded straight into the
  * batch's buffer: the buffer is the request body, so nothing is serialized or joined again, and
@@ -47,7 +74,14 @@ export class RowBatcher {
   /** Bytes written to the buffer: `[`, the rows and their commas (`]` is added when taken). */
   #bytes = 1;
 
-  public constructor(private readonly maxBytes: number = MAX_BATCH_BYTES) {
+  /**
+   * @param pool where batch buffers come from; give the same pool buffers back (`release`) once a
+   *   batch is sent, so memory stays at a few buffers however many batches an object makes
+   */
+  public constructor(
+    private readonly maxBytes: number = MAX_BATCH_BYTES,
+    private readonly pool: BufferPool = new BufferPool(maxBytes, 0),
+  ) {
     this.#buffer = this.newBuffer();
   }
 
@@ -77,7 +111,7 @@ export class RowBatcher {
   }
 
   private newBuffer(): Buffer {
-    const buffer = Buffer.allocUnsafe(this.maxBytes);
+    const buffer = this.pool.acquire();
     buffer[0] = 0x5b; // '['
     return buffer;
   }

@@ -7,7 +7,7 @@ import {
 import type { TokenCredential } from '@azure/identity';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import { RowBatcher, type OversizedRecord, type RowBatch } from './batcher';
+import { BufferPool, MAX_BATCH_BYTES, RowBatcher, type OversizedRecord, type RowBatch } from './batcher';
 import { classifyIngestionError, type ForwarderError, type IngestionTarget } from './errors';
 
 /**
@@ -125,11 +125,16 @@ export interface DeliveryContext {
  * are counted here as failed.
  */
 export class SentinelUploader {
-  public constructor(private readonly props: SentinelUploaderProps) {}
+  /** Batch buffers, reused across batches and objects: one per batch in flight plus the one filling. */
+  readonly #pool: BufferPool;
+
+  public constructor(private readonly props: SentinelUploaderProps) {
+    this.#pool = new BufferPool(props.maxBatchBytes ?? MAX_BATCH_BYTES, props.concurrency + 1);
+  }
 
   /** Starts delivering one object's rows; `signal` fires when the invocation's time budget ends. */
   public open(context: DeliveryContext, signal: AbortSignal): ObjectDelivery {
-    return new ObjectDelivery(this.props, context, signal);
+    return new ObjectDelivery(this.props, context, signal, this.#pool);
   }
 }
 
@@ -152,7 +157,14 @@ export class ObjectDelivery {
   #firstUndelivered: number | undefined;
   #error: ForwarderError | undefined;
 
-  public constructor(props: SentinelUploaderProps, context: DeliveryContext, signal: AbortSignal) {
+  readonly #pool: BufferPool;
+
+  public constructor(
+    props: SentinelUploaderProps,
+    context: DeliveryContext,
+    signal: AbortSignal,
+    pool: BufferPool,
+  ) {
     this.#props = props;
     this.#target = {
       producer: props.producer,
@@ -162,7 +174,8 @@ export class ObjectDelivery {
       streamName: props.streamName,
     };
     this.#signal = signal;
-    this.#batcher = new RowBatcher(props.maxBatchBytes);
+    this.#pool = pool;
+    this.#batcher = new RowBatcher(pool.size, pool);
   }
 
   /** True once a batch failed or time ran out: the caller should stop reading the object. */
@@ -219,6 +232,7 @@ export class ObjectDelivery {
     if (this.stopped) {
       // Counted, not sent: the SDK would not report rows it never started on abort.
       this.#unsent(batch.firstIndex, batch.count);
+      this.#pool.release(batch.body);
       return;
     }
     const upload = this.#upload(batch).finally(() => this.#inFlight.delete(upload));
@@ -240,7 +254,9 @@ export class ObjectDelivery {
       // The aggregate's message is empty: the causes are in `errors`, one per failed chunk.
       failures = isAggregateLogsUploadError(err) ? err.errors : [{ cause: err as Error, failedLogs: [] }];
     } finally {
+      // upload() has settled: no retry can read the body any more, so its buffer can be reused.
       pendingBodies.delete(id);
+      this.#pool.release(batch.body);
     }
     if (failures.length === 0) {
       this.#delivered += batch.count;

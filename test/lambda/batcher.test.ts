@@ -1,4 +1,4 @@
-import { MAX_BATCH_BYTES, RowBatcher, type RowBatch } from '../../lambda/batcher';
+import { BufferPool, MAX_BATCH_BYTES, RowBatcher, type RowBatch } from '../../lambda/batcher';
 import { testRow } from '../support/rows';
 
 function batchAll(
@@ -71,5 +71,23 @@ describe('RowBatcher', () => {
       const sum = rows.reduce((s: number, r) => s + Buffer.byteLength(JSON.stringify(r)), 0);
       expect(sum).toBeLessThan(1_000_000);
     }
+  });
+
+  test('reuses released batch buffers instead of allocating one per batch', () => {
+    // GIVEN a pool keeping 2 buffers, and a batcher over it
+    const pool = new BufferPool(10_000, 2);
+    const batcher = new RowBatcher(10_000, pool);
+    const buffers = new Set<ArrayBufferLike>();
+    // WHEN 20 batches are made, each released once "sent"
+    for (let i = 0; i < 200; i++) {
+      const result = batcher.add(testRow(i, { bytes: 1000 }), i);
+      if (result.kind === 'batch') {
+        buffers.add(result.batch.body.buffer);
+        expect(JSON.parse(result.batch.body.toString('utf8'))).toHaveLength(result.batch.count);
+        pool.release(result.batch.body);
+      }
+    }
+    // THEN only a couple of distinct buffers ever backed them
+    expect(buffers.size).toBeLessThanOrEqual(2);
   });
 });
