@@ -4,6 +4,7 @@ import { DescribeParametersCommand, PutParameterCommand, type SSMClient } from '
 import {
   AZURE_STACK_NAME,
   CLIENT_SECRET_OUTPUT,
+  secretKeyAlias,
   secretParameterName,
   type ProducerDefinition,
 } from '../lib/producer';
@@ -11,14 +12,8 @@ import { regionOf } from './aws';
 import { OperationalError, UsageError, awsErrorName, describeError, redact } from './errors';
 import type { Output } from './output';
 
-/**
- * The alias of the customer-managed key the producer's AWS stack creates for its secret.
- * (Belongs in lib/producer/naming.ts beside `secretParameterName`; kept here until it moves.)
- */
-export function secretKeyAlias(producer: ProducerDefinition | string): string {
-  const name = typeof producer === 'string' ? producer : producer.name;
-  return `alias/s3-to-sentinel/${name}`;
-}
+/** Re-exported: the one definition lives beside the other producer names. */
+export { secretKeyAlias };
 
 /** What `put-secret` was asked to do. Exactly one of `fromOutputs` and `stdin`. */
 export interface PutSecretOptions {

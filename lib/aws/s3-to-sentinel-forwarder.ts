@@ -14,7 +14,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV, type AuthMode } from '../../lambda/environment';
 import type { FormatName } from '../../lambda/formats';
-import { awsResourceNames, secretParameterName } from '../producer/naming';
+import { awsResourceNames, secretKeyAlias, secretParameterName } from '../producer/naming';
 import type { NotificationMode } from '../producer/producer';
 import { forwarderBundleDir } from './lambda-asset';
 import { ScopedSqsDestination, ScopedSqsRuleTarget, parameterArn } from './queue-notifications';
@@ -218,7 +218,7 @@ export class S3ToSentinelForwarder extends Construct {
     this.secretKey = new kms.Key(this, 'SecretKey', {
       description: `s3-to-sentinel ${producer}: encrypts the Sentinel client secret in SSM`,
       enableKeyRotation: true,
-      alias: `alias/s3-to-sentinel/${producer}`,
+      alias: secretKeyAlias(producer),
       removalPolicy: RemovalPolicy.RETAIN,
     });
     this.secretParameterName = props.secretParameterName ?? secretParameterName(producer);

@@ -30,6 +30,12 @@ export function secretParameterName(producer: ProducerDefinition | string): stri
   return `/s3-to-sentinel/${name}/client-secret`;
 }
 
+/** Alias of the KMS key that encrypts the producer's client secret (the CLI writes with it). */
+export function secretKeyAlias(producer: ProducerDefinition | string): string {
+  const name = typeof producer === 'string' ? producer : producer.name;
+  return `alias/s3-to-sentinel/${name}`;
+}
+
 /**
  * Physical names of the producer's AWS resources. Fixed (not generated) so the operator CLI can
  * find a producer's queues and function from its name alone.
