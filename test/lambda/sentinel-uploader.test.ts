@@ -87,7 +87,7 @@ describe('SentinelUploader', () => {
 
   test('keeps at most UPLOAD_CONCURRENCY requests in flight', async () => {
     // GIVEN a slow API and 8 batches' worth of rows
-    const slow = await IngestionEmulator.start({ streams: { [TEST_STREAM]: TEST_COLUMNS }, latencyMs: 150 });
+    const slow = await IngestionEmulator.start({ streams: { [TEST_STREAM]: TEST_COLUMNS }, latencyMs: 300 });
     try {
       const client = createLogsIngestionClient({
         endpoint: slow.endpoint,
@@ -185,7 +185,7 @@ describe('SentinelUploader', () => {
 
   test('counts rows never sent when the deadline passes between batches', async () => {
     // GIVEN a slow but healthy API and more batches than fit in the time budget
-    const slow = await IngestionEmulator.start({ streams: { [TEST_STREAM]: TEST_COLUMNS }, latencyMs: 200 });
+    const slow = await IngestionEmulator.start({ streams: { [TEST_STREAM]: TEST_COLUMNS }, latencyMs: 100 });
     try {
       const client = createLogsIngestionClient({
         endpoint: slow.endpoint,
@@ -199,9 +199,9 @@ describe('SentinelUploader', () => {
         streamName: TEST_STREAM,
         concurrency: 1,
       });
-      const rows = testRows(1000, { bytes: 10_000 });
+      const rows = testRows(3000, { bytes: 10_000 });
       // WHEN
-      const result = await deliver(up, rows, AbortSignal.timeout(500));
+      const result = await deliver(up, rows, AbortSignal.timeout(1500));
       // THEN what was accepted is exactly what the emulator stored, and the rest of what was handed over is failed
       expect(result.error).toBeInstanceOf(TimeBudgetExhaustedError);
       expect(result.recordsDelivered).toBe(slow.rows(TEST_STREAM).length);
