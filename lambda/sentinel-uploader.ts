@@ -33,7 +33,13 @@ export function createLogsIngestionClient(props: IngestionClientProps): LogsInge
     retryOptions: { ...DEFAULT_RETRY, ...clientOptions?.retryOptions },
   });
   // The SDK sets `Content-Encoding: gzip` on every upload; this policy takes over the compressing.
-  client.pipeline.removePolicy({ name: SDK_GZIP_POLICY });
+  const removed = client.pipeline.removePolicy({ name: SDK_GZIP_POLICY });
+  if (removed.length !== 1) {
+    // A renamed SDK policy would gzip bodies twice: refuse to start rather than send garbage.
+    throw new Error(
+      `@azure/monitor-ingestion no longer has a '${SDK_GZIP_POLICY}' pipeline policy to replace`,
+    );
+  }
   client.pipeline.addPolicy(batchBodyPolicy);
   return client;
 }
