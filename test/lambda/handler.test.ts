@@ -157,7 +157,16 @@ describe('forwarder handler', () => {
     const error = output.logs().find((l) => l.level === 'ERROR' && l.messageId === 'poison');
     expect(error).toMatchObject({ failureClass: 'UnrecognizedMessage', retryable: false });
     expect(String(error?.message)).toContain('this is not an S3 event');
-    expect(metricSum(output.metrics(), 'Failures', { FailureClass: 'UnrecognizedMessage' })).toBe(1);
+    expect(
+      metricSum(output.metrics(), 'Failures', { FailureClass: 'UnrecognizedMessage', Producer: 'app-logs' }),
+    ).toBe(1);
+    // Every metric carries the producer and lands in the construct's namespace.
+    for (const blob of output.metrics()) {
+      expect(blob).toMatchObject({
+        Producer: 'app-logs',
+        _aws: { CloudWatchMetrics: [{ Namespace: 'S3ToSentinel' }] },
+      });
+    }
   });
 
   test('reads several records per message, SNS-wrapped notifications and EventBridge events', async () => {
