@@ -52,6 +52,8 @@ interface PhaseResult {
   readonly seconds: number;
   readonly peakRssMB: number;
   readonly lines?: number;
+  /** CPU time of the whole child process (start-up included), for reading the figures. */
+  readonly cpuSeconds?: number;
 }
 
 const RESULT_PREFIX = 'BENCH_RESULT ';
@@ -283,7 +285,13 @@ async function runPhase(phase: string): Promise<void> {
   else if (phase === 'naive') lines = (await naivePhase(config)).lines;
   else ({ lines, seconds } = await forwarderPhase(config));
   seconds ??= Number(process.hrtime.bigint() - started) / 1e9;
-  const result: PhaseResult = { seconds, peakRssMB: process.resourceUsage().maxRSS / 1024, lines };
+  const usage = process.resourceUsage();
+  const result: PhaseResult = {
+    seconds,
+    peakRssMB: usage.maxRSS / 1024,
+    lines,
+    cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6,
+  };
   process.stdout.write(`\n${RESULT_PREFIX}${JSON.stringify(result)}\n`);
 }
 
@@ -415,7 +423,8 @@ async function main(): Promise<void> {
     });
     console.log(
       `forwarder: ${round(forwarder.seconds)} s, ${round(uncompressedMB / forwarder.seconds)} MB/s, ` +
-        `peak RSS ${round(forwarder.peakRssMB)} MB, ${requests} requests per run, max ${maxInFlight} in flight`,
+        `peak RSS ${round(forwarder.peakRssMB)} MB, ${requests} requests per run, max ${maxInFlight} in flight, ` +
+        `child CPU ${round(forwarder.cpuSeconds ?? 0)} s`,
     );
 
     const forwarderMBps = uncompressedMB / forwarder.seconds;
