@@ -1,0 +1,72 @@
+/**
+ * The emulator against the unmodified `@azure/monitor-ingestion` client: proves the faults the
+ * forwarder's tests rely on (413, 400, 401) really come back from it, so "never 413" means something.
+ */
+import { isAggregateLogsUploadError, LogsIngestionClient } from '@azure/monitor-ingestion';
+import { INGESTION_MAX_BYTES, IngestionEmulator } from '../support/ingestion-emulator';
+import { TEST_COLUMNS, TEST_STREAM, testRow } from '../support/rows';
+
+let emulator: IngestionEmulator;
+beforeAll(async () => {
+  emulator = await IngestionEmulator.start({ streams: { [TEST_STREAM]: TEST_COLUMNS } });
+});
+afterAll(() => emulator.close());
+beforeEach(() => emulator.reset());
+
+function sdk(credential = emulator.credential): LogsIngestionClient {
+  return new LogsIngestionClient(emulator.endpoint, credential, emulator.clientOptions({ maxRetries: 0 }));
+}
+
+async function statusOf(upload: Promise<void>): Promise<number | undefined> {
+  try {
+    await upload;
+    return 204;
+  } catch (err) {
+    if (!isAggregateLogsUploadError(err)) throw err;
+    return (err.errors[0].cause as { statusCode?: number }).statusCode;
+  }
+}
+
+describe('IngestionEmulator', () => {
+  test('accepts gzip rows matching the stream declaration with 204 and stores them', async () => {
+    expect(await statusOf(sdk().upload(emulator.dcrImmutableId, TEST_STREAM, [testRow(0), testRow(1)]))).toBe(
+      204,
+    );
+    expect(emulator.rows(TEST_STREAM)).toStrictEqual([testRow(0), testRow(1)]);
+    expect(emulator.requests[0]).toMatchObject({ contentEncoding: 'gzip', apiVersion: '2023-01-01' });
+  });
+
+  test('answers 413 to a request over 1 MB', async () => {
+    const big = testRow(0, { bytes: INGESTION_MAX_BYTES + 100 });
+    expect(await statusOf(sdk().upload(emulator.dcrImmutableId, TEST_STREAM, [big]))).toBe(413);
+  });
+
+  test('answers 400 to a row whose column has the wrong type', async () => {
+    const row = { ...testRow(0), RecordIndex: 'seven' };
+    expect(await statusOf(sdk().upload(emulator.dcrImmutableId, TEST_STREAM, [row]))).toBe(400);
+  });
+
+  test('answers 401 to a token it did not issue', async () => {
+    const stranger = {
+      getToken: async () => ({ token: 'not-the-emulators', expiresOnTimestamp: Date.now() + 60_000 }),
+    };
+    expect(await statusOf(sdk(stranger).upload(emulator.dcrImmutableId, TEST_STREAM, [testRow(0)]))).toBe(
+      401,
+    );
+  });
+
+  test('answers 404 to an unknown stream', async () => {
+    expect(await statusOf(sdk().upload(emulator.dcrImmutableId, 'Custom-Nope', [testRow(0)]))).toBe(404);
+  });
+
+  test('serves HTTPS because the SDK will not send a bearer token over plain HTTP', async () => {
+    const plain = new LogsIngestionClient(emulator.endpoint.replace('https:', 'http:'), emulator.credential, {
+      retryOptions: { maxRetries: 0 },
+    });
+    const error = await plain
+      .upload(emulator.dcrImmutableId, TEST_STREAM, [testRow(0)])
+      .catch((e: unknown) => e);
+    expect(isAggregateLogsUploadError(error)).toBe(true);
+    expect(String((error as { errors: { cause: Error }[] }).errors[0].cause.message)).toMatch(/https/i);
+  });
+});
