@@ -10,12 +10,13 @@ import { validateProducers } from '../lib/producer/validate-producers';
 /** Adds one `ProducerStack` per producer to `app`; the CDK app (bin/aws.ts) and the tests share it. */
 export function buildAwsApp(app: App, producers: readonly ProducerDefinition[]): ProducerStack[] {
   validateProducers(producers);
-  const { destinations, placeholder } = destinationsFromContext(app.node, producers);
+  const { destinations, authMode, placeholder } = destinationsFromContext(app.node, producers);
   const stacks = producers.map(
     (producer) =>
       new ProducerStack(app, awsResourceNames(producer).stackName, {
         producer,
         destination: destinations[producer.name],
+        authMode,
         placeholderDestination: placeholder,
         env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
       }),

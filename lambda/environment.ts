@@ -21,6 +21,13 @@ export const ENV = {
   secretTtlSeconds: 'CLIENT_SECRET_TTL_SECONDS',
   /** Parallel uploads per object (LogsIngestionClient maxConcurrency). */
   uploadConcurrency: 'UPLOAD_CONCURRENCY',
+  /** The notification queue: failed messages get a growing visibility timeout on it. */
+  queueUrl: 'SOURCE_QUEUE_URL',
+  /** Permanent failures are sent here at once, with their reason, instead of being retried. */
+  deadLetterQueueUrl: 'DEAD_LETTER_QUEUE_URL',
 } as const;
+
+/** The audience Entra ID expects on a federated credential's token (AWS outbound identity federation). */
+export const ENTRA_TOKEN_EXCHANGE_AUDIENCE = 'api://AzureADTokenExchange';
 
 export type AuthMode = 'secret' | 'federated';

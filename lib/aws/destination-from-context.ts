@@ -8,6 +8,7 @@ import {
 } from '../producer/azure-coordinates';
 import type { ProducerDefinition } from '../producer/producer';
 import { streamName } from '../producer/naming';
+import type { AuthMode } from '../../lambda/environment';
 import type { SentinelDestination } from './s3-to-sentinel-forwarder';
 
 /** Context keys the CDK app reads (cdk.json or `-c key=value`). */
@@ -22,6 +23,8 @@ export const CONTEXT = {
 
 export interface ResolvedDestinations {
   readonly destinations: Readonly<Record<string, SentinelDestination>>;
+  /** How the forwarders sign in to Entra ID, as the Azure side was deployed. */
+  readonly authMode: AuthMode;
   readonly placeholder: boolean;
   /** Where the coordinates came from, for messages. */
   readonly source: string;
@@ -49,7 +52,7 @@ export function destinationsFromContext(
     } catch (error) {
       throw new AzureCoordinatesError(
         `cannot read the Azure outputs file ${file} (context ${CONTEXT.outputsFile}): ${(error as Error).message}. ` +
-          'Create it with `npx cdktf deploy --outputs-file <file> --outputs-file-include-sensitive-outputs`',
+          'Create it with `npx cdktf deploy --outputs-file <file>` (the AWS app needs no sensitive outputs)',
       );
     }
     coordinates = coordinatesFromOutputsFile(parsed, file);
@@ -85,7 +88,12 @@ export function destinationsFromContext(
       streamName: stream.streamName,
     };
   }
-  return { destinations, placeholder: source === 'placeholder', source };
+  return {
+    destinations,
+    authMode: coordinates.authMode ?? 'secret',
+    placeholder: source === 'placeholder',
+    source,
+  };
 }
 
 /** Obviously fake coordinates for offline synthesis; `.invalid` never resolves (RFC 2606). */

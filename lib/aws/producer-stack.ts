@@ -3,6 +3,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { validateProducer } from '../producer/validate-producers';
+import type { AuthMode } from '../../lambda/environment';
 import type { ProducerDefinition } from '../producer/producer';
 import { S3ToSentinelForwarder, type SentinelDestination } from './s3-to-sentinel-forwarder';
 
@@ -11,6 +12,11 @@ export interface ProducerStackProps extends StackProps {
   readonly producer: ProducerDefinition;
   /** The producer's Azure coordinates (from the cdktf outputs file or cdk context). */
   readonly destination: SentinelDestination;
+  /**
+   * How the forwarder signs in to Entra ID, as the Azure side was deployed.
+   * @default 'secret'
+   */
+  readonly authMode?: AuthMode;
   /**
    * True when `destination` is a placeholder (offline synthesis): the stack's description says so.
    * @default false
@@ -85,6 +91,7 @@ export class ProducerStack extends Stack {
       suffix: producer.suffix,
       notification: producer.notification,
       destination: props.destination,
+      authMode: props.authMode,
       timeout: seconds(tuning.timeoutSeconds),
       memorySize: tuning.memorySizeMb,
       batchSize: tuning.batchSize,

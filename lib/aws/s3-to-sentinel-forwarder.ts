@@ -12,8 +12,9 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ENV, type AuthMode } from '../../lambda/environment';
+import { ENTRA_TOKEN_EXCHANGE_AUDIENCE, ENV, type AuthMode } from '../../lambda/environment';
 import type { FormatName } from '../../lambda/formats';
+import { METRIC, METRICS_NAMESPACE } from '../../lambda/metric-names';
 import { awsResourceNames, secretKeyAlias, secretParameterName } from '../producer/naming';
 import type { NotificationMode } from '../producer/producer';
 import { forwarderBundleDir } from './lambda-asset';
@@ -208,9 +209,10 @@ export class S3ToSentinelForwarder extends Construct {
       encryptionMasterKey: this.queueKey,
       enforceSSL: true,
       visibilityTimeout,
-      // Outlives a long Sentinel outage: transient failures return messages to the queue rather
-      // than the DLQ, and they must not expire while waiting.
-      retentionPeriod: Duration.days(14),
+      // Outlives a long Sentinel outage (transient failures return to this queue with a growing
+      // visibility timeout), yet stays below the DLQ's 14 days: a message keeps its original
+      // enqueue time when it moves, so it still has at least a week there.
+      retentionPeriod: Duration.days(7),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount ?? 5 },
     });
     this.rule = this.connectNotifications(props, notification);
@@ -267,8 +269,10 @@ export class S3ToSentinelForwarder extends Construct {
         [ENV.streamName]: props.destination.streamName,
         [ENV.authMode]: authMode,
         [ENV.clientSecretParameter]: this.secretParameterName,
+        [ENV.queueUrl]: this.queue.queueUrl,
+        [ENV.deadLetterQueueUrl]: this.deadLetterQueue.queueUrl,
         POWERTOOLS_SERVICE_NAME: 's3-to-sentinel',
-        POWERTOOLS_METRICS_NAMESPACE: 'S3ToSentinel',
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         NODE_OPTIONS: '--enable-source-maps',
       },
     });
@@ -280,6 +284,23 @@ export class S3ToSentinelForwarder extends Construct {
         // The handler reports failed messages only; without this pairing one poison object would
         // re-deliver (and duplicate) every other object of its batch.
         reportBatchItemFailures: true,
+      }),
+    );
+    // Permanent failures go straight to the DLQ with their reason instead of five retries.
+    // Written out rather than grantSendMessages, which adds kms:ReEncrypt* and GenerateDataKey*.
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'SendPermanentFailuresToDlq',
+        actions: ['sqs:SendMessage'],
+        resources: [this.deadLetterQueue.queueArn],
+      }),
+    );
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'EncryptDlqMessages',
+        actions: ['kms:GenerateDataKey'],
+        resources: [this.queueKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `sqs.${Stack.of(this).region}.amazonaws.com` } },
       }),
     );
     this.grantReads(props, authMode);
@@ -369,7 +390,21 @@ export class S3ToSentinelForwarder extends Construct {
         }),
       );
     }
-    if (authMode !== 'secret') return;
+    if (authMode === 'federated') {
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'MintEntraAssertion',
+          // GetWebIdentityToken has no resource-level permissions; the conditions pin what it mints.
+          actions: ['sts:GetWebIdentityToken'],
+          resources: ['*'],
+          conditions: {
+            'ForAllValues:StringEquals': { 'sts:IdentityTokenAudience': ENTRA_TOKEN_EXCHANGE_AUDIENCE },
+            NumericLessThanEquals: { 'sts:DurationSeconds': 300 },
+          },
+        }),
+      );
+      return;
+    }
     const secretArn = parameterArn(this, this.secretParameterName);
     this.function.addToRolePolicy(
       new iam.PolicyStatement({
@@ -396,18 +431,24 @@ export class S3ToSentinelForwarder extends Construct {
   private createAlarmTopic(props: S3ToSentinelForwarderProps): sns.ITopic | undefined {
     if (props.alarmTopic) return props.alarmTopic;
     if (props.alarmEmail === undefined) return undefined;
-    // CloudWatch publishes alarm notifications to the encrypted topic, so it needs the key.
-    this.queueKey.addToResourcePolicy(
+    // A key of its own: CloudWatch must use it to publish to the encrypted topic, and that grant
+    // must not reach the key that protects the log notifications.
+    const key = new kms.Key(this, 'AlarmTopicKey', {
+      description: `s3-to-sentinel ${props.producerName}: encrypts the alarm topic`,
+      enableKeyRotation: true,
+    });
+    key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowCloudWatchAlarmsToEncrypt',
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
         resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
       }),
     );
     const topic = new sns.Topic(this, 'AlarmTopic', {
       displayName: `s3-to-sentinel ${props.producerName} alarms`,
-      masterKey: this.queueKey,
+      masterKey: key,
       enforceSSL: true,
     });
     topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
@@ -476,7 +517,7 @@ export class S3ToSentinelForwarder extends Construct {
     const period = Duration.minutes(5);
     const custom = (metricName: string, statistic: string = cloudwatch.Stats.SUM) =>
       new cloudwatch.Metric({
-        namespace: 'S3ToSentinel',
+        namespace: METRICS_NAMESPACE,
         metricName,
         dimensionsMap: { service: 's3-to-sentinel', Producer: producer },
         statistic,
@@ -505,7 +546,12 @@ export class S3ToSentinelForwarder extends Construct {
         [
           new cloudwatch.GraphWidget({
             title: 'Records',
-            left: [custom('RecordsDelivered'), custom('MalformedRecords'), custom('RecordsFailed')],
+            left: [
+              custom(METRIC.recordsDelivered),
+              custom(METRIC.malformedLines),
+              custom(METRIC.oversizedRecords),
+              custom(METRIC.recordsFailed),
+            ],
           }),
           new cloudwatch.GraphWidget({
             title: 'Lag from S3 event to acceptance (ms)',
@@ -524,7 +570,8 @@ export class S3ToSentinelForwarder extends Construct {
     const role = Validations.of(this.role);
     role.acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions.',
+      reason:
+        'X-Ray PutTraceSegments/PutTelemetryRecords and (federated mode) sts:GetWebIdentityToken support no resource-level permissions; the STS grant is pinned by audience and duration conditions.',
     });
     role.acknowledge({
       id: `AwsSolutions-IAM5[Resource::${nagResourceId(this.function.node.defaultChild as CfnResource, props.bucket.arnForObjects(`${props.prefix ?? ''}*`))}]`,

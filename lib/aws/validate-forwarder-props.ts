@@ -50,7 +50,8 @@ export function validateForwarderProps(props: S3ToSentinelForwarderProps): void 
   };
   const seconds = (d: Duration | undefined) => (d === undefined ? undefined : d.toSeconds());
   check('memorySize', props.memorySize, 128, 10240);
-  check('timeout', seconds(props.timeout), 10, 900);
+  // At least 30 s: the forwarder keeps 10 s back to report and hand over before the deadline.
+  check('timeout', seconds(props.timeout), 30, 900);
   check('batchSize', props.batchSize, 1, 10000);
   check('maxBatchingWindow', seconds(props.maxBatchingWindow), 0, 300);
   check('maxConcurrency', props.maxConcurrency, 2, 1000);

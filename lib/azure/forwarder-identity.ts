@@ -8,11 +8,12 @@ import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
 import { Construct } from 'constructs';
 import type { ProducerDefinition } from '../producer';
+import { ENTRA_TOKEN_EXCHANGE_AUDIENCE } from '../../lambda/environment';
 
 /** The role the Logs Ingestion API requires on a DCR; it grants nothing else. */
 export const INGESTION_ROLE = 'Monitoring Metrics Publisher';
 /** The audience Entra expects in a federated token exchanged for an access token. */
-export const TOKEN_EXCHANGE_AUDIENCE = 'api://AzureADTokenExchange';
+export { ENTRA_TOKEN_EXCHANGE_AUDIENCE as TOKEN_EXCHANGE_AUDIENCE } from '../../lambda/environment';
 
 /**
  * An Entra application registration with a service principal and a client secret (the default).
@@ -156,7 +157,7 @@ export class ForwarderIdentity extends Construct {
               resourceGroupName: props.resourceGroupName,
               issuer: options.issuer,
               subject: options.lambdaRoleArns[producer.name],
-              audience: [TOKEN_EXCHANGE_AUDIENCE],
+              audience: [ENTRA_TOKEN_EXCHANGE_AUDIENCE],
             }),
           );
         }

@@ -241,6 +241,8 @@ export class SentinelIngestion extends Construct {
       tenantId: this.identity.tenantId,
       clientId: this.identity.clientId,
       logsIngestionEndpoint: this.dataCollectionEndpoint.logsIngestionEndpoint,
+      // Tells the AWS app how the forwarder signs in: a federated identity has no secret to read.
+      authMode: identityOptions.mode === 'federated' ? 'federated' : 'secret',
       producers: producerCoordinates,
     };
   }

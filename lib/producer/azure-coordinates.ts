@@ -1,3 +1,5 @@
+import type { AuthMode } from '../../lambda/environment';
+
 /**
  * The handoff between the two deployments: what the Azure stack outputs and the AWS app reads.
  * One type for both sides, so a renamed field breaks the build rather than a deployment.
@@ -18,6 +20,12 @@ export interface AzureCoordinates {
   readonly clientId: string;
   /** The data collection endpoint's logs ingestion URL, `https://<dce>.<region>.ingest.monitor.azure.com`. */
   readonly logsIngestionEndpoint: string;
+  /**
+   * How the forwarder signs in: `secret` (client secret in SSM) or `federated` (AWS outbound
+   * identity federation, no secret).
+   * @default 'secret'
+   */
+  readonly authMode?: AuthMode;
   /** Keyed by producer name. */
   readonly producers: Readonly<Record<string, StreamCoordinates>>;
 }
@@ -67,6 +75,9 @@ export function checkCoordinates(value: unknown, source: string): AzureCoordinat
     !value.logsIngestionEndpoint.startsWith('https://')
   ) {
     problems.push(`\`logsIngestionEndpoint\` (${value.logsIngestionEndpoint}) must be an https:// URL`);
+  }
+  if (value.authMode !== undefined && value.authMode !== 'secret' && value.authMode !== 'federated') {
+    problems.push(`\`authMode\` (${JSON.stringify(value.authMode)}) must be 'secret' or 'federated'`);
   }
   const producers = value.producers;
   if (!isRecord(producers)) {

@@ -104,7 +104,7 @@ export interface LambdaTuning {
    */
   readonly memorySizeMb?: number;
   /**
-   * Function timeout in seconds (10–900). Long enough to stream a large object; the queue's
+   * Function timeout in seconds (30–900; the forwarder keeps 10 s back to hand over before the deadline). Long enough to stream a large object; the queue's
    * visibility timeout is derived from it.
    * @default 300
    */

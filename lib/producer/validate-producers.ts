@@ -161,7 +161,7 @@ function validateTuning(producer: ProducerDefinition): string[] {
   const alarms = producer.alarms ?? {};
   const problems = checkRanges([
     { field: 'lambda.memorySizeMb', min: 128, max: 10240, value: tuning.memorySizeMb },
-    { field: 'lambda.timeoutSeconds', min: 10, max: 900, value: tuning.timeoutSeconds },
+    { field: 'lambda.timeoutSeconds', min: 30, max: 900, value: tuning.timeoutSeconds },
     { field: 'lambda.batchSize', min: 1, max: 10000, value: tuning.batchSize },
     { field: 'lambda.maxBatchingWindowSeconds', min: 0, max: 300, value: tuning.maxBatchingWindowSeconds },
     { field: 'lambda.maxConcurrency', min: 2, max: 1000, value: tuning.maxConcurrency },

@@ -83,6 +83,28 @@ describe('Azure coordinates for the CDK app', () => {
     expect(stack.templateOptions.description).not.toMatch(/PLACEHOLDER/);
   });
 
+  test('carry the identity mode: federated coordinates deploy forwarders that read no secret', () => {
+    const file = outputsFile({
+      's3-to-sentinel-azure': { coordinates: { ...COORDINATES, authMode: 'federated' } },
+    });
+    const [stack] = buildAwsApp(appWith({ [CONTEXT.outputsFile]: file }), producers);
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: { [ENV.authMode]: 'federated' } },
+    });
+    expect(JSON.stringify(template.toJSON())).toContain('sts:GetWebIdentityToken');
+    expect(JSON.stringify(template.toJSON())).not.toContain('ssm:GetParameter');
+  });
+
+  test('fail if the identity mode is unknown', () => {
+    const file = outputsFile({
+      's3-to-sentinel-azure': { coordinates: { ...COORDINATES, authMode: 'token' } },
+    });
+    expect(() => buildAwsApp(appWith({ [CONTEXT.outputsFile]: file }), producers)).toThrow(
+      "`authMode` (\"token\") must be 'secret' or 'federated'",
+    );
+  });
+
   test('are read from inline context JSON', () => {
     const app = appWith({ [CONTEXT.coordinates]: JSON.stringify(COORDINATES) });
     const stacks = buildAwsApp(app, producers);

@@ -125,7 +125,7 @@ describe('ProducerStack options', () => {
 
   test('fails if the producer definition is invalid, naming it', () => {
     expect(() => synthProducer({ ...minimal, lambda: { timeoutSeconds: 5 } })).toThrow(
-      'producer "minimal": `lambda.timeoutSeconds` (5) must be a whole number from 10 to 900',
+      'producer "minimal": `lambda.timeoutSeconds` (5) must be a whole number from 30 to 900',
     );
   });
 });

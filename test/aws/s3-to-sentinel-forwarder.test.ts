@@ -6,6 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { ENV, S3ToSentinelForwarder } from '../../lib';
+import { METRIC, METRICS_NAMESPACE } from '../../lambda/metric-names';
 import { TEST_DESTINATION, TEST_ENV, synthForwarder } from '../support/aws';
 
 const BUCKET_KEY_ARN = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
@@ -43,6 +44,13 @@ describe('S3ToSentinelForwarder defaults (one test per documented @default)', ()
     template.hasResourceProperties('AWS::SQS::Queue', {
       QueueName: 's3-to-sentinel-app-logs',
       RedrivePolicy: { maxReceiveCount: 5, deadLetterTargetArn: Match.anyValue() },
+    });
+  });
+
+  test('the source queue keeps messages 7 days, under the DLQ’s 14, so a moved message keeps a week', () => {
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      QueueName: 's3-to-sentinel-app-logs',
+      MessageRetentionPeriod: 604800,
     });
   });
 
@@ -137,6 +145,34 @@ describe('S3ToSentinelForwarder function', () => {
         }),
       },
     });
+  });
+
+  test('knows both queues, and may send permanent failures to the DLQ only', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          [ENV.queueUrl]: { Ref: Match.stringLikeRegexp('^ForwarderQueue[0-9A-F]') },
+          [ENV.deadLetterQueueUrl]: { Ref: Match.stringLikeRegexp('^ForwarderDeadLetterQueue') },
+        }),
+      },
+    });
+    const statements = policyStatements(template);
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Sid: 'SendPermanentFailuresToDlq',
+        Action: 'sqs:SendMessage',
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^ForwarderDeadLetterQueue/), 'Arn'] },
+      }),
+    );
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Sid: 'EncryptDlqMessages',
+        Action: 'kms:GenerateDataKey',
+        Condition: { StringEquals: { 'kms:ViaService': 'sqs.eu-west-1.amazonaws.com' } },
+      }),
+    );
+    const sends = statements.filter((s) => [s.Action].flat().includes('sqs:SendMessage'));
+    expect(sends).toHaveLength(1);
   });
 
   test('reports batch item failures (the handler returns failed message ids only)', () => {
@@ -415,7 +451,7 @@ describe('S3ToSentinelForwarder alarms', () => {
 
   test('the email topic is encrypted, TLS-only and subscribed', () => {
     template.hasResourceProperties('AWS::SNS::Topic', {
-      KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ForwarderQueueKey'), 'Arn'] },
+      KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ForwarderAlarmTopicKey'), 'Arn'] },
     });
     template.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'email',
@@ -430,7 +466,40 @@ describe('S3ToSentinelForwarder alarms', () => {
     });
   });
 
-  test('a dashboard per producer', () => {
+  test('CloudWatch gets its own key for the topic, scoped to the account, never the queue key', () => {
+    const statements = keyPolicyStatements(template).filter(
+      (st) => JSON.stringify(st.Principal) === '{"Service":"cloudwatch.amazonaws.com"}',
+    );
+    expect(statements).toEqual([
+      expect.objectContaining({
+        Sid: 'AllowCloudWatchAlarmsToEncrypt',
+        Condition: { StringEquals: { 'aws:SourceAccount': TEST_ENV.account } },
+      }),
+    ]);
+    const keys = template.findResources('AWS::KMS::Key');
+    const queueKeyId = Object.keys(keys).find((id) => id.startsWith('ForwarderQueueKey'))!;
+    expect(JSON.stringify(keys[queueKeyId].Properties.KeyPolicy)).not.toContain('cloudwatch.amazonaws.com');
+  });
+
+  test('no service principal gets any key or queue without a condition, alarm topic included', () => {
+    const statements = [...keyPolicyStatements(template), ...queuePolicyStatements(template)].filter(
+      (st) => st.Effect === 'Allow' && typeof st.Principal === 'object' && 'Service' in st.Principal,
+    );
+    expect(statements.length).toBeGreaterThanOrEqual(3);
+    for (const st of statements) expect(st.Condition).toBeDefined();
+  });
+
+  test('a dashboard per producer that plots the metrics the forwarder emits', () => {
+    const dashboard = Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0];
+    const body = JSON.stringify(dashboard.Properties.DashboardBody);
+    for (const name of [
+      METRIC.recordsDelivered,
+      METRIC.malformedLines,
+      METRIC.recordsFailed,
+      METRIC.ingestionLag,
+    ]) {
+      expect(body).toContain(`\\"${METRICS_NAMESPACE}\\",\\"${name}\\"`);
+    }
     template.hasResourceProperties('AWS::CloudWatch::Dashboard', {
       DashboardName: 's3-to-sentinel-app-logs',
     });
@@ -480,12 +549,30 @@ describe('S3ToSentinelForwarder tuning', () => {
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
   });
 
-  test('federated mode grants no SSM or secret-key access', () => {
+  test('federated mode mints only Entra-audience tokens of at most 5 minutes and reads no secret', () => {
     const { template } = synthForwarder({ authMode: 'federated' });
-    const sids = policyStatements(template).map((s) => s.Sid);
-    expect(sids).toContain('ReadProducerObjects');
+    const statements = policyStatements(template);
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Sid: 'MintEntraAssertion',
+        Action: 'sts:GetWebIdentityToken',
+        Condition: {
+          'ForAllValues:StringEquals': { 'sts:IdentityTokenAudience': 'api://AzureADTokenExchange' },
+          NumericLessThanEquals: { 'sts:DurationSeconds': 300 },
+        },
+      }),
+    );
+    const sids = statements.map((s) => s.Sid);
     expect(sids).not.toContain('ReadClientSecret');
     expect(sids).not.toContain('DecryptClientSecret');
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ [ENV.authMode]: 'federated' }) },
+    });
+  });
+
+  test('secret mode cannot mint web identity tokens', () => {
+    const { template } = synthForwarder();
+    expect(policyStatements(template).map((s) => s.Action)).not.toContain('sts:GetWebIdentityToken');
   });
 });
 
@@ -526,7 +613,7 @@ describe('S3ToSentinelForwarder prop validation', () => {
     [
       'timeout is over 15 minutes',
       { timeout: Duration.minutes(16) },
-      '`timeout` (960) must be a whole number from 10 to 900',
+      '`timeout` (960) must be a whole number from 30 to 900',
     ],
     [
       'maxConcurrency is below 2',

@@ -194,5 +194,21 @@ describe("mode 'federated'", () => {
     >;
     expect(value.clientId).toMatch(/^\$\{azurerm_user_assigned_identity\..+\.client_id\}$/);
     expect(value.tenantId).toMatch(/^\$\{azurerm_user_assigned_identity\..+\.tenant_id\}$/);
+    // The AWS app reads this to deploy the forwarders without a secret.
+    expect(value.authMode).toBe('federated');
+  });
+
+  test('coordinates say secret in the application and existing modes', () => {
+    for (const identity of [
+      undefined,
+      {
+        mode: 'existing' as const,
+        objectId: '33333333-3333-3333-3333-333333333333',
+        clientId: '44444444-4444-4444-4444-444444444444',
+      },
+    ]) {
+      const { ingestion } = synthIngestion(identity === undefined ? {} : { identity });
+      expect(ingestion.coordinates.authMode).toBe('secret');
+    }
   });
 });

@@ -326,6 +326,7 @@ describe('coordinates', () => {
     // THEN
     const resolved = (JSON.parse(Testing.synth(stack)) as TerraformJson).output?.probe.value;
     expect(resolved).toEqual({
+      authMode: 'secret',
       tenantId: expect.stringMatching(/^\$\{azuread_service_principal\..+\.application_tenant_id\}$/),
       clientId: expect.stringMatching(/^\$\{azuread_application\..+\.client_id\}$/),
       logsIngestionEndpoint: expect.stringMatching(

@@ -129,7 +129,7 @@ describe('validateProducers', () => {
     [
       'the timeout is over 15 minutes',
       { lambda: { timeoutSeconds: 901 } },
-      '`lambda.timeoutSeconds` (901) must be a whole number from 10 to 900',
+      '`lambda.timeoutSeconds` (901) must be a whole number from 30 to 900',
     ],
     [
       'the batch size is fractional',

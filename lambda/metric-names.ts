@@ -1,0 +1,28 @@
+/**
+ * The forwarder's metric names, as plain data: the forwarder emits them (telemetry.ts) and the
+ * construct's dashboard plots them, and `lib/` must not import Powertools to know them.
+ */
+
+/** CloudWatch namespace of the forwarder's embedded metrics (the construct sets the same one). */
+export const METRICS_NAMESPACE = 'S3ToSentinel';
+
+/**
+ * Metric names, one place: the construct's dashboard and alarms refer to these strings, so
+ * renaming one is a breaking change.
+ */
+export const METRIC = {
+  objectsDelivered: 'ObjectsDelivered',
+  recordsDelivered: 'RecordsDelivered',
+  /** Serialized JSON bytes accepted by the Logs Ingestion API (what Azure bills on, before gzip). */
+  bytesDelivered: 'BytesDelivered',
+  malformedLines: 'MalformedLines',
+  oversizedRecords: 'OversizedRecords',
+  skippedObjects: 'SkippedObjects',
+  testEvents: 'TestEvents',
+  skippedEvents: 'SkippedEvents',
+  recordsFailed: 'RecordsFailed',
+  /** Dimensioned by FailureClass (the error class's `failureClass`). */
+  failures: 'Failures',
+  /** From the S3 event time to the API's acceptance of the object's last batch. */
+  ingestionLag: 'IngestionLag',
+} as const;
