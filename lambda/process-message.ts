@@ -195,6 +195,15 @@ async function deliverObject(
   let nextIndex = skipRecords;
   let readError: ForwarderError | undefined;
   let oversizedLogged = 0;
+  const logOversized = (): void => {
+    for (const record of delivery.oversized.slice(oversizedLogged)) {
+      log.warn('Record isolated: larger than one Logs Ingestion API request allows; not sent', {
+        recordIndex: record.index,
+        recordBytes: record.bytes,
+      });
+    }
+    oversizedLogged = delivery.oversized.length;
+  };
   try {
     reading: for await (const items of deps.parse(deps.format, body, object, { skipRecords })) {
       for (const item of items) {
@@ -220,20 +229,21 @@ async function deliverObject(
           break reading;
         }
       }
-      if (delivery.oversized.length > oversizedLogged) {
-        for (const record of delivery.oversized.slice(oversizedLogged)) {
-          log.warn('Record isolated: larger than one Logs Ingestion API request allows; not sent', {
-            recordIndex: record.index,
-            recordBytes: record.bytes,
-          });
-        }
-        oversizedLogged = delivery.oversized.length;
-      }
+      logOversized();
+      // Time ran out or a batch failed: stop reading now rather than at the next full batch.
+      if (delivery.stopped) break;
     }
   } catch (err) {
-    readError = classifyS3Error(err, ctx);
+    readError = signal.aborted
+      ? new TimeBudgetExhaustedError(
+          `producer ${deps.producer} s3://${bucket}/${key}: the invocation's time budget ran out while reading ` +
+            'the object; the message returns to the queue.',
+          { cause: err },
+        )
+      : classifyS3Error(err, ctx);
   }
   const result = await delivery.finish();
+  logOversized();
   deps.telemetry.malformedLines(malformed);
   deps.telemetry.oversizedRecords(result.oversized.length);
   if (malformed > MAX_LOGGED_MALFORMED) {

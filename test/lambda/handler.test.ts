@@ -7,7 +7,12 @@ import { gzipSync } from 'node:zlib';
 import { continuationBody } from '../../lambda/events';
 import { ENV } from '../../lambda/environment';
 import { columnsOf } from '../../lambda/formats';
-import { createDependencies, createHandler, type DependencyOptions } from '../../lambda/handler';
+import {
+  createDependencies,
+  createHandler,
+  s3ObjectOpener,
+  type DependencyOptions,
+} from '../../lambda/handler';
 import { captureOutput, metricSum, type CapturedOutput } from '../support/capture';
 import {
   eventBridgeEvent,
@@ -455,5 +460,32 @@ describe('forwarder handler', () => {
     expect(response).toStrictEqual({ batchItemFailures: [] });
     const indexes = rowsOf(object.key).map((r) => Number(r.RecordIndex));
     expect(indexes.sort((a, b) => a - b)).toStrictEqual(Array.from({ length: 40 }, (_, i) => 60 + i));
+  });
+
+  test('stops reading a slow object when the time budget runs out, and returns it to the queue', async () => {
+    // GIVEN an object that arrives slowly (each chunk of the body 100 ms apart) and a 1 s budget
+    const object = await putObject('slow/object.json', ndjson(20_000));
+    const slowly: DependencyOptions['openObject'] = async (ref, signal) => {
+      const body = await s3ObjectOpener(s3.client)(ref, signal);
+      return (async function* () {
+        for await (const chunk of body) {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          yield chunk;
+        }
+      })();
+    };
+    const started = Date.now();
+    // WHEN
+    const response = await makeHandler({ openObject: slowly })(
+      sqsEvent(sqsRecord(s3Notification(object), 'slow')),
+      lambdaContext(1_500),
+    );
+    // THEN it gave up within the invocation's time, retryable, with where to resume
+    expect(response).toStrictEqual({ batchItemFailures: [{ itemIdentifier: 'slow' }] });
+    expect(Date.now() - started).toBeLessThan(1_500);
+    const error = output.logs().find((l) => l.level === 'ERROR');
+    expect(error).toMatchObject({ failureClass: 'TimeBudgetExhausted', retryable: true, key: object.key });
+    expect(Number(error?.nextRecordIndex)).toBe(rowsOf(object.key).length);
+    expect(rowsOf(object.key).length).toBeLessThan(20_000);
   });
 });
