@@ -3,6 +3,7 @@ import {
   ClientAssertionCredential,
   ClientSecretCredential,
   type AccessToken,
+  type ClientSecretCredentialOptions,
   type GetTokenOptions,
   type TokenCredential,
 } from '@azure/identity';
@@ -17,9 +18,28 @@ export type SecretCredentialFactory = (
   clientSecret: string,
 ) => TokenCredential;
 
-/** The production factory: `@azure/identity`'s ClientSecretCredential. */
-export const clientSecretCredentialFactory: SecretCredentialFactory = (tenantId, clientId, clientSecret) =>
-  new ClientSecretCredential(tenantId, clientId, clientSecret);
+/**
+ * The production factory: `@azure/identity`'s ClientSecretCredential. `options` reach Entra ID's
+ * client (`authorityHost` for another cloud or a local endpoint, `tlsOptions`, retries).
+ */
+export function clientSecretCredentialFactory(
+  options?: ClientSecretCredentialOptions,
+): SecretCredentialFactory {
+  return (tenantId, clientId, clientSecret) =>
+    new ClientSecretCredential(tenantId, clientId, clientSecret, options);
+}
+
+/**
+ * The OAuth error code of an Entra failure. `@azure/identity` reports a rejected client secret
+ * either as an AuthenticationError carrying the error response or (via MSAL, as in 4.12) as an
+ * AuthenticationRequiredError whose message starts with the code: `invalid_client: ... AADSTS7000215`.
+ */
+function entraErrorCode(err: unknown): string | undefined {
+  if (err instanceof AuthenticationError && typeof err.errorResponse?.error === 'string')
+    return err.errorResponse.error;
+  const match = err instanceof Error ? /^([a-z_]+):/.exec(err.message) : null;
+  return match?.[1];
+}
 
 /** Entra error codes that mean the app's credentials are wrong, not that Entra is unwell. */
 const REJECTED_CODES = new Set(['invalid_client', 'unauthorized_client', 'invalid_request', 'invalid_grant']);
@@ -48,7 +68,7 @@ export class RotatingSecretCredential implements TokenCredential {
   public async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
     const secret = await this.props.secrets.get();
     if (secret !== this.#secret || this.#credential === undefined) {
-      const factory = this.props.factory ?? clientSecretCredentialFactory;
+      const factory = this.props.factory ?? clientSecretCredentialFactory();
       this.#credential = factory(this.props.tenantId, this.props.clientId, secret);
       this.#secret = secret;
     }
@@ -62,11 +82,12 @@ export class RotatingSecretCredential implements TokenCredential {
   private classify(err: unknown): ForwarderError {
     if (err instanceof ForwarderError) return err;
     const { tenantId, clientId, producer } = this.props;
-    if (err instanceof AuthenticationError && REJECTED_CODES.has(err.errorResponse?.error ?? '')) {
+    const code = entraErrorCode(err);
+    if (code !== undefined && REJECTED_CODES.has(code)) {
       // A rejected secret may have just been rotated: read SSM again on the next attempt.
       this.props.secrets.invalidate();
       return new CredentialRejectedError(
-        `producer ${producer}: Entra ID rejected the app registration's credentials (${err.errorResponse.error}, ` +
+        `producer ${producer}: Entra ID rejected the app registration's credentials (${code}, ` +
           `tenant ${tenantId}, client ${clientId}). Check AZURE_TENANT_ID and AZURE_CLIENT_ID against the Azure ` +
           `stack outputs and write a current client secret with \`s3-to-sentinel put-secret ${producer}\`.`,
         { cause: err },

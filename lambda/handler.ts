@@ -2,10 +2,11 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { LogsIngestionClientOptions } from '@azure/monitor-ingestion';
-import type { TokenCredential } from '@azure/identity';
+import type { ClientSecretCredentialOptions, TokenCredential } from '@azure/identity';
 import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { loadConfig, type ForwarderConfig } from './config';
 import {
+  clientSecretCredentialFactory,
   createTokenCredential,
   type SecretCredentialFactory,
   type WebIdentityTokenProvider,
@@ -45,8 +46,10 @@ export interface DependencyOptions {
   readonly ssm?: SSMClient;
   /** Replaces the whole credential chain (SSM secret and Entra token). */
   readonly credential?: TokenCredential;
-  /** Keeps the SSM secret cache but replaces ClientSecretCredential (no Entra ID in tests). */
+  /** Keeps the SSM secret cache but replaces how the Entra credential is built from the secret. */
   readonly secretCredentialFactory?: SecretCredentialFactory;
+  /** Options of the default ClientSecretCredential (tests: a local `authorityHost` and its CA). */
+  readonly entraOptions?: ClientSecretCredentialOptions;
   readonly webIdentityToken?: WebIdentityTokenProvider;
   /** Merged into the LogsIngestionClient's options (tests: `tlsOptions`, short retry delays). */
   readonly clientOptions?: LogsIngestionClientOptions;
@@ -93,9 +96,8 @@ export function createDependencies(options: DependencyOptions = {}): HandlerDeps
             }),
           }
         : {}),
-      ...(options.secretCredentialFactory !== undefined
-        ? { secretCredentialFactory: options.secretCredentialFactory }
-        : {}),
+      secretCredentialFactory:
+        options.secretCredentialFactory ?? clientSecretCredentialFactory(options.entraOptions),
       ...(options.webIdentityToken !== undefined ? { webIdentityToken: options.webIdentityToken } : {}),
     });
   const client = createLogsIngestionClient({

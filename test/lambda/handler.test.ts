@@ -52,6 +52,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   emulator.reset();
+  emulator.clientSecret = undefined;
   ssmMock.reset();
   ssmMock.on(GetParameterCommand).resolves({ Parameter: { Value: SECRET, Type: 'SecureString' } });
   secretsSeen = [];
@@ -487,5 +488,49 @@ describe('forwarder handler', () => {
     expect(error).toMatchObject({ failureClass: 'TimeBudgetExhausted', retryable: true, key: object.key });
     expect(Number(error?.nextRecordIndex)).toBe(rowsOf(object.key).length);
     expect(rowsOf(object.key).length).toBeLessThan(20_000);
+  });
+
+  describe('with the real ClientSecretCredential against a local Entra ID token endpoint', () => {
+    const entraOptions = () => ({
+      authorityHost: emulator.endpoint,
+      disableInstanceDiscovery: true,
+      tlsOptions: { ca: emulator.ca },
+    });
+
+    test('exchanges the SSM secret for a Logs Ingestion token and delivers', async () => {
+      // GIVEN Entra ID knows the secret SSM holds
+      emulator.clientSecret = SECRET;
+      const object = await putObject('entra/ok.json', ndjson(5));
+      const handler = makeHandler({ secretCredentialFactory: undefined, entraOptions: entraOptions() });
+      // WHEN
+      const response = await handler(sqsEvent(sqsRecord(s3Notification(object))), lambdaContext());
+      // THEN one client-credentials grant for the Azure Monitor scope, then the upload
+      expect(response).toStrictEqual({ batchItemFailures: [] });
+      expect(emulator.tokenGrants).toStrictEqual([
+        {
+          clientId: '00000000-0000-0000-0000-000000000002',
+          scope: 'https://monitor.azure.com/.default',
+          ok: true,
+        },
+      ]);
+      expect(rowsOf(object.key)).toHaveLength(5);
+      expect(output.text()).not.toContain(SECRET);
+    });
+
+    test('fails permanent, naming put-secret, when Entra ID rejects the secret', async () => {
+      emulator.clientSecret = 'the-secret-entra-expects';
+      const object = await putObject('entra/rejected.json', ndjson(5));
+      const handler = makeHandler({ secretCredentialFactory: undefined, entraOptions: entraOptions() });
+      const response = await handler(
+        sqsEvent(sqsRecord(s3Notification(object), 'rejected')),
+        lambdaContext(),
+      );
+      expect(response).toStrictEqual({ batchItemFailures: [{ itemIdentifier: 'rejected' }] });
+      const error = output.logs().find((l) => l.level === 'ERROR');
+      expect(error).toMatchObject({ failureClass: 'CredentialRejected', retryable: false });
+      expect(String(error?.message)).toMatch(/invalid_client.*put-secret app-logs/);
+      expect(emulator.requests).toHaveLength(0);
+      expect(output.text()).not.toContain(SECRET);
+    });
   });
 });

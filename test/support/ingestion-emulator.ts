@@ -174,6 +174,10 @@ export class IngestionEmulator {
   public tokenRequests = 0;
   /** Rows accepted on all streams (counted even when `storeRows` is off). */
   public acceptedRows = 0;
+  /** Client secret the local Entra token endpoint accepts (see {@link entraClient}). */
+  public clientSecret: string | undefined;
+  /** Client-credential grants the token endpoint answered, with the scope asked for. */
+  public readonly tokenGrants: { clientId: string; scope: string; ok: boolean }[] = [];
   #faults: Fault[] = [];
   #accepted = new Map<string, Record<string, unknown>[]>();
   #inFlight = 0;
@@ -285,11 +289,62 @@ export class IngestionEmulator {
     this.#maxInFlight = 0;
     this.tokenRequests = 0;
     this.acceptedRows = 0;
+    this.tokenGrants.length = 0;
   }
 
   public async close(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /**
+   * A minimal Entra ID (v2 endpoints) for ClientSecretCredential: the tenant's OpenID configuration
+   * and the client-credentials token grant, checking the client secret. Returns false for other paths.
+   */
+  private serveEntra(req: IncomingMessage, res: ServerResponse, url: URL, raw: Buffer): boolean {
+    const openId = /^\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration$/.exec(url.pathname);
+    if (openId !== null) {
+      const base = `${this.endpoint}/${openId[1]}`;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          issuer: `${base}/v2.0`,
+          token_endpoint: `${base}/oauth2/v2.0/token`,
+          authorization_endpoint: `${base}/oauth2/v2.0/authorize`,
+          end_session_endpoint: `${base}/oauth2/v2.0/logout`,
+          jwks_uri: `${base}/discovery/v2.0/keys`,
+          response_modes_supported: ['query', 'fragment', 'form_post'],
+        }),
+      );
+      return true;
+    }
+    if (req.method === 'POST' && /^\/[^/]+\/oauth2\/v2\.0\/token$/.test(url.pathname)) {
+      const form = new URLSearchParams(raw.toString('utf8'));
+      const ok = this.clientSecret !== undefined && form.get('client_secret') === this.clientSecret;
+      this.tokenGrants.push({ clientId: form.get('client_id') ?? '', scope: form.get('scope') ?? '', ok });
+      if (!ok) {
+        res.writeHead(401, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            error: 'invalid_client',
+            error_description: 'AADSTS7000215: Invalid client secret provided.',
+            error_codes: [7000215],
+          }),
+        );
+        return true;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          token_type: 'Bearer',
+          expires_in: 3599,
+          ext_expires_in: 3599,
+          access_token: this.token,
+        }),
+      );
+      return true;
+    }
+    return false;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -306,9 +361,10 @@ export class IngestionEmulator {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const raw = Buffer.concat(chunks);
+    const url = new URL(req.url ?? '/', this.endpoint);
+    if (this.serveEntra(req, res, url, raw)) return;
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
 
-    const url = new URL(req.url ?? '/', this.endpoint);
     const match = /^\/dataCollectionRules\/([^/]+)\/streams\/([^/]+)$/.exec(url.pathname);
     const stream = match !== null ? decodeURIComponent(match[2]) : '';
     const record = (status: number, rows = 0, bytes = 0): void => {
