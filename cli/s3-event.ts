@@ -2,6 +2,7 @@
  * S3 event notifications as S3 itself writes them, so backfilled history goes through exactly the
  * code path of live objects in the forwarder.
  */
+import { unquotedETag } from '../lambda/rows';
 
 /** The object a backfill message announces. */
 export interface BackfillObject {
@@ -69,7 +70,7 @@ export function s3CreatedEvent(
           object: {
             key: encodeS3EventKey(object.key),
             size: object.size,
-            ...(object.eTag === undefined ? {} : { eTag: object.eTag.replace(/^"|"$/g, '') }),
+            ...(object.eTag === undefined ? {} : { eTag: unquotedETag(object.eTag) }),
           },
         },
       },

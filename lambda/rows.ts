@@ -20,11 +20,24 @@ export type Row = Record<string, unknown>;
 /** Length of `RecordId`: 128 bits of SHA-256, ample for de-duplication and half the payload. */
 export const RECORD_ID_LENGTH = 32;
 
+/** The ETag without the quotes S3 puts around it in some APIs. */
+export function unquotedETag(eTag: string | undefined): string | undefined {
+  return eTag ? eTag.replace(/^"|"$/g, '') : undefined;
+}
+
 /** The object's version for provenance: the version id, else the ETag without its quotes. */
 export function objectVersion(object: ObjectRef): string | undefined {
-  if (object.versionId) return object.versionId;
-  if (object.eTag) return object.eTag.replace(/^"|"$/g, '');
-  return undefined;
+  return object.versionId || unquotedETag(object.eTag);
+}
+
+/**
+ * What identifies the object's content in `RecordId`: the ETag, else the version id. The ETag
+ * comes first because every way an object reaches the forwarder carries it (notifications,
+ * EventBridge, and the CLI's backfill, which lists with ListObjectsV2 and has no version id), so
+ * a live and a backfilled delivery of one object get the same RecordIds and de-duplicate.
+ */
+function contentIdentity(object: ObjectRef): string | undefined {
+  return unquotedETag(object.eTag) || object.versionId || undefined;
 }
 
 // crypto.hash (Node >= 20.12) is a one-shot native call, about 2.5x faster than createHash for
@@ -40,10 +53,10 @@ const sha256Hex: (data: string) => string =
     : (data) => crypto.createHash('sha256').update(data).digest('hex');
 
 /**
- * Builds rows of one object. `RecordId` is a SHA-256 of the JSON array `[bucket, key, version,
- * index]` — JSON so no separator can make two different inputs collide — truncated to
+ * Builds rows of one object. `RecordId` is a SHA-256 of the JSON array `[bucket, key, ETag (else
+ * version id), index]` — JSON so no separator can make two different inputs collide — truncated to
  * {@link RECORD_ID_LENGTH} hex characters. It is identical on every retry of the same object
- * version, so `summarize arg_max(TimeGenerated, *) by RecordId` removes duplicates.
+ * content, so `summarize arg_max(TimeGenerated, *) by RecordId` removes duplicates.
  */
 export class RowFactory {
   private readonly idPrefix: string;
@@ -61,7 +74,7 @@ export class RowFactory {
     }
     this.eventTime = eventTime;
     this.version = objectVersion(object);
-    const json = JSON.stringify([object.bucket, object.key, this.version ?? null, 0]);
+    const json = JSON.stringify([object.bucket, object.key, contentIdentity(object) ?? null, 0]);
     this.idPrefix = json.slice(0, json.length - 2);
   }
 

@@ -50,10 +50,10 @@ describe('provenance', () => {
     expect(row.S3ObjectVersion).toBe('abc123-2');
   });
 
-  test('RecordId is the truncated SHA-256 of bucket, key, version and index', () => {
+  test('RecordId is the truncated SHA-256 of bucket, key, ETag and index', () => {
     const object = objectRef({ versionId: 'v1' });
     const expected = createHash('sha256')
-      .update(JSON.stringify([object.bucket, object.key, 'v1', 7]))
+      .update(JSON.stringify([object.bucket, object.key, 'd41d8cd98f00b204e9800998ecf8427e', 7]))
       .digest('hex')
       .slice(0, RECORD_ID_LENGTH);
     expect(recordId(object, 7)).toBe(expected);
@@ -71,12 +71,24 @@ describe('provenance', () => {
     expect(second.map((r) => r.RecordId)).toStrictEqual(first.map((r) => r.RecordId));
   });
 
-  test('RecordId differs across records, versions, keys and buckets', () => {
+  test('RecordId is the same for a notified (versioned) and a backfilled (listed) delivery of one object', () => {
+    const notified = objectRef({ versionId: '3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY', eTag: 'abc' });
+    const listed = objectRef({ eTag: '"abc"' });
+    expect(recordId(notified, 5)).toBe(recordId(listed, 5));
+  });
+
+  test('RecordId uses the version id when there is no ETag', () => {
+    const a = objectRef({ eTag: undefined, versionId: 'v1' });
+    const b = objectRef({ eTag: undefined, versionId: 'v2' });
+    expect(recordId(a, 0)).not.toBe(recordId(b, 0));
+  });
+
+  test('RecordId differs across records, contents, keys and buckets', () => {
     const base = objectRef();
     const ids = new Set<string>();
     for (const object of [
       base,
-      { ...base, versionId: 'v2' },
+      { ...base, eTag: '"0cc175b9c0f1b6a831c399e269772661"' },
       { ...base, key: 'other' },
       { ...base, bucket: 'b2' },
     ]) {
