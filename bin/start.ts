@@ -61,7 +61,7 @@ async function main(): Promise<number> {
     return 1;
   }
   say('every record arrived exactly once; malformed lines were isolated and reported.');
-  say('Next: deploy for real — see "Deploy" in README.md (cdktf deploy → put-secret → cdk deploy).');
+  say('Next: deploy for real — see "Deploy" in README.md (cdktf deploy → cdk deploy → put-secret).');
   return 0;
 }
 
