@@ -19,6 +19,10 @@ export interface ForwarderConfig {
   readonly secretTtlSeconds: number;
   /** @default 4 */
   readonly uploadConcurrency: number;
+  /** The notification queue; when set, transiently failed messages get a growing visibility timeout. */
+  readonly queueUrl?: string;
+  /** The DLQ; when set, permanently failed messages are moved there at once with their reason. */
+  readonly deadLetterQueueUrl?: string;
 }
 
 /** Default seconds the client secret is cached: short enough that a rotation lands within 15 minutes. */
@@ -84,6 +88,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ForwarderConfi
     1,
     MAX_UPLOAD_CONCURRENCY,
   );
+  const optionalUrl = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    if (value === undefined || value === '') return undefined;
+    if (!/^https:\/\/[^/]+\/.+/.test(value)) {
+      problems.push(`${name} (${JSON.stringify(value)}) must be an SQS queue URL`);
+    }
+    return value;
+  };
+  const queueUrl = optionalUrl(ENV.queueUrl);
+  const deadLetterQueueUrl = optionalUrl(ENV.deadLetterQueueUrl);
 
   if (problems.length > 0) {
     throw new ConfigurationError(
@@ -103,5 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ForwarderConfi
     ...(clientSecretParameter !== undefined ? { clientSecretParameter } : {}),
     secretTtlSeconds,
     uploadConcurrency,
+    ...(queueUrl !== undefined ? { queueUrl } : {}),
+    ...(deadLetterQueueUrl !== undefined ? { deadLetterQueueUrl } : {}),
   };
 }

@@ -1,5 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { LogsIngestionClientOptions } from '@azure/monitor-ingestion';
 import type { ClientSecretCredentialOptions, TokenCredential } from '@azure/identity';
@@ -12,6 +13,7 @@ import {
   type WebIdentityTokenProvider,
 } from './credentials';
 import { TransientError, type ForwarderError } from './errors';
+import { FailureRouter } from './failure-routing';
 import { parseObjectBatches } from './formats';
 import {
   processMessage,
@@ -34,6 +36,8 @@ export const DEFAULT_SAFETY_MARGIN_MS = 10_000;
 /** Everything the handler uses, built once per cold start (or injected by tests). */
 export interface HandlerDeps extends ProcessorDeps {
   readonly config: ForwarderConfig;
+  /** Moves permanent failures to the DLQ and backs off transient ones. */
+  readonly failures: FailureRouter;
   /** @default DEFAULT_SAFETY_MARGIN_MS */
   readonly safetyMarginMs?: number;
 }
@@ -44,6 +48,7 @@ export interface DependencyOptions {
   readonly env?: NodeJS.ProcessEnv;
   readonly s3?: S3Client;
   readonly ssm?: SSMClient;
+  readonly sqs?: SQSClient;
   /** Replaces the whole credential chain (SSM secret and Entra token). */
   readonly credential?: TokenCredential;
   /** Keeps the SSM secret cache but replaces how the Entra credential is built from the secret. */
@@ -119,6 +124,13 @@ export function createDependencies(options: DependencyOptions = {}): HandlerDeps
       concurrency: config.uploadConcurrency,
     }),
     logger,
+    failures: new FailureRouter({
+      sqs: options.sqs ?? new SQSClient({}),
+      producer: config.producerName,
+      logger,
+      ...(config.queueUrl !== undefined ? { queueUrl: config.queueUrl } : {}),
+      ...(config.deadLetterQueueUrl !== undefined ? { deadLetterQueueUrl: config.deadLetterQueueUrl } : {}),
+    }),
     telemetry: new Telemetry(createMetrics(config.producerName)),
     ...(options.safetyMarginMs !== undefined ? { safetyMarginMs: options.safetyMarginMs } : {}),
     ...(options.now !== undefined ? { now: options.now } : {}),
@@ -149,6 +161,7 @@ export function createHandler(deps: HandlerDeps | (() => HandlerDeps)): Forwarde
     const timer = setTimeout(() => deadline.abort(), Math.max(0, budgetMs));
     const failures: SQSBatchItemFailure[] = [];
     const outcomes: MessageOutcome[] = [];
+    let movedToDlq = 0;
     let stopReason: ForwarderError | undefined;
     try {
       for (const record of event.Records) {
@@ -160,12 +173,12 @@ export function createHandler(deps: HandlerDeps | (() => HandlerDeps)): Forwarde
         }
         outcomes.push(outcome);
         if (outcome.status !== 'failed') continue;
-        failures.push({ itemIdentifier: record.messageId });
-        if (outcome.error !== undefined && stopReason === undefined) {
-          d.telemetry.failure(outcome.error.failureClass);
-          d.logger.error(outcome.error.message, {
+        const error = outcome.error;
+        if (error !== undefined && stopReason === undefined) {
+          d.telemetry.failure(error.failureClass);
+          d.logger.error(error.message, {
             messageId: record.messageId,
-            failureClass: outcome.error.failureClass,
+            failureClass: error.failureClass,
             retryable: outcome.retryable,
             recordsDelivered: outcome.recordsDelivered,
             ...(outcome.resumeAt !== undefined
@@ -177,6 +190,18 @@ export function createHandler(deps: HandlerDeps | (() => HandlerDeps)): Forwarde
               : {}),
           });
         }
+        // Permanent: straight to the DLQ with its reason, then acknowledged. Otherwise (or if that
+        // fails) reported failed, and a transient failure waits longer with each receive.
+        if (
+          !outcome.retryable &&
+          error !== undefined &&
+          (await d.failures.toDeadLetterQueue(record, error))
+        ) {
+          movedToDlq += 1;
+        } else {
+          failures.push({ itemIdentifier: record.messageId });
+          if (outcome.retryable) await d.failures.backOff(record);
+        }
         if (outcome.downstreamUnavailable) stopReason ??= outcome.error;
       }
     } finally {
@@ -187,6 +212,7 @@ export function createHandler(deps: HandlerDeps | (() => HandlerDeps)): Forwarde
     d.logger.info('Batch processed', {
       messages: event.Records.length,
       failed: failures.length,
+      ...(movedToDlq > 0 ? { movedToDeadLetterQueue: movedToDlq } : {}),
       ...(notTried > 0
         ? { notAttempted: notTried, reason: stopReason?.message ?? 'time budget exhausted' }
         : {}),
