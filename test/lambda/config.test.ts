@@ -38,6 +38,18 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({ secretTtlSeconds: 60, uploadConcurrency: 8 });
   });
 
+  test('reads the queue URLs when the construct sets them', () => {
+    const config = loadConfig({
+      ...complete,
+      [ENV.queueUrl]: 'https://sqs.eu-west-1.amazonaws.com/123456789012/q',
+      [ENV.deadLetterQueueUrl]: 'https://sqs.eu-west-1.amazonaws.com/123456789012/q-dlq',
+    });
+    expect(config).toMatchObject({
+      queueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/q',
+      deadLetterQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/q-dlq',
+    });
+  });
+
   test('needs no secret parameter in federated mode', () => {
     const env: Record<string, string> = { ...complete, [ENV.authMode]: 'federated' };
     delete env[ENV.clientSecretParameter];
@@ -59,6 +71,7 @@ describe('loadConfig', () => {
     [ENV.authMode, 'password', /AZURE_AUTH_MODE \("password"\) must be 'secret' or 'federated'/],
     [ENV.uploadConcurrency, '0', /UPLOAD_CONCURRENCY \("0"\) must be an integer from 1 to 32/],
     [ENV.secretTtlSeconds, 'soon', /CLIENT_SECRET_TTL_SECONDS \("soon"\) must be an integer/],
+    [ENV.deadLetterQueueUrl, 'my-dlq', /DEAD_LETTER_QUEUE_URL \("my-dlq"\) must be an SQS queue URL/],
   ])('fails if %s is %s', (name, value, message) => {
     expect(() => loadConfig({ ...complete, [name]: value })).toThrow(message);
   });

@@ -1,3 +1,4 @@
+import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
@@ -32,6 +33,9 @@ const CLOUDTRAIL_STREAM = 'Custom-CloudTrail';
 const FIXTURES = join(__dirname, '..', 'fixtures', 'aws');
 const SECRET = 'client-secret-value-7f3a9c';
 const ssmMock = mockClient(SSMClient);
+const sqsMock = mockClient(SQSClient);
+const QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/s3-to-sentinel-app-logs';
+const DLQ_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/s3-to-sentinel-app-logs-dlq';
 
 let s3: LocalS3;
 let emulator: IngestionEmulator;
@@ -54,6 +58,7 @@ beforeEach(() => {
   emulator.reset();
   emulator.clientSecret = undefined;
   ssmMock.reset();
+  sqsMock.reset();
   ssmMock.on(GetParameterCommand).resolves({ Parameter: { Value: SECRET, Type: 'SecureString' } });
   secretsSeen = [];
   output = captureOutput();
@@ -89,6 +94,7 @@ function makeHandler(options: Partial<DependencyOptions> & { envOverrides?: Reco
       env: env(envOverrides),
       s3: s3.client,
       ssm: new SSMClient({ region: 'eu-west-1' }),
+      sqs: new SQSClient({ region: 'eu-west-1' }),
       secretCredentialFactory: (_tenant, _client, secret) => {
         secretsSeen.push(secret);
         return emulator.credential;
@@ -531,6 +537,80 @@ describe('forwarder handler', () => {
       expect(String(error?.message)).toMatch(/invalid_client.*put-secret app-logs/);
       expect(emulator.requests).toHaveLength(0);
       expect(output.text()).not.toContain(SECRET);
+    });
+  });
+
+  describe('with the queue URLs the construct sets', () => {
+    const queues = { [ENV.queueUrl]: QUEUE_URL, [ENV.deadLetterQueueUrl]: DLQ_URL };
+
+    test('moves a permanent failure straight to the DLQ with its reason, and acknowledges it', async () => {
+      // GIVEN a batch with one good message and one poison message
+      sqsMock.on(SendMessageCommand).resolves({ MessageId: 'dlq-1' });
+      const object = await putObject('dlq/good.json', ndjson(3));
+      const poison = '{"not":"an S3 event"}';
+      // WHEN
+      const response = await makeHandler({ envOverrides: queues })(
+        sqsEvent(sqsRecord(s3Notification(object), 'good'), sqsRecord(poison, 'poison')),
+        lambdaContext(),
+      );
+      // THEN neither is left failed: the poison message is in the DLQ, unchanged, with why
+      expect(response).toStrictEqual({ batchItemFailures: [] });
+      expect(sqsMock).toHaveReceivedCommandTimes(SendMessageCommand, 1);
+      expect(sqsMock).toHaveReceivedCommandWith(SendMessageCommand, {
+        QueueUrl: DLQ_URL,
+        MessageBody: poison,
+        MessageAttributes: {
+          Producer: { DataType: 'String', StringValue: 'app-logs' },
+          FailureClass: { DataType: 'String', StringValue: 'UnrecognizedMessage' },
+          FailureReason: {
+            DataType: 'String',
+            StringValue: expect.stringContaining('not an S3 notification'),
+          },
+          SourceMessageId: { DataType: 'String', StringValue: 'poison' },
+        },
+      });
+      expect(sqsMock).toHaveReceivedCommandTimes(ChangeMessageVisibilityCommand, 0);
+      expect(output.logs().find((l) => l.message === 'Batch processed')).toMatchObject({
+        movedToDeadLetterQueue: 1,
+      });
+    });
+
+    test('reports a permanent failure as failed if the DLQ refuses it, so it is retried rather than lost', async () => {
+      sqsMock.on(SendMessageCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDenied' }));
+      const response = await makeHandler({ envOverrides: queues })(
+        sqsEvent(sqsRecord('not json', 'poison')),
+        lambdaContext(),
+      );
+      expect(response).toStrictEqual({ batchItemFailures: [{ itemIdentifier: 'poison' }] });
+      expect(output.logs().some((l) => l.level === 'WARN' && l.messageId === 'poison')).toBe(true);
+    });
+
+    test('backs off transient failures with a visibility timeout that doubles per receive', async () => {
+      // GIVEN the API is down, and two messages on their 1st and 3rd receive
+      sqsMock.on(ChangeMessageVisibilityCommand).resolves({});
+      emulator.failAlways({ status: 503 });
+      const [a, b] = await Promise.all([
+        putObject('backoff/a.json', ndjson(2)),
+        putObject('backoff/b.json', ndjson(2)),
+      ]);
+      const handler = makeHandler({
+        envOverrides: queues,
+        clientOptions: emulator.clientOptions({ maxRetries: 1 }),
+      });
+      // WHEN
+      const response = await handler(
+        sqsEvent(sqsRecord(s3Notification(a), 'first', 1), sqsRecord(s3Notification(b), 'third', 3)),
+        lambdaContext(),
+      );
+      // THEN both return to the queue, hidden for 5 and 20 minutes, and nothing went to the DLQ
+      expect(response).toStrictEqual({
+        batchItemFailures: [{ itemIdentifier: 'first' }, { itemIdentifier: 'third' }],
+      });
+      expect(sqsMock.commandCalls(ChangeMessageVisibilityCommand).map((c) => c.args[0].input)).toStrictEqual([
+        { QueueUrl: QUEUE_URL, ReceiptHandle: 'rh-first', VisibilityTimeout: 300 },
+        { QueueUrl: QUEUE_URL, ReceiptHandle: 'rh-third', VisibilityTimeout: 1200 },
+      ]);
+      expect(sqsMock).toHaveReceivedCommandTimes(SendMessageCommand, 0);
     });
   });
 });

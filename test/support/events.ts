@@ -3,14 +3,14 @@ import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 
 let nextId = 0;
 
-/** An SQS record with `body`; `messageId` defaults to a fresh `msg-N`. */
-export function sqsRecord(body: string | object, messageId = `msg-${++nextId}`): SQSRecord {
+/** An SQS record with `body`; `messageId` defaults to a fresh `msg-N`; `receiveCount` is its receive number. */
+export function sqsRecord(body: string | object, messageId = `msg-${++nextId}`, receiveCount = 1): SQSRecord {
   return {
     messageId,
     receiptHandle: `rh-${messageId}`,
     body: typeof body === 'string' ? body : JSON.stringify(body),
     attributes: {
-      ApproximateReceiveCount: '1',
+      ApproximateReceiveCount: String(receiveCount),
       SentTimestamp: '1764324000000',
       SenderId: 'AIDAEXAMPLE',
       ApproximateFirstReceiveTimestamp: '1764324000001',
