@@ -3,11 +3,14 @@ import {
   ClientAssertionCredential,
   ClientSecretCredential,
   type AccessToken,
+  type ClientAssertionCredentialOptions,
   type ClientSecretCredentialOptions,
   type GetTokenOptions,
   type TokenCredential,
 } from '@azure/identity';
+import { GetWebIdentityTokenCommand, STSClient } from '@aws-sdk/client-sts';
 import type { ForwarderConfig } from './config';
+import { ENTRA_TOKEN_EXCHANGE_AUDIENCE } from './environment';
 import { ConfigurationError, CredentialError, CredentialRejectedError, ForwarderError } from './errors';
 import type { SecretCache } from './secrets';
 
@@ -100,11 +103,94 @@ export class RotatingSecretCredential implements TokenCredential {
   }
 }
 
-/** Calls AWS STS GetWebIdentityToken and returns the JWT (federated mode). */
+/** A TokenCredential whose failures come out classified (see errors.ts). */
+class ClassifyingCredential implements TokenCredential {
+  public constructor(
+    private readonly inner: TokenCredential,
+    private readonly classify: (err: unknown) => ForwarderError,
+  ) {}
+
+  public async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
+    try {
+      return await this.inner.getToken(scopes, options);
+    } catch (err) {
+      throw this.classify(err);
+    }
+  }
+}
+
+/** Classifies an Entra ID failure: rejected credentials are permanent, anything else transient. */
+function classifyEntraError(
+  err: unknown,
+  producer: string,
+  fix: { readonly rejected: string },
+): ForwarderError {
+  if (err instanceof ForwarderError) return err;
+  const code = entraErrorCode(err);
+  if (code !== undefined && REJECTED_CODES.has(code)) {
+    return new CredentialRejectedError(
+      `producer ${producer}: Entra ID rejected the credentials (${code}): ${fix.rejected}`,
+      {
+        cause: err,
+      },
+    );
+  }
+  return new CredentialError(
+    `producer ${producer}: getting an Entra token failed (${err instanceof Error ? err.name : 'error'}); retrying later.`,
+    { cause: err },
+  );
+}
+
+/** Returns an AWS-issued web identity token (a JWT) for `audience` (federated mode). */
 export type WebIdentityTokenProvider = (audience: string) => Promise<string>;
 
-/** Audience Entra expects in a federated identity credential's assertion. */
-export const ENTRA_TOKEN_EXCHANGE_AUDIENCE = 'api://AzureADTokenExchange';
+/**
+ * Lifetime asked of STS for each token: it is exchanged with Entra ID at once, and the construct's
+ * IAM condition (`sts:DurationSeconds` <= 300) refuses anything longer.
+ */
+export const WEB_IDENTITY_TOKEN_SECONDS = 300;
+
+/**
+ * The production provider: AWS IAM outbound identity federation, `sts:GetWebIdentityToken`
+ * for the Lambda role, RS256-signed (an algorithm Entra ID validates), five minutes.
+ */
+export function stsWebIdentityToken(sts: STSClient, producer: string): WebIdentityTokenProvider {
+  return async (audience) => {
+    let token: string | undefined;
+    try {
+      const out = await sts.send(
+        new GetWebIdentityTokenCommand({
+          Audience: [audience],
+          SigningAlgorithm: 'RS256',
+          DurationSeconds: WEB_IDENTITY_TOKEN_SECONDS,
+        }),
+      );
+      token = out.WebIdentityToken;
+    } catch (err) {
+      const name = err instanceof Error ? err.name : 'error';
+      if (name === 'AccessDenied' || name === 'AccessDeniedException') {
+        throw new ConfigurationError(
+          `producer ${producer}: STS refused GetWebIdentityToken (${name}). The forwarder's role needs ` +
+            `sts:GetWebIdentityToken for audience ${audience}, and outbound identity federation must be enabled ` +
+            'for the account (aws iam enable-outbound-web-identity-federation).',
+          { cause: err },
+        );
+      }
+      throw new CredentialError(
+        `producer ${producer}: STS GetWebIdentityToken failed (${name}); retrying later.`,
+        {
+          cause: err,
+        },
+      );
+    }
+    if (token === undefined || token === '') {
+      throw new CredentialError(
+        `producer ${producer}: STS GetWebIdentityToken returned no token; retrying later.`,
+      );
+    }
+    return token;
+  };
+}
 
 /** What {@link createTokenCredential} may be given instead of its defaults. */
 export interface CredentialDeps {
@@ -113,6 +199,8 @@ export interface CredentialDeps {
   readonly secretCredentialFactory?: SecretCredentialFactory;
   /** Federated mode: a source of AWS-issued web identity tokens. */
   readonly webIdentityToken?: WebIdentityTokenProvider;
+  /** Federated mode: options of ClientAssertionCredential (another cloud's `authorityHost`, tests' CA). */
+  readonly assertionOptions?: ClientAssertionCredentialOptions;
 }
 
 /**
@@ -120,23 +208,24 @@ export interface CredentialDeps {
  *
  * - `secret`: a {@link RotatingSecretCredential} over the SSM SecureString.
  * - `federated`: `ClientAssertionCredential` whose assertion is an AWS outbound identity federation
- *   token. TODO(federated): the AWS SDK in this package has no `@aws-sdk/client-sts` with the
- *   `GetWebIdentityToken` command, so there is no default `webIdentityToken` provider yet; until one
- *   is added (a `GetWebIdentityTokenCommand({ Audience: [ENTRA_TOKEN_EXCHANGE_AUDIENCE], SigningAlgorithm })`
- *   call), federated mode fails every message with a ConfigurationError that says so.
+ *   token (`webIdentityToken`, by default {@link stsWebIdentityToken}); nothing to store or rotate.
  */
 export function createTokenCredential(config: ForwarderConfig, deps: CredentialDeps): TokenCredential {
   if (config.authMode === 'federated') {
-    const provider = deps.webIdentityToken;
-    if (provider === undefined) {
-      throw new ConfigurationError(
-        `producer ${config.producerName}: AZURE_AUTH_MODE is 'federated', but this forwarder build cannot yet ` +
-          'obtain an AWS web identity token (sts:GetWebIdentityToken is not in its AWS SDK). Deploy with ' +
-          "authMode 'secret' until federated mode ships.",
-      );
-    }
-    return new ClientAssertionCredential(config.tenantId, config.clientId, () =>
-      provider(ENTRA_TOKEN_EXCHANGE_AUDIENCE),
+    const provider = deps.webIdentityToken ?? stsWebIdentityToken(new STSClient({}), config.producerName);
+    const assertion = new ClientAssertionCredential(
+      config.tenantId,
+      config.clientId,
+      () => provider(ENTRA_TOKEN_EXCHANGE_AUDIENCE),
+      deps.assertionOptions,
+    );
+    return new ClassifyingCredential(assertion, (err) =>
+      classifyEntraError(err, config.producerName, {
+        rejected:
+          `the managed identity ${config.clientId} (tenant ${config.tenantId}) must have a federated identity ` +
+          `credential trusting this AWS account's token issuer, the forwarder role as subject and audience ` +
+          `${ENTRA_TOKEN_EXCHANGE_AUDIENCE}; redeploy the Azure stack in federated mode.`,
+      }),
     );
   }
   if (deps.secrets === undefined) {

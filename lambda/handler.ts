@@ -2,6 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { STSClient } from '@aws-sdk/client-sts';
 import type { LogsIngestionClientOptions } from '@azure/monitor-ingestion';
 import type { ClientSecretCredentialOptions, TokenCredential } from '@azure/identity';
 import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
@@ -9,6 +10,7 @@ import { loadConfig, type ForwarderConfig } from './config';
 import {
   clientSecretCredentialFactory,
   createTokenCredential,
+  stsWebIdentityToken,
   type SecretCredentialFactory,
   type WebIdentityTokenProvider,
 } from './credentials';
@@ -55,7 +57,10 @@ export interface DependencyOptions {
   readonly secretCredentialFactory?: SecretCredentialFactory;
   /** Options of the default ClientSecretCredential (tests: a local `authorityHost` and its CA). */
   readonly entraOptions?: ClientSecretCredentialOptions;
+  /** Federated mode: replaces STS GetWebIdentityToken as the source of the assertion. */
   readonly webIdentityToken?: WebIdentityTokenProvider;
+  /** Federated mode: the STS client the default token source uses. */
+  readonly sts?: STSClient;
   /** Merged into the LogsIngestionClient's options (tests: `tlsOptions`, short retry delays). */
   readonly clientOptions?: LogsIngestionClientOptions;
   readonly logger?: Logger;
@@ -103,7 +108,14 @@ export function createDependencies(options: DependencyOptions = {}): HandlerDeps
         : {}),
       secretCredentialFactory:
         options.secretCredentialFactory ?? clientSecretCredentialFactory(options.entraOptions),
-      ...(options.webIdentityToken !== undefined ? { webIdentityToken: options.webIdentityToken } : {}),
+      ...(config.authMode === 'federated'
+        ? {
+            webIdentityToken:
+              options.webIdentityToken ??
+              stsWebIdentityToken(options.sts ?? new STSClient({}), config.producerName),
+          }
+        : {}),
+      ...(options.entraOptions !== undefined ? { assertionOptions: options.entraOptions } : {}),
     });
   const client = createLogsIngestionClient({
     endpoint: config.logsIngestionEndpoint,

@@ -1,13 +1,23 @@
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetWebIdentityTokenCommand, STSClient } from '@aws-sdk/client-sts';
+import 'aws-sdk-client-mock-jest';
 import { AuthenticationError, type TokenCredential } from '@azure/identity';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { ForwarderConfig } from '../../lambda/config';
-import { createTokenCredential, RotatingSecretCredential } from '../../lambda/credentials';
+import {
+  createTokenCredential,
+  RotatingSecretCredential,
+  stsWebIdentityToken,
+} from '../../lambda/credentials';
 import { ConfigurationError, CredentialError, CredentialRejectedError } from '../../lambda/errors';
 import { SecretCache } from '../../lambda/secrets';
 
 const ssmMock = mockClient(SSMClient);
-beforeEach(() => ssmMock.reset());
+const stsMock = mockClient(STSClient);
+beforeEach(() => {
+  ssmMock.reset();
+  stsMock.reset();
+});
 
 const config: ForwarderConfig = {
   producerName: 'app-logs',
@@ -118,18 +128,26 @@ describe('createTokenCredential', () => {
     expect((await credential.getToken('scope'))?.token).toBe('t');
   });
 
-  test('federated mode without a web identity token source fails, saying the build cannot do it yet', () => {
-    expect(() => createTokenCredential({ ...config, authMode: 'federated' }, {})).toThrow(ConfigurationError);
-    expect(() => createTokenCredential({ ...config, authMode: 'federated' }, {})).toThrow(
-      /sts:GetWebIdentityToken/,
-    );
+  test('federated mode asks STS for a five-minute RS256 token for the Entra token-exchange audience', async () => {
+    stsMock.on(GetWebIdentityTokenCommand).resolves({ WebIdentityToken: 'aws-issued-jwt' });
+    const token = await stsWebIdentityToken(new STSClient({}), 'app-logs')('api://AzureADTokenExchange');
+    expect(token).toBe('aws-issued-jwt');
+    expect(stsMock).toHaveReceivedCommandWith(GetWebIdentityTokenCommand, {
+      Audience: ['api://AzureADTokenExchange'],
+      SigningAlgorithm: 'RS256',
+      DurationSeconds: 300,
+    });
   });
 
-  test('federated mode with a web identity token source uses ClientAssertionCredential', () => {
-    const credential = createTokenCredential(
-      { ...config, authMode: 'federated' },
-      { webIdentityToken: async () => 'jwt' },
-    );
-    expect(credential.constructor.name).toBe('ClientAssertionCredential');
+  test('federated mode fails permanent, naming the permission, when STS refuses', async () => {
+    stsMock
+      .on(GetWebIdentityTokenCommand)
+      .rejects(Object.assign(new Error('not authorized'), { name: 'AccessDenied' }));
+    const error = await stsWebIdentityToken(
+      new STSClient({}),
+      'app-logs',
+    )('api://AzureADTokenExchange').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as Error).message).toMatch(/sts:GetWebIdentityToken/);
   });
 });

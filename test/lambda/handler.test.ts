@@ -1,5 +1,6 @@
 import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetWebIdentityTokenCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { readFileSync } from 'node:fs';
@@ -34,6 +35,7 @@ const FIXTURES = join(__dirname, '..', 'fixtures', 'aws');
 const SECRET = 'client-secret-value-7f3a9c';
 const ssmMock = mockClient(SSMClient);
 const sqsMock = mockClient(SQSClient);
+const stsMock = mockClient(STSClient);
 const QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/s3-to-sentinel-app-logs';
 const DLQ_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/s3-to-sentinel-app-logs-dlq';
 
@@ -59,6 +61,8 @@ beforeEach(() => {
   emulator.clientSecret = undefined;
   ssmMock.reset();
   sqsMock.reset();
+  stsMock.reset();
+  emulator.clientAssertion = undefined;
   ssmMock.on(GetParameterCommand).resolves({ Parameter: { Value: SECRET, Type: 'SecureString' } });
   secretsSeen = [];
   output = captureOutput();
@@ -95,6 +99,7 @@ function makeHandler(options: Partial<DependencyOptions> & { envOverrides?: Reco
       s3: s3.client,
       ssm: new SSMClient({ region: 'eu-west-1' }),
       sqs: new SQSClient({ region: 'eu-west-1' }),
+      sts: new STSClient({ region: 'eu-west-1' }),
       secretCredentialFactory: (_tenant, _client, secret) => {
         secretsSeen.push(secret);
         return emulator.credential;
@@ -521,6 +526,54 @@ describe('forwarder handler', () => {
       ]);
       expect(rowsOf(object.key)).toHaveLength(5);
       expect(output.text()).not.toContain(SECRET);
+    });
+
+    test('federated mode: exchanges an AWS web identity token for the Logs Ingestion token, no secret', async () => {
+      // GIVEN STS mints a token that Entra ID's federated credential trusts
+      stsMock.on(GetWebIdentityTokenCommand).resolves({ WebIdentityToken: 'aws-outbound-jwt' });
+      emulator.clientAssertion = 'aws-outbound-jwt';
+      const object = await putObject('entra/federated.json', ndjson(4));
+      const handler = makeHandler({
+        envOverrides: { [ENV.authMode]: 'federated', [ENV.clientSecretParameter]: '' },
+        secretCredentialFactory: undefined,
+        entraOptions: entraOptions(),
+      });
+      // WHEN
+      const response = await handler(sqsEvent(sqsRecord(s3Notification(object))), lambdaContext());
+      // THEN
+      expect(response).toStrictEqual({ batchItemFailures: [] });
+      expect(rowsOf(object.key)).toHaveLength(4);
+      expect(stsMock).toHaveReceivedCommandWith(GetWebIdentityTokenCommand, {
+        Audience: ['api://AzureADTokenExchange'],
+        DurationSeconds: 300,
+      });
+      expect(emulator.tokenGrants).toStrictEqual([
+        {
+          clientId: '00000000-0000-0000-0000-000000000002',
+          scope: 'https://monitor.azure.com/.default',
+          ok: true,
+        },
+      ]);
+      expect(ssmMock).toHaveReceivedCommandTimes(GetParameterCommand, 0);
+    });
+
+    test('federated mode: fails permanent when Entra ID does not trust the AWS token', async () => {
+      stsMock.on(GetWebIdentityTokenCommand).resolves({ WebIdentityToken: 'aws-outbound-jwt' });
+      emulator.clientAssertion = 'a-different-subject';
+      const object = await putObject('entra/federated-rejected.json', ndjson(4));
+      const handler = makeHandler({
+        envOverrides: { [ENV.authMode]: 'federated', [ENV.clientSecretParameter]: '' },
+        secretCredentialFactory: undefined,
+        entraOptions: entraOptions(),
+      });
+      const response = await handler(
+        sqsEvent(sqsRecord(s3Notification(object), 'untrusted')),
+        lambdaContext(),
+      );
+      expect(response).toStrictEqual({ batchItemFailures: [{ itemIdentifier: 'untrusted' }] });
+      const error = output.logs().find((l) => l.level === 'ERROR');
+      expect(error).toMatchObject({ failureClass: 'CredentialRejected', retryable: false });
+      expect(String(error?.message)).toMatch(/federated identity credential/);
     });
 
     test('fails permanent, naming put-secret, when Entra ID rejects the secret', async () => {

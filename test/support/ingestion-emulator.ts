@@ -174,8 +174,10 @@ export class IngestionEmulator {
   public tokenRequests = 0;
   /** Rows accepted on all streams (counted even when `storeRows` is off). */
   public acceptedRows = 0;
-  /** Client secret the local Entra token endpoint accepts (see {@link entraClient}). */
+  /** Client secret the local Entra token endpoint accepts. */
   public clientSecret: string | undefined;
+  /** Client assertion (a federated credential's JWT) the local Entra token endpoint accepts. */
+  public clientAssertion: string | undefined;
   /** Client-credential grants the token endpoint answered, with the scope asked for. */
   public readonly tokenGrants: { clientId: string; scope: string; ok: boolean }[] = [];
   #faults: Fault[] = [];
@@ -320,7 +322,13 @@ export class IngestionEmulator {
     }
     if (req.method === 'POST' && /^\/[^/]+\/oauth2\/v2\.0\/token$/.test(url.pathname)) {
       const form = new URLSearchParams(raw.toString('utf8'));
-      const ok = this.clientSecret !== undefined && form.get('client_secret') === this.clientSecret;
+      const assertion = form.get('client_assertion');
+      const ok =
+        assertion !== null
+          ? this.clientAssertion !== undefined &&
+            assertion === this.clientAssertion &&
+            form.get('client_assertion_type') === 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
+          : this.clientSecret !== undefined && form.get('client_secret') === this.clientSecret;
       this.tokenGrants.push({ clientId: form.get('client_id') ?? '', scope: form.get('scope') ?? '', ok });
       if (!ok) {
         res.writeHead(401, { 'content-type': 'application/json' });
