@@ -105,7 +105,9 @@ describe('SentinelUploader', () => {
       const result = await deliver(up, testRows(800, { bytes: 10_000 }));
       // THEN
       expect(result.recordsDelivered).toBe(800);
-      expect(slow.maxInFlight).toBe(3);
+      // Never more than the limit, and more than one at once (the limit, not the code, is what binds).
+      expect(slow.maxInFlight).toBeLessThanOrEqual(3);
+      expect(slow.maxInFlight).toBeGreaterThan(1);
     } finally {
       await slow.close();
     }
@@ -201,13 +203,18 @@ describe('SentinelUploader', () => {
       });
       const rows = testRows(3000, { bytes: 10_000 });
       // WHEN
-      const result = await deliver(up, rows, AbortSignal.timeout(1500));
-      // THEN what was accepted is exactly what the emulator stored, and the rest of what was handed over is failed
+      const result = await deliver(up, rows, AbortSignal.timeout(1500), { stopWhenStopped: false });
+      // THEN everything reported delivered is in the emulator, and nothing handed over is unaccounted
+      // for. (The emulator may hold more: a batch it accepted as the deadline cut the response off
+      // counts as failed and is sent again, which at-least-once allows.)
+      const stored = new Set(slow.rows(TEST_STREAM).map((r) => Number(r.RecordIndex)));
       expect(result.error).toBeInstanceOf(TimeBudgetExhaustedError);
-      expect(result.recordsDelivered).toBe(slow.rows(TEST_STREAM).length);
       expect(result.recordsDelivered).toBeGreaterThan(0);
       expect(result.recordsFailed).toBeGreaterThan(0);
-      expect(result.firstUndeliveredIndex).toBe(result.recordsDelivered);
+      expect(result.recordsDelivered + result.recordsFailed).toBe(rows.length);
+      expect(stored.size).toBeGreaterThanOrEqual(result.recordsDelivered);
+      const resumeAt = result.firstUndeliveredIndex!;
+      expect(Array.from({ length: resumeAt }, (_, i) => stored.has(i)).every(Boolean)).toBe(true);
     } finally {
       await slow.close();
     }
