@@ -2,6 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { ChangeMessageVisibilityCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import type { ForwarderError } from './errors';
+import { continuationBody, type ContinuationMessage } from './events';
 
 /**
  * Visibility timeout after the first failed receive, doubling with each receive. With the
@@ -65,6 +66,35 @@ export class FailureRouter {
       return true;
     } catch (err) {
       logger.warn('Could not move a permanently failed message to the DLQ; it will be retried instead', {
+        messageId: record.messageId,
+        error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+      });
+      return false;
+    }
+  }
+
+  /**
+   * Hands the rest of an object to a new message on the source queue (DESIGN.md: continuation), so
+   * the next invocation resumes at `nextRecordIndex` instead of re-sending the object from the start.
+   * Needs sqs:SendMessage on the source queue.
+   * @returns true if the continuation is queued (the caller then acknowledges the original)
+   */
+  public async continueLater(record: SQSRecord, continuation: ContinuationMessage): Promise<boolean> {
+    const { sqs, queueUrl, logger } = this.props;
+    if (queueUrl === undefined) return false;
+    try {
+      await sqs.send(
+        new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: continuationBody(continuation) }),
+      );
+      logger.info('Rest of the object handed to a continuation message', {
+        messageId: record.messageId,
+        bucket: continuation.object.bucket,
+        key: continuation.object.key,
+        nextRecordIndex: continuation.nextRecordIndex,
+      });
+      return true;
+    } catch (err) {
+      logger.warn('Could not queue a continuation message; the message will be retried whole instead', {
         messageId: record.messageId,
         error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
       });

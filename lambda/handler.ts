@@ -174,6 +174,7 @@ export function createHandler(deps: HandlerDeps | (() => HandlerDeps)): Forwarde
     const failures: SQSBatchItemFailure[] = [];
     const outcomes: MessageOutcome[] = [];
     let movedToDlq = 0;
+    let continued = 0;
     let stopReason: ForwarderError | undefined;
     try {
       for (const record of event.Records) {
@@ -202,14 +203,20 @@ export function createHandler(deps: HandlerDeps | (() => HandlerDeps)): Forwarde
               : {}),
           });
         }
-        // Permanent: straight to the DLQ with its reason, then acknowledged. Otherwise (or if that
-        // fails) reported failed, and a transient failure waits longer with each receive.
+        // Permanent: straight to the DLQ with its reason, then acknowledged. Out of time part-way
+        // through an object: the rest goes to a continuation message, then acknowledged. Otherwise
+        // (or if SQS refuses either) reported failed, and a transient failure waits longer each time.
         if (
           !outcome.retryable &&
           error !== undefined &&
           (await d.failures.toDeadLetterQueue(record, error))
         ) {
           movedToDlq += 1;
+        } else if (
+          outcome.continuation !== undefined &&
+          (await d.failures.continueLater(record, outcome.continuation))
+        ) {
+          continued += 1;
         } else {
           failures.push({ itemIdentifier: record.messageId });
           if (outcome.retryable) await d.failures.backOff(record);
@@ -225,6 +232,7 @@ export function createHandler(deps: HandlerDeps | (() => HandlerDeps)): Forwarde
       messages: event.Records.length,
       failed: failures.length,
       ...(movedToDlq > 0 ? { movedToDeadLetterQueue: movedToDlq } : {}),
+      ...(continued > 0 ? { continued } : {}),
       ...(notTried > 0
         ? { notAttempted: notTried, reason: stopReason?.message ?? 'time budget exhausted' }
         : {}),

@@ -59,6 +59,12 @@ export interface MessageOutcome {
   readonly recordsDelivered: number;
   readonly error?: ForwarderError;
   readonly resumeAt?: ResumePoint;
+  /**
+   * Set when the rest of the message's work is exactly "the rest of this object from this record"
+   * and the invocation made progress on it before time ran out: a continuation message for it can
+   * replace retrying the whole message from the start.
+   */
+  readonly continuation?: ResumePoint;
   /** The failure says the Logs Ingestion API (or Entra) is down: don't start the rest of the batch. */
   readonly downstreamUnavailable: boolean;
 }
@@ -151,7 +157,16 @@ export async function processMessage(
     const outcome = await deliverObject(object, skipRecords, deps, signal, messageId);
     recordsDelivered += outcome.recordsDelivered;
     if (outcome.status === 'failed') {
-      return failed(messageId, outcome.error!, recordsDelivered, outcome.resumeAt);
+      const result = failed(messageId, outcome.error!, recordsDelivered, outcome.resumeAt);
+      const isLast = object === work[work.length - 1].object;
+      const resume = outcome.resumeAt;
+      // Only for running out of time with progress made: otherwise a continuation would just loop.
+      return outcome.error instanceof TimeBudgetExhaustedError &&
+        isLast &&
+        resume &&
+        resume.nextRecordIndex > skipRecords
+        ? { ...result, continuation: resume }
+        : result;
     }
     if (outcome.status === 'delivered') anyDelivered = true;
   }

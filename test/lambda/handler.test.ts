@@ -642,6 +642,45 @@ describe('forwarder handler', () => {
       expect(output.logs().some((l) => l.level === 'WARN' && l.messageId === 'poison')).toBe(true);
     });
 
+    test('hands the rest of an object it cannot finish in time to a continuation message, which completes it', async () => {
+      // GIVEN a large object that arrives slowly, and a 1.5 s budget
+      sqsMock.on(SendMessageCommand).resolves({ MessageId: 'continuation-1' });
+      const object = await putObject('continue/large.json', ndjson(60_000));
+      const slowly: DependencyOptions['openObject'] = async (ref, signal) => {
+        const body = await s3ObjectOpener(s3.client)(ref, signal);
+        return (async function* () {
+          for await (const chunk of body) {
+            await new Promise((resolve) => setTimeout(resolve, 10));
+            yield chunk;
+          }
+        })();
+      };
+      const handler = makeHandler({ envOverrides: queues, openObject: slowly });
+      // WHEN the first invocation runs out of time part-way
+      const first = await handler(sqsEvent(sqsRecord(s3Notification(object), 'large')), lambdaContext(1_500));
+      // THEN the original is acknowledged and a continuation is queued on the source queue
+      expect(first).toStrictEqual({ batchItemFailures: [] });
+      const sent = sqsMock.commandCalls(SendMessageCommand).map((c) => c.args[0].input);
+      expect(sent).toHaveLength(1);
+      expect(sent[0].QueueUrl).toBe(QUEUE_URL);
+      const continuation = JSON.parse(sent[0].MessageBody!) as {
+        s3ToSentinelContinuation: { object: { key: string }; nextRecordIndex: number };
+      };
+      const resumeAt = continuation.s3ToSentinelContinuation.nextRecordIndex;
+      expect(continuation.s3ToSentinelContinuation.object.key).toBe(object.key);
+      expect(resumeAt).toBeGreaterThan(0);
+      expect(resumeAt).toBeLessThan(60_000);
+      // WHEN the continuation is processed (at full speed)
+      const second = await makeHandler({ envOverrides: queues })(
+        sqsEvent(sqsRecord(sent[0].MessageBody!, 'continuation')),
+        lambdaContext(),
+      );
+      // THEN every record of the object is in Sentinel, the continuation starting where the first stopped
+      expect(second).toStrictEqual({ batchItemFailures: [] });
+      const indexes = new Set(rowsOf(object.key).map((r) => Number(r.RecordIndex)));
+      expect(indexes.size).toBe(60_000);
+    });
+
     test('backs off transient failures with a visibility timeout that doubles per receive', async () => {
       // GIVEN the API is down, and two messages on their 1st and 3rd receive
       sqsMock.on(ChangeMessageVisibilityCommand).resolves({});
