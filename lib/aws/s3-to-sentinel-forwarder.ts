@@ -286,18 +286,19 @@ export class S3ToSentinelForwarder extends Construct {
         reportBatchItemFailures: true,
       }),
     );
-    // Permanent failures go straight to the DLQ with their reason instead of five retries.
+    // Permanent failures go straight to the DLQ with their reason instead of five retries, and an
+    // object the function runs out of time on continues in a new message on the source queue.
     // Written out rather than grantSendMessages, which adds kms:ReEncrypt* and GenerateDataKey*.
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        sid: 'SendPermanentFailuresToDlq',
+        sid: 'SendFailuresAndContinuations',
         actions: ['sqs:SendMessage'],
-        resources: [this.deadLetterQueue.queueArn],
+        resources: [this.deadLetterQueue.queueArn, this.queue.queueArn],
       }),
     );
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        sid: 'EncryptDlqMessages',
+        sid: 'EncryptQueueMessages',
         actions: ['kms:GenerateDataKey'],
         resources: [this.queueKey.keyArn],
         conditions: { StringEquals: { 'kms:ViaService': `sqs.${Stack.of(this).region}.amazonaws.com` } },

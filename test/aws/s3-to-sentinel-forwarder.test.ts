@@ -147,7 +147,7 @@ describe('S3ToSentinelForwarder function', () => {
     });
   });
 
-  test('knows both queues, and may send permanent failures to the DLQ only', () => {
+  test('knows both queues, and may send failures to the DLQ and continuations to the queue', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
         Variables: Match.objectLike({
@@ -159,14 +159,17 @@ describe('S3ToSentinelForwarder function', () => {
     const statements = policyStatements(template);
     expect(statements).toContainEqual(
       expect.objectContaining({
-        Sid: 'SendPermanentFailuresToDlq',
+        Sid: 'SendFailuresAndContinuations',
         Action: 'sqs:SendMessage',
-        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^ForwarderDeadLetterQueue/), 'Arn'] },
+        Resource: [
+          { 'Fn::GetAtt': [expect.stringMatching(/^ForwarderDeadLetterQueue/), 'Arn'] },
+          { 'Fn::GetAtt': [expect.stringMatching(/^ForwarderQueue[0-9A-F]/), 'Arn'] },
+        ],
       }),
     );
     expect(statements).toContainEqual(
       expect.objectContaining({
-        Sid: 'EncryptDlqMessages',
+        Sid: 'EncryptQueueMessages',
         Action: 'kms:GenerateDataKey',
         Condition: { StringEquals: { 'kms:ViaService': 'sqs.eu-west-1.amazonaws.com' } },
       }),
