@@ -44,13 +44,17 @@ export function functionEnvironment(cdkOut: string, stackName: string): Record<s
   const template = JSON.parse(readFileSync(join(cdkOut, `${stackName}.template.json`), 'utf8'));
   type Resource = {
     Type: string;
-    Properties: { Handler?: string; Environment: { Variables: Record<string, string> } };
+    Properties: { Handler?: string; Environment: { Variables: Record<string, unknown> } };
   };
   const fn = Object.values(template.Resources as Record<string, Resource>).find(
     (r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Handler === 'index.handler',
   );
   if (!fn) throw new Error(`${stackName}.template.json has no forwarder function`);
-  return fn.Properties.Environment.Variables;
+  // Values that are CloudFormation references (the queue URLs) exist only once deployed; locally
+  // there is no SQS, so the forwarder runs without them and falls back to plain retries.
+  return Object.fromEntries(
+    Object.entries(fn.Properties.Environment.Variables).filter(([, value]) => typeof value === 'string'),
+  );
 }
 
 /** Stream name → declared columns, from every DCR in the synthesized Azure stack. */
