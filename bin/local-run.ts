@@ -53,7 +53,9 @@ export function functionEnvironment(cdkOut: string, stackName: string): Record<s
   // Values that are CloudFormation references (the queue URLs) exist only once deployed; locally
   // there is no SQS, so the forwarder runs without them and falls back to plain retries.
   return Object.fromEntries(
-    Object.entries(fn.Properties.Environment.Variables).filter(([, value]) => typeof value === 'string'),
+    Object.entries(fn.Properties.Environment.Variables).filter(
+      (entry): entry is [string, string] => typeof entry[1] === 'string',
+    ),
   );
 }
 
