@@ -155,8 +155,13 @@ export function classifyS3Error(err: unknown, ctx: FailureContext): ForwarderErr
     );
   }
   if (name === 'AccessDenied' || status === 403) {
+    // Without s3:ListBucket (deliberately not granted: the forwarder only reads what it is told
+    // about), S3 answers GetObject for a missing key with 403 AccessDenied instead of 404, so an
+    // object deleted or expired before it was read looks exactly like a permission gap.
     return new ObjectAccessDeniedError(
-      `${where(ctx)}: GetObject was denied (AccessDenied). Grant the forwarder's role s3:GetObject on ` +
+      `${where(ctx)}: GetObject was denied (AccessDenied). Either the object no longer exists (deleted or ` +
+        'expired before the forwarder read it: without s3:ListBucket, S3 reports a missing key as ' +
+        "AccessDenied rather than NoSuchKey), or the forwarder's role lacks access: grant it s3:GetObject on " +
         `arn:aws:s3:::${ctx.bucket ?? '<bucket>'}/${ctx.key ?? '*'} (and s3:GetObjectVersion for versioned ` +
         'reads); if the bucket uses SSE-KMS, also kms:Decrypt on its key, in both the key policy and the role.' +
         ` S3 said: ${messageOf(err)}`,

@@ -50,6 +50,15 @@ describe('classifyS3Error', () => {
     expect(error.message).toContain('producer app-logs');
   });
 
+  test('AccessDenied also says the object may no longer exist (S3 answers 403 for a missing key without s3:ListBucket)', () => {
+    const error = classifyS3Error(s3Error('AccessDenied', 403), ctx);
+    expect(error).toBeInstanceOf(ObjectAccessDeniedError);
+    expect(error.message).toContain('s3://logs/a/b.json.gz');
+    expect(error.message).toMatch(/no longer exists \(deleted or expired before the forwarder read it/);
+    expect(error.message).toMatch(/without s3:ListBucket.*AccessDenied rather than NoSuchKey/);
+    expect(error.message).toMatch(/s3:GetObject on arn:aws:s3:::logs\/a\/b\.json\.gz.*SSE-KMS.*kms:Decrypt/);
+  });
+
   test.each([
     ['SlowDown', 503],
     ['InternalError', 500],
