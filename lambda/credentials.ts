@@ -12,7 +12,7 @@ import { GetWebIdentityTokenCommand, STSClient } from '@aws-sdk/client-sts';
 import type { ForwarderConfig } from './config';
 import { ENTRA_TOKEN_EXCHANGE_AUDIENCE } from './environment';
 import { ConfigurationError, CredentialError, CredentialRejectedError, ForwarderError } from './errors';
-import type { SecretCache } from './secrets';
+import { putSecretCommand, type SecretCache } from './secrets';
 
 /** Builds the Entra credential for one client secret value. Injectable so tests need no Entra ID. */
 export type SecretCredentialFactory = (
@@ -92,7 +92,7 @@ export class RotatingSecretCredential implements TokenCredential {
       return new CredentialRejectedError(
         `producer ${producer}: Entra ID rejected the app registration's credentials (${code}, ` +
           `tenant ${tenantId}, client ${clientId}). Check AZURE_TENANT_ID and AZURE_CLIENT_ID against the Azure ` +
-          `stack outputs and write a current client secret with \`s3-to-sentinel put-secret ${producer}\`.`,
+          `stack outputs and write a current client secret with ${putSecretCommand(producer)}.`,
         { cause: err },
       );
     }

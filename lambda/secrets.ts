@@ -14,6 +14,18 @@ export interface SecretCacheProps {
   readonly now?: () => number;
 }
 
+/**
+ * The operator command that writes the client secret, exactly as the CLI takes it (cli/program.ts:
+ * `put-secret --producer <name>` with one source). Every hint in the forwarder's errors uses this,
+ * so the DLQ's reason can be pasted into a shell.
+ */
+export function putSecretCommand(producer: string): string {
+  return (
+    `\`s3-to-sentinel put-secret --producer ${producer} --from-outputs <cdktf outputs file>\` ` +
+    `(or \`--stdin\` to read the secret from standard input)`
+  );
+}
+
 /** SSM error names that no retry will fix: the parameter or the permission to read it is missing. */
 const PERMANENT_SSM_ERRORS = new Set([
   'ParameterNotFound',
@@ -73,7 +85,7 @@ export class SecretCache {
         throw new ConfigurationError(
           `producer ${producer}: the client secret parameter ${parameterName} cannot be read (${name}). ` +
             (name === 'ParameterNotFound'
-              ? `Write it with \`s3-to-sentinel put-secret ${producer}\`.`
+              ? `Write it with ${putSecretCommand(producer)}.`
               : "Grant the forwarder's role ssm:GetParameter on it and kms:Decrypt on its key."),
           { cause: err },
         );
@@ -86,7 +98,7 @@ export class SecretCache {
     if (value === undefined || value === '') {
       throw new ConfigurationError(
         `producer ${producer}: the client secret parameter ${parameterName} is empty. ` +
-          `Write it with \`s3-to-sentinel put-secret ${producer}\`.`,
+          `Write it with ${putSecretCommand(producer)}.`,
       );
     }
     this.#value = value;

@@ -90,7 +90,9 @@ describe('RotatingSecretCredential', () => {
     });
     const error = await credential.getToken('scope').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CredentialRejectedError);
-    expect((error as Error).message).toMatch(/invalid_client.*put-secret app-logs/);
+    expect((error as Error).message).toMatch(
+      /invalid_client.*`s3-to-sentinel put-secret --producer app-logs --from-outputs <cdktf outputs file>` \(or `--stdin`/,
+    );
     expect((error as Error).message).not.toContain('wrong-secret-value');
     await credential.getToken('scope').catch(() => undefined);
     expect(ssmMock.commandCalls(GetParameterCommand)).toHaveLength(2);

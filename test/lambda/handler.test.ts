@@ -591,7 +591,9 @@ describe('forwarder handler', () => {
       expect(response).toStrictEqual({ batchItemFailures: [{ itemIdentifier: 'rejected' }] });
       const error = output.logs().find((l) => l.level === 'ERROR');
       expect(error).toMatchObject({ failureClass: 'CredentialRejected', retryable: false });
-      expect(String(error?.message)).toMatch(/invalid_client.*put-secret app-logs/);
+      expect(String(error?.message)).toMatch(
+        /invalid_client.*`s3-to-sentinel put-secret --producer app-logs --from-outputs <cdktf outputs file>`/,
+      );
       expect(emulator.requests).toHaveLength(0);
       expect(output.text()).not.toContain(SECRET);
     });

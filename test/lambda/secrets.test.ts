@@ -60,7 +60,20 @@ describe('SecretCache', () => {
       .get()
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigurationError);
-    expect((error as Error).message).toMatch(/s3-to-sentinel put-secret app-logs/);
+    expect((error as Error).message).toContain(
+      '`s3-to-sentinel put-secret --producer app-logs --from-outputs <cdktf outputs file>` (or `--stdin`',
+    );
+  });
+
+  test('fails permanent, naming the real put-secret command, if the parameter is empty', async () => {
+    ssmMock.on(GetParameterCommand).resolves({ Parameter: { Value: '' } });
+    const error = await cache(Date.now)
+      .get()
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as Error).message).toContain(
+      '`s3-to-sentinel put-secret --producer app-logs --from-outputs <cdktf outputs file>` (or `--stdin`',
+    );
   });
 
   test('fails permanent, naming the permissions, if reading is denied', async () => {
