@@ -1,3 +1,5 @@
+import { rawColumnsOf, type RawJson, type Row } from './rows';
+
 /**
  * Most bytes of JSON (the whole array: brackets, commas and rows) the forwarder puts in one request.
  * The Logs Ingestion API refuses calls over 1 MB with 413; 1,000,000 bytes is under that limit
@@ -91,7 +93,8 @@ export class RowBatcher {
   }
 
   public add(row: Record<string, unknown>, index: number): AddResult {
-    const json = JSON.stringify(row);
+    const raw = rawColumnsOf(row);
+    const json = raw === undefined ? JSON.stringify(row) : serializeRow(row, raw);
     const size = Buffer.byteLength(json, 'utf8');
     if (size + 2 > this.maxBytes) return { kind: 'oversized', record: { index, bytes: size } };
     let full: RowBatch | undefined;
@@ -132,4 +135,22 @@ export class RowBatcher {
     this.#bytes = 1;
     return batch;
   }
+}
+
+/**
+ * `JSON.stringify(row)`, except that a column whose value is still the one its {@link RawJson} was
+ * made for is written as that JSON text, not serialized again. Member order and omissions (values
+ * JSON cannot hold, such as `undefined`) follow `JSON.stringify`.
+ */
+export function serializeRow(row: Row, raw: Readonly<Record<string, RawJson>>): string {
+  let json = '{';
+  for (const name of Object.keys(row)) {
+    const value = row[name];
+    const known = raw[name];
+    const text = known !== undefined && known.value === value ? known.json : JSON.stringify(value);
+    // JSON.stringify gives undefined for undefined, functions and symbols: the member is omitted.
+    if (text === undefined) continue;
+    json += `${json.length > 1 ? ',' : ''}${JSON.stringify(name)}:${text}`;
+  }
+  return `${json}}`;
 }

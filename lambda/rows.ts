@@ -17,6 +17,33 @@ export interface ObjectRef {
 /** A row as sent to the Logs Ingestion API: provenance columns plus the format's columns. */
 export type Row = Record<string, unknown>;
 
+/**
+ * A column value together with JSON text already known to denote it: the record's own source text,
+ * which the parser has just `JSON.parse`d into `value`. A parser may put one in `fields`; the row
+ * then holds `value` (what tests and callers read) and the batcher writes `json` verbatim instead
+ * of serializing the value a second time (as costly as the parse itself, on large records).
+ *
+ * `json` must be one JSON value with no surrounding whitespace, and `JSON.parse(json)` must be
+ * `value`; the value must not be mutated afterwards (the batcher would still write the old text).
+ */
+export class RawJson {
+  public constructor(
+    public readonly value: unknown,
+    public readonly json: string,
+  ) {}
+}
+
+/**
+ * Where a row keeps its {@link RawJson} columns, by column name. A symbol, and not enumerable:
+ * `JSON.stringify(row)`, `Object.keys(row)` and test equality see the plain row, unchanged.
+ */
+export const RAW_COLUMNS: unique symbol = Symbol('s3ToSentinel.rawColumns');
+
+/** The row's columns whose JSON text is already known (see {@link RawJson}), if any. */
+export function rawColumnsOf(row: Row): Readonly<Record<string, RawJson>> | undefined {
+  return (row as { [RAW_COLUMNS]?: Record<string, RawJson> })[RAW_COLUMNS];
+}
+
 /** Length of `RecordId`: 128 bits of SHA-256, ample for de-duplication and half the payload. */
 export const RECORD_ID_LENGTH = 32;
 
@@ -88,6 +115,8 @@ export class RowFactory {
    * values (an absent column and a null one read the same in Log Analytics; omitting it keeps
    * batches smaller).
    *
+   * A {@link RawJson} field is stored as its `value`, its text kept beside it for the batcher.
+   *
    * @param time the record's own event time, already ISO 8601 UTC; the S3 event time when absent
    */
   row(index: number, time: string | undefined, fields: Record<string, unknown>): Row {
@@ -100,10 +129,18 @@ export class RowFactory {
       S3EventTime: this.eventTime,
     };
     if (this.version !== undefined) row.S3ObjectVersion = this.version;
+    let raw: Record<string, RawJson> | undefined;
     for (const name in fields) {
       const value = fields[name];
-      if (value !== undefined && value !== null) row[name] = value;
+      if (value instanceof RawJson) {
+        if (value.value === undefined || value.value === null) continue;
+        row[name] = value.value;
+        (raw ??= {})[name] = value;
+      } else if (value !== undefined && value !== null) {
+        row[name] = value;
+      }
     }
+    if (raw !== undefined) Object.defineProperty(row, RAW_COLUMNS, { value: raw });
     return row;
   }
 }

@@ -1,6 +1,7 @@
 /** Small helpers shared by the format parsers. */
 import { DEFAULT_MAX_LINE_LENGTH, isBlank, splitLines } from './lines';
 import type { ParsedRecord, RecordError, SourceItem } from './format';
+import { RawJson } from '../rows';
 
 /** Longest excerpt of a parser's own error message kept in a malformed-record reason. */
 const MAX_REASON_DETAIL = 160;
@@ -43,7 +44,11 @@ export async function* lineSources(
   }
 }
 
-/** Parses a JSON object record into the `Record` column, with its own event time if it has one. */
+/**
+ * Parses a JSON object record into the `Record` column, with its own event time if it has one.
+ * The column carries the record's trimmed source text as a {@link RawJson}: the parse has just
+ * proven it is one JSON object, so the batcher sends it as is instead of serializing it again.
+ */
 export function parseJsonObjectRecord(
   text: string,
   timeOf: (record: Record<string, unknown>) => string | undefined,
@@ -58,7 +63,7 @@ export function parseJsonObjectRecord(
     return { error: `not a JSON object (found ${describeJson(value)})` };
   }
   const record = value as Record<string, unknown>;
-  return { fields: { Record: record }, time: timeOf(record) };
+  return { fields: { Record: new RawJson(record, text.trim()) }, time: timeOf(record) };
 }
 
 /** A short name of a JSON value's type for error messages. */

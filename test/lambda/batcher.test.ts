@@ -1,4 +1,5 @@
 import { BufferPool, MAX_BATCH_BYTES, RowBatcher, type RowBatch } from '../../lambda/batcher';
+import { RawJson, RowFactory } from '../../lambda/rows';
 import { testRow } from '../support/rows';
 
 function batchAll(
@@ -89,5 +90,59 @@ describe('RowBatcher', () => {
     }
     // THEN only a couple of distinct buffers ever backed them
     expect(buffers.size).toBeLessThanOrEqual(2);
+  });
+
+  describe('rows with a RawJson column', () => {
+    const factory = new RowFactory({
+      bucket: 'logs',
+      key: 'a/"quoted"\\é.json',
+      eTag: '"etag"',
+      eventTime: '2026-11-28T10:00:00Z',
+    });
+    const source = '{"b": 1,  "a":"é😀\\u0041", "big": 12345678901234567890, "n": [ null ]}';
+
+    test('writes the column as its source text, the other columns as JSON.stringify would', () => {
+      // GIVEN a row whose Record carries its source text (whitespace, escapes and all)
+      const row = factory.row(3, undefined, { Record: new RawJson(JSON.parse(source), source) });
+      // WHEN
+      const { batches } = batchAll([row, testRow(4)]);
+      // THEN the text is sent verbatim, the rest is exactly the plain serialization
+      const body = batches[0].body.toString('utf8');
+      const plain = JSON.stringify({ ...row, Record: null });
+      expect(body).toBe(`[${plain.slice(0, -'null}'.length)}${source}},${JSON.stringify(testRow(4))}]`);
+      expect(batches[0].bytes).toBe(Buffer.byteLength(body));
+      expect(JSON.parse(body)).toStrictEqual([JSON.parse(JSON.stringify(row)), testRow(4)]);
+    });
+
+    test('the row itself still holds the parsed value and serializes as before', () => {
+      const value = JSON.parse(source) as unknown;
+      const row = factory.row(3, undefined, { Record: new RawJson(value, source) });
+      expect(row.Record).toBe(value);
+      expect(Object.keys(row)).toContain('Record');
+      expect(JSON.parse(JSON.stringify(row))).toStrictEqual(JSON.parse(JSON.stringify({ ...row })));
+    });
+
+    test('serializes a column again once its value was replaced', () => {
+      const row = factory.row(3, undefined, { Record: new RawJson(JSON.parse(source), source) });
+      row.Record = { replaced: true };
+      row.Extra = undefined;
+      const { batches } = batchAll([row]);
+      expect(batches[0].body.toString('utf8')).toBe(`[${JSON.stringify(row)}]`);
+    });
+
+    test('counts the source text in the size limit and isolates an oversized record', () => {
+      const big = `{"pad": "${'é'.repeat(MAX_BATCH_BYTES / 2)}"}`;
+      const rows = [
+        testRow(0),
+        factory.row(1, undefined, { Record: new RawJson(JSON.parse(big), big) }),
+        testRow(2),
+      ];
+      const { batches, oversized } = batchAll(rows);
+      expect(oversized).toStrictEqual([1]);
+      expect(batches.flatMap((b) => JSON.parse(b.body.toString('utf8')) as unknown[])).toStrictEqual([
+        rows[0],
+        rows[2],
+      ]);
+    });
   });
 });

@@ -1,4 +1,5 @@
 import { gzipSync } from 'node:zlib';
+import { RowBatcher } from '../../../lambda/batcher';
 import { malformedOf, objectRef, parseAll, rowsOf } from './helpers';
 
 describe('ndjson format', () => {
@@ -77,5 +78,20 @@ describe('ndjson format', () => {
   test('reports a pretty-printed object line by line (it is not NDJSON)', async () => {
     const outcomes = await parseAll('ndjson', '{\n  "a": 1\n}');
     expect(malformedOf(outcomes).map((m) => m.lineNumber)).toStrictEqual([1, 2, 3]);
+  });
+
+  test("the batcher sends each Record as the line's own (trimmed) text", async () => {
+    // GIVEN lines with spacing and escapes that JSON.stringify would rewrite
+    const lines = ['  {"b": 2, "a": "\\u00e9"}\t', '{"n":1.50}'];
+    // WHEN
+    const rows = rowsOf(await parseAll('ndjson', Buffer.from(lines.join('\r\n')), objectRef()));
+    const batcher = new RowBatcher();
+    rows.forEach((row, i) => batcher.add(row, i));
+    const body = batcher.flush()?.body.toString('utf8') ?? '';
+    // THEN the rows still hold the parsed objects, and the body holds the source text
+    expect(rows.map((r) => r.Record)).toStrictEqual([{ b: 2, a: 'é' }, { n: 1.5 }]);
+    expect(body).toContain(`"Record":${lines[0].trim()}}`);
+    expect(body).toContain(`"Record":${lines[1]}}`);
+    expect(JSON.parse(body)).toStrictEqual(JSON.parse(JSON.stringify(rows)));
   });
 });
