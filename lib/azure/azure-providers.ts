@@ -1,6 +1,7 @@
 import { AzureadProvider } from '@cdktf/provider-azuread/lib/provider';
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { Construct } from 'constructs';
+import { AzapiProvider } from './azapi';
 
 export interface AzureProvidersProps {
   /**
@@ -19,16 +20,24 @@ export interface AzureProvidersProps {
    * @default true
    */
   readonly azuread?: boolean;
+  /**
+   * Add the azapi provider (`Azure/azapi`, `~> 2.5`), which `SentinelIngestion` needs for producers
+   * on the Auxiliary plan. When it is left out, such a producer adds a default azapi provider itself.
+   * @default false
+   */
+  readonly azapi?: boolean;
 }
 
 /**
  * The providers `SentinelIngestion` needs. Their versions are the ones the prebuilt provider
  * bindings were generated from (azurerm 4.55.0, azuread 3.7.0); cdktf pins exactly those in
  * `required_providers`, so the schema the TypeScript was checked against is the schema applied.
+ * azapi has no prebuilt binding here; it is pinned to `AZAPI_VERSION_CONSTRAINT`.
  */
 export class AzureProviders extends Construct {
   public readonly azurerm: AzurermProvider;
   public readonly azuread?: AzureadProvider;
+  public readonly azapi?: AzapiProvider;
 
   constructor(scope: Construct, id: string, props: AzureProvidersProps = {}) {
     super(scope, id);
@@ -39,6 +48,12 @@ export class AzureProviders extends Construct {
     });
     if (props.azuread !== false) {
       this.azuread = new AzureadProvider(this, 'azuread', { tenantId: props.tenantId });
+    }
+    if (props.azapi === true) {
+      this.azapi = new AzapiProvider(this, 'azapi', {
+        subscriptionId: props.subscriptionId,
+        tenantId: props.tenantId,
+      });
     }
   }
 }

@@ -1,5 +1,6 @@
 // The Azure half (CDK for Terraform). Kept behind its own entry point (`s3-to-sentinel/azure`) so
 // that moving to the community CDKTF fork is a change of imports here and nowhere else.
+export * from './azapi';
 export * from './azure-providers';
 export * from './forwarder-identity';
 export * from './no-data-alert';
@@ -11,5 +12,6 @@ export {
   TABLE_COLUMN_TYPES,
   RESERVED_COLUMN_NAMES,
   MAX_COLUMN_NAME_LENGTH,
+  AUXILIARY_UNSUPPORTED_TYPES,
 } from './table-columns';
 export { AzureConfigError } from './validate-sentinel-ingestion-props';

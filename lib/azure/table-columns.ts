@@ -100,3 +100,25 @@ export function columnProblems(columns: readonly Column[], where: string): strin
   }
   return problems;
 }
+
+/**
+ * Column types a table on the Auxiliary plan cannot hold. Microsoft's "Set up a table with the
+ * Auxiliary plan" (azure-monitor-docs, logs/create-custom-table-auxiliary.md): "Tables with the
+ * Auxiliary plan don't support columns with dynamic data."
+ */
+export const AUXILIARY_UNSUPPORTED_TYPES: readonly ColumnType[] = ['dynamic'];
+
+/**
+ * The problems with putting `columns` in a table on the Auxiliary plan: one per column whose type
+ * that plan cannot hold. The schema is not rewritten (the forwarder would still send objects for a
+ * column the table declared as string), so the fix is another plan or another format.
+ */
+export function auxiliaryColumnProblems(columns: readonly Column[], where: string): string[] {
+  return columns
+    .filter((column) => AUXILIARY_UNSUPPORTED_TYPES.includes(column.type))
+    .map(
+      (column) =>
+        `${where}: column \`${column.name}\` has type ${column.type}, which a table on the Auxiliary plan cannot hold; ` +
+        "set `table.plan` to 'Basic' (or 'Analytics') for this producer, or use a format without dynamic columns (text)",
+    );
+}
