@@ -4,12 +4,20 @@ import { MonitorDiagnosticSetting } from '@cdktf/provider-azurerm/lib/monitor-di
 import { Construct } from 'constructs';
 import type { Column } from '../../lambda/formats';
 import { streamName, tableName, type ProducerDefinition } from '../producer';
+import { AzapiProvider, AzapiResource } from './azapi';
 import { STREAM_COLUMN_TYPES, TABLE_COLUMN_TYPES } from './table-columns';
 
 /** Name of the DCR's Log Analytics destination, referenced by its data flow. */
 export const WORKSPACE_DESTINATION = 'workspace';
 /** The DCR diagnostic log category holding ingestion and transformation errors (table DCRLogErrors). */
 export const DCR_ERROR_LOG_CATEGORY = 'LogErrors';
+/**
+ * The Log Analytics Tables API version an Auxiliary-plan table is created with: the first stable
+ * version whose TablePlanEnum lists `Auxiliary` (Microsoft's Auxiliary-plan guide uses it; earlier,
+ * only 2023-01-01-preview accepted the plan). azurerm 4.55's custom-log table calls 2022-10-01,
+ * which offers Analytics and Basic only.
+ */
+export const AUXILIARY_TABLES_API = 'Microsoft.OperationalInsights/workspaces/tables@2025-07-01';
 
 export interface ProducerStreamProps {
   readonly producer: ProducerDefinition;
@@ -34,7 +42,11 @@ export class ProducerStream extends Construct {
   public readonly tableName: string;
   /** `Custom-<Name>`, the stream the forwarder posts to. */
   public readonly streamName: string;
-  public readonly table: LogAnalyticsWorkspaceTableCustomLog;
+  /**
+   * The custom table: `azurerm_log_analytics_workspace_table_custom_log` on the Analytics and Basic
+   * plans, an `azapi_resource` on the Auxiliary plan (azurerm cannot set that plan).
+   */
+  public readonly table: LogAnalyticsWorkspaceTableCustomLog | AzapiResource;
   public readonly dataCollectionRule: MonitorDataCollectionRule;
   public readonly errorLogs: MonitorDiagnosticSetting;
 
@@ -45,19 +57,52 @@ export class ProducerStream extends Construct {
     this.tableName = tableName(producer);
     this.streamName = streamName(producer);
 
-    this.table = new LogAnalyticsWorkspaceTableCustomLog(this, 'Table', {
-      name: this.tableName,
-      workspaceId: props.workspaceResourceId,
-      description: `Rows forwarded from S3 by s3-to-sentinel producer ${producer.name} (format ${producer.format}).`,
-      plan: table.plan ?? 'Analytics',
-      retentionInDays: table.retentionInDays,
-      totalRetentionInDays: table.totalRetentionInDays,
-      column: props.columns.map((column) => ({
-        name: column.name,
-        type: TABLE_COLUMN_TYPES[column.type],
-        description: column.description,
-      })),
-    });
+    const description = `Rows forwarded from S3 by s3-to-sentinel producer ${producer.name} (format ${producer.format}).`;
+    const plan = table.plan ?? 'Analytics';
+    if (plan === 'Auxiliary') {
+      // Same table name, columns and type spellings as the azurerm path; the DCR below writes to it
+      // through the same `Custom-<Name>_CL` output stream. Columns of a type the plan cannot hold
+      // (dynamic) were rejected at validation, and totalRetentionInDays is required there.
+      this.table = new AzapiResource(this, 'Table', {
+        type: AUXILIARY_TABLES_API,
+        name: this.tableName,
+        parentId: props.workspaceResourceId,
+        provider: AzapiProvider.of(this),
+        body: {
+          properties: {
+            plan,
+            totalRetentionInDays: table.totalRetentionInDays,
+            schema: {
+              name: this.tableName,
+              description,
+              columns: props.columns.map((column) => ({
+                name: column.name,
+                type: TABLE_COLUMN_TYPES[column.type],
+                description: column.description,
+              })),
+            },
+          },
+        },
+        // The provider's embedded schema only knows api-versions published before its release;
+        // 2025-07-01 is newer than some 2.x releases the constraint admits. The body is built here
+        // from typed values and checked by tests, so plan-time validation adds nothing but that risk.
+        schemaValidationEnabled: false,
+      });
+    } else {
+      this.table = new LogAnalyticsWorkspaceTableCustomLog(this, 'Table', {
+        name: this.tableName,
+        workspaceId: props.workspaceResourceId,
+        description,
+        plan,
+        retentionInDays: table.retentionInDays,
+        totalRetentionInDays: table.totalRetentionInDays,
+        column: props.columns.map((column) => ({
+          name: column.name,
+          type: TABLE_COLUMN_TYPES[column.type],
+          description: column.description,
+        })),
+      });
+    }
 
     this.dataCollectionRule = new MonitorDataCollectionRule(this, 'Resource', {
       name: `${props.namePrefix}-${producer.name}`,

@@ -87,8 +87,9 @@ export interface SentinelIngestionProps {
  * each DCR only, and a no-data alert per producer.
  *
  * Requires the azurerm provider in the stack, and the azuread provider in `application` identity
- * mode (see `AzureProviders`). Creates no outputs: the app publishes `coordinates` and
- * `clientSecret`.
+ * mode (see `AzureProviders`). A producer on the Auxiliary plan also needs the azapi provider: the
+ * stack's own (`AzureProviders` with `azapi: true`) or, if it has none, one added at the stack
+ * root. Creates no outputs: the app publishes `coordinates` and `clientSecret`.
  */
 export class SentinelIngestion extends Construct {
   public readonly resourceGroupName: string;
@@ -101,7 +102,10 @@ export class SentinelIngestion extends Construct {
   public readonly streams: Readonly<Record<string, ProducerStream>>;
   /** The ingestion role assignment on each producer's DCR, keyed by producer name. */
   public readonly roleAssignments: Readonly<Record<string, RoleAssignment>>;
-  /** Keyed by producer name; empty when alerting is disabled. */
+  /**
+   * Keyed by producer name; empty when alerting is disabled. Producers on the Auxiliary plan have
+   * none: log alerts cannot query that plan.
+   */
   public readonly alerts: Readonly<Record<string, NoDataAlert>>;
   /** The email action group, when `alerting.email` is set. */
   public readonly actionGroup?: MonitorActionGroup;
@@ -211,7 +215,21 @@ export class SentinelIngestion extends Construct {
       for (const warning of transformWarnings(producer, columns)) {
         Annotations.of(stream).addWarning(warning);
       }
-      if (alerting.enabled !== false) {
+      const plan = producer.table?.plan ?? 'Analytics';
+      if (plan === 'Auxiliary') {
+        // Azure Monitor's table plan comparison (logs/data-platform-logs.md): log alerts ❌ on Auxiliary.
+        Annotations.of(stream).addWarning(
+          `producer "${producer.name}": ${stream.tableName} uses the Auxiliary plan, which log search alerts cannot query, ` +
+            "so it gets no no-data alert; rely on the forwarder's AWS alarms, or use the Basic plan to keep the alert.",
+        );
+        // Microsoft's Auxiliary-plan guide: one Logs Ingestion API call whose TimeGenerated values span
+        // more than 30 minutes fails with RecordsTimeRangeIsMoreThan30Minutes (unless the DCR transforms).
+        Annotations.of(stream).addWarning(
+          `producer "${producer.name}": ${stream.tableName} uses the Auxiliary plan, where one upload whose TimeGenerated ` +
+            'values span more than 30 minutes is rejected (RecordsTimeRangeIsMoreThan30Minutes); objects holding older ' +
+            'or widely spread records may fail to ingest.',
+        );
+      } else if (alerting.enabled !== false) {
         alerts[producer.name] = new NoDataAlert(stream, 'NoDataAlert', {
           ...placement,
           namePrefix,
@@ -224,7 +242,7 @@ export class SentinelIngestion extends Construct {
           severity: alerting.severity ?? 2,
           actionGroupId: this.actionGroup?.id,
         });
-        if ((producer.table?.plan ?? 'Analytics') === 'Basic') {
+        if (plan === 'Basic') {
           Annotations.of(stream).addWarning(
             `producer "${producer.name}": ${stream.tableName} uses the Basic plan, where every query is billed per GB ` +
               'scanned; the no-data alert queries it on every evaluation. Raise `alerting.evaluationFrequencyMinutes` ' +

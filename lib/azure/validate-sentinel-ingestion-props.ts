@@ -5,7 +5,7 @@ import type { IdentityOptions } from './forwarder-identity';
 import { ALERT_FREQUENCIES, ALERT_WINDOWS } from './no-data-alert';
 import type { AlertingOptions, ResourceGroupOptions } from './sentinel-ingestion';
 import type { WorkspaceOptions } from './sentinel-workspace';
-import { columnProblems } from './table-columns';
+import { auxiliaryColumnProblems, columnProblems } from './table-columns';
 
 /** Thrown for Azure settings that cannot be deployed; the message names each prop and what to change. */
 export class AzureConfigError extends Error {
@@ -203,25 +203,24 @@ function producerProblems(producer: ProducerDefinition): string[] {
   const problems: string[] = [];
   const where = `producer "${producer.name}"`;
   const plan = producer.table?.plan ?? 'Analytics';
-  if (plan === 'Auxiliary') {
+  const total = producer.table?.totalRetentionInDays;
+  if (plan === 'Auxiliary' && total === undefined) {
+    // retentionInDays is read-only on this plan and Microsoft's Auxiliary-plan guide always sets the
+    // total (its example: 365); requiring it keeps the data's lifetime explicit, not a service default.
     problems.push(
-      `${where}: \`table.plan\` ('Auxiliary') is not accepted by azurerm_log_analytics_workspace_table_custom_log ` +
-        "(its API version offers Analytics and Basic); use 'Basic' for low-cost storage",
+      `${where}: \`table.totalRetentionInDays\` is required on the Auxiliary plan (4–4383 days, e.g. 365)`,
     );
   }
-  const total = producer.table?.totalRetentionInDays;
   if (total !== undefined && total > 730 && !LONG_TOTAL_RETENTION.includes(total)) {
     problems.push(
       `${where}: \`table.totalRetentionInDays\` (${total}) above 730 must be a whole number of years: ${LONG_TOTAL_RETENTION.join(', ')}`,
     );
   }
   if (isFormatName(producer.format)) {
-    problems.push(
-      ...columnProblems(
-        columnsOf(producer.format),
-        `${where} (table ${tableName(producer)}, format ${producer.format})`,
-      ),
-    );
+    const columns = columnsOf(producer.format);
+    const table = `${where} (table ${tableName(producer)}, format ${producer.format})`;
+    problems.push(...columnProblems(columns, table));
+    if (plan === 'Auxiliary') problems.push(...auxiliaryColumnProblems(columns, table));
   }
   return problems;
 }

@@ -2,7 +2,10 @@ import { AnnotationMetadataEntryType, Testing, TerraformStack } from 'cdktf';
 import { AzureProviders, SentinelIngestion, type SentinelIngestionProps } from '../../lib/azure';
 import type { ProducerDefinition } from '../../lib/producer';
 
-/** Producers whose formats declare only columns Azure accepts, covering every table plan we support. */
+/**
+ * Producers whose formats declare only columns Azure accepts, on the Analytics and Basic plans (the
+ * azurerm custom-log table). The Auxiliary plan (an azapi table) has its own tests.
+ */
 export const FIXTURE_PRODUCERS: readonly ProducerDefinition[] = [
   {
     name: 'trail',

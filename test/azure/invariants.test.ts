@@ -87,15 +87,71 @@ describe('tables', () => {
     expect(build({ producers })).toThrow('producer "two": table SHARED_CL collides with producer "one"');
   });
 
-  test('fails if a producer asks for the Auxiliary plan', () => {
+  test('fails if an Auxiliary producer’s format has a dynamic column, naming producer, column and fix', () => {
+    // GIVEN
+    const producers: ProducerDefinition[] = [
+      {
+        name: 'aux-json',
+        bucket: { kind: 'new' },
+        format: 'ndjson',
+        table: { plan: 'Auxiliary', totalRetentionInDays: 365 },
+      },
+    ];
+    // THEN
+    expect(build({ producers })).toThrow(
+      'producer "aux-json" (table AuxJson_CL, format ndjson): column `Record` has type dynamic, which a table on the ' +
+        "Auxiliary plan cannot hold; set `table.plan` to 'Basic' (or 'Analytics') for this producer, or use a format " +
+        'without dynamic columns (text)',
+    );
+  });
+
+  test('lists every dynamic column of an Auxiliary producer', () => {
+    // GIVEN
+    const producers: ProducerDefinition[] = [
+      {
+        name: 'aux-trail',
+        bucket: { kind: 'new' },
+        format: 'cloudtrail',
+        table: { plan: 'Auxiliary', totalRetentionInDays: 365 },
+      },
+    ];
+    const dynamic = formats.columnsOf('cloudtrail').filter((c) => c.type === 'dynamic');
+    // THEN
+    let message = '';
+    try {
+      build({ producers })();
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(dynamic.length).toBeGreaterThan(1);
+    for (const column of dynamic) {
+      expect(message).toContain(`column \`${column.name}\` has type dynamic`);
+    }
+  });
+
+  test('fails if an Auxiliary producer leaves out the total retention', () => {
     // GIVEN
     const producers: ProducerDefinition[] = [
       { name: 'aux', bucket: { kind: 'new' }, format: 'text', table: { plan: 'Auxiliary' } },
     ];
     // THEN
     expect(build({ producers })).toThrow(
-      'producer "aux": `table.plan` (\'Auxiliary\') is not accepted by azurerm_log_analytics_workspace_table_custom_log',
+      'producer "aux": `table.totalRetentionInDays` is required on the Auxiliary plan (4–4383 days, e.g. 365)',
     );
+  });
+
+  test('accepts an Auxiliary producer whose format has no dynamic column', () => {
+    // GIVEN
+    const producers: ProducerDefinition[] = [
+      {
+        name: 'aux',
+        bucket: { kind: 'new' },
+        format: 'text',
+        table: { plan: 'Auxiliary', totalRetentionInDays: 365 },
+      },
+    ];
+    // THEN
+    expect(build({ producers })).not.toThrow();
   });
 
   test('fails if total retention beyond two years is not whole years', () => {
@@ -262,6 +318,28 @@ describe('warnings', () => {
     const { stack } = synthIngestion({ producers });
     // THEN
     expect(warningsOf(stack).filter((w) => w.includes('transformKql'))).toEqual([]);
+  });
+
+  test('warns that an Auxiliary table gets no no-data alert and about the 30-minute upload span', () => {
+    // GIVEN
+    const producers: ProducerDefinition[] = [
+      {
+        name: 'aux',
+        bucket: { kind: 'new' },
+        format: 'text',
+        table: { plan: 'Auxiliary', totalRetentionInDays: 365 },
+      },
+    ];
+    // WHEN
+    const { stack } = synthIngestion({ producers });
+    // THEN
+    const auxiliary = warningsOf(stack).filter((w) => w.includes('Auxiliary plan'));
+    expect(auxiliary).toEqual([
+      expect.stringContaining(
+        'producer "aux": Aux_CL uses the Auxiliary plan, which log search alerts cannot query, so it gets no no-data alert',
+      ),
+      expect.stringContaining('RecordsTimeRangeIsMoreThan30Minutes'),
+    ]);
   });
 
   test('warns that the no-data alert on a Basic table is billed per query', () => {

@@ -1,12 +1,13 @@
 // What the forwarder sends, what the DCR stream declares and what the table holds must agree for
 // every example producer; a drift would be a 400 from the Logs Ingestion API or silently dropped
-// columns. This proves it on the synthesized Terraform, through the one documented type mapping.
+// columns. This proves it on the synthesized Terraform, through the one documented type mapping,
+// for the example producers and for a producer on the Auxiliary plan (whose table is an azapi_resource).
 import { Testing } from 'cdktf';
 import { S3ToSentinelAzureStack } from '../../bin/azure';
 import { producers } from '../../bin/producers';
 import { columnsOf, type ColumnType } from '../../lambda/formats';
-import { STREAM_COLUMN_TYPES, TABLE_COLUMN_TYPES } from '../../lib/azure';
-import { streamName, tableName } from '../../lib/producer';
+import { AUXILIARY_UNSUPPORTED_TYPES, STREAM_COLUMN_TYPES, TABLE_COLUMN_TYPES } from '../../lib/azure';
+import { streamName, tableName, type ProducerDefinition } from '../../lib/producer';
 import { type TerraformJson, resourceNamed } from './azure-test-helpers';
 
 // The values azurerm 4.55 validates against (case-sensitively): the Monitor API's
@@ -15,6 +16,16 @@ import { type TerraformJson, resourceNamed } from './azure-test-helpers';
 const DCR_STREAM_TYPES = ['boolean', 'datetime', 'dynamic', 'int', 'long', 'real', 'string'];
 const TABLE_TYPES = ['boolean', 'dateTime', 'dynamic', 'guid', 'int', 'long', 'real', 'string'];
 const ALL_TYPES: ColumnType[] = ['string', 'int', 'long', 'real', 'boolean', 'datetime', 'dynamic'];
+
+// The example producers use no Auxiliary table (only the text format has no dynamic column, which
+// that plan cannot hold), so one is added here.
+const AUXILIARY: ProducerDefinition = {
+  name: 'aux-lines',
+  bucket: { kind: 'new' },
+  format: 'text',
+  table: { plan: 'Auxiliary', totalRetentionInDays: 365 },
+};
+const AGREEMENT_PRODUCERS: readonly ProducerDefinition[] = [...producers, AUXILIARY];
 
 interface SynthColumn {
   readonly name: string;
@@ -29,7 +40,7 @@ function exampleStack(): TerraformJson {
       Testing.app(),
       'agreement',
       { location: 'westeurope' },
-      producers,
+      AGREEMENT_PRODUCERS,
     );
     synthesized = JSON.parse(Testing.synth(stack)) as TerraformJson;
   }
@@ -49,7 +60,7 @@ describe('the type mapping', () => {
   });
 });
 
-describe.each(producers.map((p) => [p.name, p] as const))('example producer %s', (_, producer) => {
+describe.each(AGREEMENT_PRODUCERS.map((p) => [p.name, p] as const))('producer %s', (_, producer) => {
   const streamColumns = (): SynthColumn[] => {
     const dcr = resourceNamed(
       exampleStack(),
@@ -60,11 +71,21 @@ describe.each(producers.map((p) => [p.name, p] as const))('example producer %s',
     expect(declaration.stream_name).toBe(streamName(producer));
     return declaration.column;
   };
-  const tableColumns = (): SynthColumn[] =>
-    (
-      resourceNamed(exampleStack(), 'azurerm_log_analytics_workspace_table_custom_log', tableName(producer))
-        .column as SynthColumn[]
-    ).map(({ name, type }) => ({ name, type }));
+  const tableColumns = (): SynthColumn[] => {
+    const columns =
+      producer.table?.plan === 'Auxiliary'
+        ? (
+            resourceNamed(exampleStack(), 'azapi_resource', tableName(producer)).body as {
+              properties: { schema: { columns: SynthColumn[] } };
+            }
+          ).properties.schema.columns
+        : (resourceNamed(
+            exampleStack(),
+            'azurerm_log_analytics_workspace_table_custom_log',
+            tableName(producer),
+          ).column as SynthColumn[]);
+    return columns.map(({ name, type }) => ({ name, type }));
+  };
 
   test('the DCR stream declares exactly the columns the forwarder emits, names and types', () => {
     expect(streamColumns()).toEqual(columnsOf(producer.format).map(({ name, type }) => ({ name, type })));
@@ -82,4 +103,14 @@ describe.each(producers.map((p) => [p.name, p] as const))('example producer %s',
     expect(output.map((c) => c.name)).toContain('TimeGenerated');
     for (const column of output) expect(table.get(column.name)).toBe(column.type.toLowerCase());
   });
+});
+
+test('the Auxiliary table holds no column of a type that plan cannot hold (dynamic)', () => {
+  const body = resourceNamed(exampleStack(), 'azapi_resource', tableName(AUXILIARY)).body as {
+    properties: { plan: string; schema: { columns: SynthColumn[] } };
+  };
+  expect(body.properties.plan).toBe('Auxiliary');
+  const unsupported = AUXILIARY_UNSUPPORTED_TYPES.map((t) => TABLE_COLUMN_TYPES[t]);
+  expect(unsupported).toEqual(['dynamic']);
+  for (const column of body.properties.schema.columns) expect(unsupported).not.toContain(column.type);
 });
