@@ -44,7 +44,9 @@ export class ProducerStream extends Construct {
   public readonly streamName: string;
   /**
    * The custom table: `azurerm_log_analytics_workspace_table_custom_log` on the Analytics and Basic
-   * plans, an `azapi_resource` on the Auxiliary plan (azurerm cannot set that plan).
+   * plans, an `azapi_resource` on the Auxiliary plan (azurerm cannot set that plan). Azure sets the
+   * Auxiliary plan only when a table is created and never switches it afterwards, so moving a
+   * deployed producer into or out of Auxiliary replaces its table, and the rows in it are lost.
    */
   public readonly table: LogAnalyticsWorkspaceTableCustomLog | AzapiResource;
   public readonly dataCollectionRule: MonitorDataCollectionRule;
