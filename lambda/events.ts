@@ -5,7 +5,15 @@ import type { ObjectRef } from './rows';
  * The object a notification names: the parsers' `ObjectRef` (key URL-decoded, usable as-is in
  * GetObject; `eventTime` is where the lag metric starts).
  */
-export type NotifiedObject = ObjectRef;
+export type NotifiedObject = ObjectRef & {
+  /**
+   * Set only for EventBridge events, and only when it differs from `key`: the key exactly as the
+   * event carried it. AWS documents notification keys as URL-encoded but does not say whether
+   * EventBridge's `detail.object.key` is, so `key` is the decoded form and this is the second
+   * guess the opener tries when GetObject finds nothing under the first.
+   */
+  readonly rawKey?: string;
+};
 
 /** An event in the message that is acknowledged without reading anything (ObjectRemoved, ...). */
 export interface SkippedEvent {
@@ -124,7 +132,8 @@ function fromS3Notification(doc: Json, body: string): ParsedMessage {
 
 /**
  * EventBridge delivers S3 events as `{"source":"aws.s3","detail-type":"Object Created","detail":{...}}`.
- * Its keys are decoded the same way as notification keys.
+ * Its keys are decoded the same way as notification keys; since that encoding is not documented for
+ * EventBridge, the key as written is kept in `rawKey` for the opener's second try.
  */
 function fromEventBridge(doc: Json, body: string): ParsedMessage {
   const detailType = str(doc['detail-type']) ?? '';
@@ -151,12 +160,14 @@ function fromEventBridge(doc: Json, body: string): ParsedMessage {
       'an EventBridge Object Created event without detail.bucket.name or detail.object.key',
     );
   }
+  const key = decodeS3Key(rawKey);
   return {
     kind: 'objects',
     objects: [
       {
         bucket,
-        key: decodeS3Key(rawKey),
+        key,
+        ...optional('rawKey', rawKey !== key ? rawKey : undefined),
         ...optional('versionId', str(object?.['version-id'])),
         ...optional('eTag', str(object?.etag)),
         eventTime: str(doc.time) ?? new Date().toISOString(),

@@ -176,10 +176,18 @@ export function createHandler(deps: HandlerDeps | (() => HandlerDeps)): Forwarde
     let movedToDlq = 0;
     let continued = 0;
     let stopReason: ForwarderError | undefined;
+    let notTried = 0;
     try {
       for (const record of event.Records) {
         let outcome: MessageOutcome;
-        if (stopReason !== undefined || deadline.signal.aborted) {
+        if (stopReason !== undefined && !stopReason.retryable && !deadline.signal.aborted) {
+          // A permanent failure that does not depend on the object (no client secret, rejected
+          // credentials): each message is still parsed and reported for itself, but no object is
+          // read — those messages fail with the same reason and take the same route (the DLQ).
+          outcome = await processMessage(record, d, deadline.signal, { blockedBy: stopReason });
+          if (outcome.status === 'failed') notTried += 1;
+        } else if (stopReason !== undefined || deadline.signal.aborted) {
+          notTried += 1;
           outcome = notAttempted(record.messageId, d.producer, stopReason);
         } else {
           outcome = await processMessage(record, d, deadline.signal);
@@ -187,7 +195,9 @@ export function createHandler(deps: HandlerDeps | (() => HandlerDeps)): Forwarde
         outcomes.push(outcome);
         if (outcome.status !== 'failed') continue;
         const error = outcome.error;
-        if (error !== undefined && stopReason === undefined) {
+        // Logged and counted once per message, except those left for a later invocation (counted
+        // in the batch summary): every message that goes to the DLQ has its reason logged.
+        if (error !== undefined && (stopReason === undefined || !outcome.retryable)) {
           d.telemetry.failure(error.failureClass);
           d.logger.error(error.message, {
             messageId: record.messageId,
@@ -227,7 +237,6 @@ export function createHandler(deps: HandlerDeps | (() => HandlerDeps)): Forwarde
       clearTimeout(timer);
       d.telemetry.flush();
     }
-    const notTried = outcomes.filter((o) => o.error?.failureClass === NOT_ATTEMPTED).length;
     d.logger.info('Batch processed', {
       messages: event.Records.length,
       failed: failures.length,

@@ -1,10 +1,14 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import {
   classifyS3Error,
+  ConfigurationError,
+  CredentialError,
+  CredentialRejectedError,
   ForwarderError,
   IngestionUnavailableError,
+  ObjectAccessDeniedError,
+  ObjectNotFoundError,
   TimeBudgetExhaustedError,
-  CredentialError,
   UnexpectedError,
 } from './errors';
 import { parseMessageBody, type NotifiedObject } from './events';
@@ -65,20 +69,40 @@ export interface MessageOutcome {
    * replace retrying the whole message from the start.
    */
   readonly continuation?: ResumePoint;
-  /** The failure says the Logs Ingestion API (or Entra) is down: don't start the rest of the batch. */
+  /**
+   * The failure would recur for every message of the batch (the Logs Ingestion API or Entra is
+   * down, or the configuration or credentials are wrong): don't start the rest of the batch.
+   */
   readonly downstreamUnavailable: boolean;
 }
 
 /** Malformed lines logged one by one per object; the rest are counted, so a bad file can't flood the log. */
 const MAX_LOGGED_MALFORMED = 10;
 
-/** A failure that says more messages now would fail the same way. */
+/**
+ * A failure that says more messages now would fail the same way: an outage (transient) or a
+ * missing/unreadable client secret or credentials Entra ID rejects (permanent). Neither depends on
+ * the object, so attempting the rest of the batch would only read objects to fail them identically.
+ */
 export function isDownstreamUnavailable(error: ForwarderError | undefined): boolean {
   return (
     error instanceof IngestionUnavailableError ||
     error instanceof TimeBudgetExhaustedError ||
-    error instanceof CredentialError
+    error instanceof CredentialError ||
+    error instanceof ConfigurationError ||
+    error instanceof CredentialRejectedError
   );
+}
+
+/** Options of {@link processMessage}. */
+export interface ProcessOptions {
+  /**
+   * A permanent failure of an earlier message that does not depend on the object (a missing client
+   * secret, rejected credentials). The message is still parsed — a test event or a non-create event
+   * is acknowledged, a poison body reported as such — but any object it names is not read: it fails
+   * with this error, so it follows the same permanent route (the DLQ) with the same reason.
+   */
+  readonly blockedBy?: ForwarderError;
 }
 
 function failed(
@@ -113,6 +137,7 @@ export async function processMessage(
   message: { readonly messageId: string; readonly body: string },
   deps: ProcessorDeps,
   signal: AbortSignal,
+  options: ProcessOptions = {},
 ): Promise<MessageOutcome> {
   const { messageId } = message;
   let parsed;
@@ -149,6 +174,8 @@ export async function processMessage(
     });
   }
 
+  if (options.blockedBy !== undefined && work.length > 0) return failed(messageId, options.blockedBy, 0);
+
   let recordsDelivered = 0;
   let anyDelivered = false;
   // Objects of one message in order: a failure stops the message (it is retried whole, and the
@@ -179,29 +206,64 @@ export async function processMessage(
   };
 }
 
-async function deliverObject(
+/**
+ * Opens a notified object. For an EventBridge event whose key may not have been URL-encoded
+ * (`rawKey`, see events.ts), a NoSuchKey or AccessDenied (what S3 answers for a missing key without
+ * s3:ListBucket) on the decoded key gets one more GetObject with the key as written, and whichever
+ * opened is the object from then on. Notification keys are documented as URL-encoded: no second try.
+ */
+async function openNotifiedObject(
   object: NotifiedObject,
+  deps: ProcessorDeps,
+  signal: AbortSignal,
+): Promise<{ object: NotifiedObject; body: AsyncIterable<Uint8Array> } | { error: ForwarderError }> {
+  const ctx = { producer: deps.producer, bucket: object.bucket };
+  try {
+    return { object, body: await deps.openObject(object, signal) };
+  } catch (err) {
+    const error = classifyS3Error(err, { ...ctx, key: object.key });
+    const { rawKey, ...decoded } = object;
+    const missing = error instanceof ObjectNotFoundError || error instanceof ObjectAccessDeniedError;
+    if (!missing || rawKey === undefined || rawKey === object.key) return { error };
+    const asWritten: NotifiedObject = { ...decoded, key: rawKey };
+    try {
+      return { object: asWritten, body: await deps.openObject(asWritten, signal) };
+    } catch (second) {
+      const retryError = classifyS3Error(second, { ...ctx, key: rawKey });
+      // Missing under both keys: report the decoded one, the documented form. A transient failure
+      // of the second try says nothing either way: report that, so the message is retried.
+      return { error: retryError.retryable ? retryError : error };
+    }
+  }
+}
+
+async function deliverObject(
+  notified: NotifiedObject,
   skipRecords: number,
   deps: ProcessorDeps,
   signal: AbortSignal,
   messageId: string,
 ): Promise<ObjectOutcome> {
+  const startedAt = Date.now();
+  const opened = await openNotifiedObject(notified, deps, signal);
+  if ('error' in opened) {
+    return {
+      status: 'failed',
+      recordsDelivered: 0,
+      error: opened.error,
+      resumeAt: { object: notified, nextRecordIndex: skipRecords },
+    };
+  }
+  // From here on, the key that opened: it is the one rows carry in S3Key and a continuation names.
+  const { object, body } = opened;
   const { bucket, key } = object;
   const ctx = { producer: deps.producer, bucket, key };
   // Every line logged while this object is processed carries its bucket and key.
   const log = deps.logger.createChild({ persistentKeys: { bucket, key, messageId } });
-  const startedAt = Date.now();
-
-  let body: AsyncIterable<Uint8Array>;
-  try {
-    body = await deps.openObject(object, signal);
-  } catch (err) {
-    return {
-      status: 'failed',
-      recordsDelivered: 0,
-      error: classifyS3Error(err, ctx),
-      resumeAt: { object, nextRecordIndex: skipRecords },
-    };
+  if (object !== notified) {
+    log.info('EventBridge key was not URL-encoded: the object was read by its key as written', {
+      decodedKey: notified.key,
+    });
   }
 
   const delivery = deps.uploader.open({ bucket, key }, signal);

@@ -73,6 +73,8 @@ describe('parseMessageBody', () => {
         {
           bucket: 'logs',
           key: 'p/q r.json',
+          // Kept for the opener's second try: EventBridge may not URL-encode keys.
+          rawKey: 'p/q+r.json',
           versionId: 'v1',
           eTag: 'abc',
           eventTime: '2026-11-28T11:00:00Z',
@@ -81,6 +83,22 @@ describe('parseMessageBody', () => {
       ],
       skipped: [],
     });
+  });
+
+  test('keeps no raw EventBridge key when decoding changes nothing, and never one for notifications', () => {
+    const [plain] = (
+      parseMessageBody(body(eventBridgeEvent({ bucket: 'logs', key: 'p/plain.json' }))) as {
+        objects: object[];
+      }
+    ).objects;
+    expect(plain).not.toHaveProperty('rawKey');
+    const [notified] = (
+      parseMessageBody(body(s3Notification({ bucket: 'logs', key: 'p/q r+s%.json' }))) as {
+        objects: object[];
+      }
+    ).objects;
+    expect(notified).toMatchObject({ key: 'p/q r+s%.json' });
+    expect(notified).not.toHaveProperty('rawKey');
   });
 
   test('skips other EventBridge S3 events', () => {

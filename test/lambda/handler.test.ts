@@ -1,6 +1,7 @@
 import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { GetWebIdentityTokenCommand, STSClient } from '@aws-sdk/client-sts';
+import { S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { readFileSync } from 'node:fs';
@@ -234,6 +235,111 @@ describe('forwarder handler', () => {
       key: 'never/written.json',
     });
     expect(String(error?.message)).toMatch(/s3:\/\/logs\/never\/written\.json.*NoSuchKey/);
+  });
+
+  describe('EventBridge keys, whose URL-encoding AWS does not document', () => {
+    /** GetObject keys in the order the forwarder asked for them. */
+    let opened: string[];
+    const recordingOpener =
+      (inner?: DependencyOptions['openObject']): DependencyOptions['openObject'] =>
+      async (ref, signal) => {
+        opened.push(ref.key);
+        return (inner ?? s3ObjectOpener(s3.client))(ref, signal);
+      };
+    beforeEach(() => {
+      opened = [];
+    });
+    /** An EventBridge event carrying `key` exactly as given, not URL-encoded. */
+    function unencodedEventBridgeEvent(object: { bucket: string; key: string; eTag?: string }): object {
+      const doc = eventBridgeEvent(object) as { detail: { object: { key: string } } };
+      doc.detail.object.key = object.key;
+      return doc;
+    }
+
+    test("reads a URL-encoded key by its decoded form first ('+', '%' and spaces), never the raw form", async () => {
+      // GIVEN an object whose key has '+', '%' and a space, and a decoy stored under the encoded form
+      const object = await putObject('eventbridge/a+b c%41.json', ndjson(3));
+      const encoded = 'eventbridge/a%2Bb+c%2541.json';
+      await putObject(encoded, ndjson(7));
+      // WHEN the event carries the key URL-encoded, as notifications do
+      const response = await makeHandler({ openObject: recordingOpener() })(
+        sqsEvent(sqsRecord(eventBridgeEvent(object))),
+        lambdaContext(),
+      );
+      // THEN the decoded key was read, once, and is the rows' S3Key
+      expect(response).toStrictEqual({ batchItemFailures: [] });
+      expect(opened).toStrictEqual(['eventbridge/a+b c%41.json']);
+      expect(rowsOf('eventbridge/a+b c%41.json')).toHaveLength(3);
+      expect(rowsOf(encoded)).toHaveLength(0);
+    });
+
+    test("falls back to the key as written when it was not URL-encoded ('+', '%' and spaces)", async () => {
+      // GIVEN an object whose literal key decodes to a different, absent key ('+' → ' ', '%41' → 'A')
+      const object = await putObject('eventbridge/raw key+plus %41.json', ndjson(4));
+      // WHEN the event carries it unencoded
+      const response = await makeHandler({ openObject: recordingOpener() })(
+        sqsEvent(sqsRecord(unencodedEventBridgeEvent(object))),
+        lambdaContext(),
+      );
+      // THEN NoSuchKey on the decoded key, then the raw key, which is the rows' S3Key
+      expect(response).toStrictEqual({ batchItemFailures: [] });
+      expect(opened).toStrictEqual(['eventbridge/raw key plus A.json', 'eventbridge/raw key+plus %41.json']);
+      const rows = rowsOf('eventbridge/raw key+plus %41.json');
+      expect(rows).toHaveLength(4);
+      expect(rows.every((r) => r.S3Key === 'eventbridge/raw key+plus %41.json')).toBe(true);
+      expect(output.logs().some((l) => l.level === 'ERROR')).toBe(false);
+    });
+
+    test('falls back to the key as written on AccessDenied too (a missing key without s3:ListBucket)', async () => {
+      const object = await putObject('eventbridge/denied+then 100%.json', ndjson(2));
+      const deniedForDecoded: DependencyOptions['openObject'] = async (ref, signal) => {
+        if (ref.key !== object.key) {
+          throw new S3ServiceException({
+            name: 'AccessDenied',
+            $fault: 'client',
+            $metadata: { httpStatusCode: 403 },
+            message: 'Access Denied',
+          });
+        }
+        return s3ObjectOpener(s3.client)(ref, signal);
+      };
+      const response = await makeHandler({ openObject: recordingOpener(deniedForDecoded) })(
+        sqsEvent(sqsRecord(unencodedEventBridgeEvent(object))),
+        lambdaContext(),
+      );
+      expect(response).toStrictEqual({ batchItemFailures: [] });
+      expect(opened).toStrictEqual(['eventbridge/denied then 100%.json', object.key]);
+      expect(rowsOf(object.key)).toHaveLength(2);
+    });
+
+    test('fails permanent on the decoded key when neither form exists', async () => {
+      const response = await makeHandler({ openObject: recordingOpener() })(
+        sqsEvent(
+          sqsRecord(unencodedEventBridgeEvent({ bucket: BUCKET, key: 'eventbridge/gone+away.json' }), 'gone'),
+        ),
+        lambdaContext(),
+      );
+      expect(response).toStrictEqual({ batchItemFailures: [{ itemIdentifier: 'gone' }] });
+      expect(opened).toStrictEqual(['eventbridge/gone away.json', 'eventbridge/gone+away.json']);
+      expect(output.logs().find((l) => l.level === 'ERROR')).toMatchObject({
+        failureClass: 'ObjectNotFound',
+        retryable: false,
+        key: 'eventbridge/gone away.json',
+      });
+    });
+
+    test('keeps notification keys as documented (URL-encoded): no second try with the key as written', async () => {
+      const object = await putObject('notification/raw key+plus.json', ndjson(2));
+      const doc = s3Notification(object) as { Records: { s3: { object: { key: string } } }[] };
+      doc.Records[0].s3.object.key = object.key;
+      const response = await makeHandler({ openObject: recordingOpener() })(
+        sqsEvent(sqsRecord(doc, 'raw-notification')),
+        lambdaContext(),
+      );
+      expect(response).toStrictEqual({ batchItemFailures: [{ itemIdentifier: 'raw-notification' }] });
+      expect(opened).toStrictEqual(['notification/raw key plus.json']);
+      expect(rowsOf(object.key)).toHaveLength(0);
+    });
   });
 
   test('isolates a malformed line among 10,000 and delivers the rest, logging key and line number', async () => {
@@ -599,6 +705,41 @@ describe('forwarder handler', () => {
     });
   });
 
+  test('stops reading objects once Entra ID rejects the secret: later messages fail the same way, unread', async () => {
+    emulator.clientSecret = 'the-secret-entra-expects';
+    const objects = await Promise.all([0, 1, 2].map((i) => putObject(`rejected-batch/${i}.json`, ndjson(3))));
+    const opened: string[] = [];
+    const recording: DependencyOptions['openObject'] = async (ref, signal) => {
+      opened.push(ref.key);
+      return s3ObjectOpener(s3.client)(ref, signal);
+    };
+    const handler = makeHandler({
+      secretCredentialFactory: undefined,
+      entraOptions: {
+        authorityHost: emulator.endpoint,
+        disableInstanceDiscovery: true,
+        tlsOptions: { ca: emulator.ca },
+      },
+      openObject: recording,
+    });
+    const response = await handler(
+      sqsEvent(...objects.map((o, i) => sqsRecord(s3Notification(o), `rejected-${i}`))),
+      lambdaContext(),
+    );
+    // Permanent for each (no DLQ URL configured here, so reported failed, without a back-off).
+    expect(response).toStrictEqual({
+      batchItemFailures: [0, 1, 2].map((i) => ({ itemIdentifier: `rejected-${i}` })),
+    });
+    expect(opened).toStrictEqual([objects[0].key]);
+    const errors = output.logs().filter((l) => l.level === 'ERROR');
+    expect(errors.map((l) => [l.messageId, l.failureClass, l.retryable])).toStrictEqual([
+      ['rejected-0', 'CredentialRejected', false],
+      ['rejected-1', 'CredentialRejected', false],
+      ['rejected-2', 'CredentialRejected', false],
+    ]);
+    expect(sqsMock).toHaveReceivedCommandTimes(ChangeMessageVisibilityCommand, 0);
+  });
+
   describe('with the queue URLs the construct sets', () => {
     const queues = { [ENV.queueUrl]: QUEUE_URL, [ENV.deadLetterQueueUrl]: DLQ_URL };
 
@@ -631,6 +772,57 @@ describe('forwarder handler', () => {
       expect(sqsMock).toHaveReceivedCommandTimes(ChangeMessageVisibilityCommand, 0);
       expect(output.logs().find((l) => l.message === 'Batch processed')).toMatchObject({
         movedToDeadLetterQueue: 1,
+      });
+    });
+
+    test('stops reading objects once the client secret is missing, and sends each message to the DLQ with that reason', async () => {
+      // GIVEN no secret in SSM, and a batch of three objects and a test event
+      sqsMock.on(SendMessageCommand).resolves({ MessageId: 'dlq-1' });
+      ssmMock.reset();
+      ssmMock
+        .on(GetParameterCommand)
+        .rejects(Object.assign(new Error('Parameter not found.'), { name: 'ParameterNotFound' }));
+      const objects = await Promise.all([0, 1, 2].map((i) => putObject(`no-secret/${i}.json`, ndjson(5))));
+      const opened: string[] = [];
+      const recording: DependencyOptions['openObject'] = async (ref, signal) => {
+        opened.push(ref.key);
+        return s3ObjectOpener(s3.client)(ref, signal);
+      };
+      // WHEN
+      const response = await makeHandler({ envOverrides: queues, openObject: recording })(
+        sqsEvent(
+          sqsRecord(s3Notification(objects[0]), 'first'),
+          sqsRecord(s3TestEvent(BUCKET), 'test-event'),
+          sqsRecord(s3Notification(objects[1]), 'second'),
+          sqsRecord(s3Notification(objects[2]), 'third'),
+        ),
+        lambdaContext(),
+      );
+      // THEN only the first object was read; every object's message is in the DLQ with the same
+      // permanent reason naming the command that fixes it; the test event is still acknowledged
+      expect(opened).toStrictEqual([objects[0].key]);
+      expect(response).toStrictEqual({ batchItemFailures: [] });
+      const sent = sqsMock.commandCalls(SendMessageCommand).map((c) => c.args[0].input);
+      expect(sent.map((m) => m.MessageAttributes?.SourceMessageId?.StringValue)).toStrictEqual([
+        'first',
+        'second',
+        'third',
+      ]);
+      for (const message of sent) {
+        expect(message.QueueUrl).toBe(DLQ_URL);
+        expect(message.MessageAttributes?.FailureClass?.StringValue).toBe('Configuration');
+        expect(message.MessageAttributes?.FailureReason?.StringValue).toContain(
+          '`s3-to-sentinel put-secret --producer app-logs --from-outputs <cdktf outputs file>`',
+        );
+      }
+      expect(emulator.requests).toHaveLength(0);
+      expect(metricSum(output.metrics(), 'TestEvents')).toBe(1);
+      expect(
+        metricSum(output.metrics(), 'Failures', { FailureClass: 'Configuration', Producer: 'app-logs' }),
+      ).toBe(3);
+      expect(output.logs().find((l) => l.message === 'Batch processed')).toMatchObject({
+        movedToDeadLetterQueue: 3,
+        notAttempted: 2,
       });
     });
 
