@@ -130,6 +130,13 @@ describe('RowBatcher', () => {
       expect(batches[0].body.toString('utf8')).toBe(`[${JSON.stringify(row)}]`);
     });
 
+    test('escapes column names as JSON.stringify does', () => {
+      const row = factory.row(3, undefined, { Record: new RawJson(JSON.parse(source), source) });
+      row['we"ird\\é'] = 'x';
+      const { batches } = batchAll([row]);
+      expect(JSON.parse(batches[0].body.toString('utf8'))).toStrictEqual([JSON.parse(JSON.stringify(row))]);
+    });
+
     test('counts the source text in the size limit and isolates an oversized record', () => {
       const big = `{"pad": "${'é'.repeat(MAX_BATCH_BYTES / 2)}"}`;
       const rows = [
