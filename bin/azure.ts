@@ -37,6 +37,7 @@ export class S3ToSentinelAzureStack extends TerraformStack {
       subscriptionId: config.subscriptionId,
       tenantId: config.tenantId,
       azuread: identityMode === 'application',
+      azapi: producers.some((p) => p.table?.plan === 'Auxiliary'),
     });
     this.ingestion = new SentinelIngestion(this, 'Sentinel', { ...config, producers });
 

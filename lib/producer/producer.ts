@@ -75,7 +75,8 @@ export interface TableOptions {
   readonly name?: string;
   /**
    * Log Analytics table plan. Analytics for detections; Basic/Auxiliary cost less but cannot
-   * drive scheduled analytics rules.
+   * drive scheduled analytics rules. Auxiliary tables hold no dynamic columns (today only the
+   * `text` format qualifies) and get no no-data alert.
    * @default 'Analytics'
    */
   readonly plan?: TablePlan;
@@ -85,8 +86,9 @@ export interface TableOptions {
    */
   readonly retentionInDays?: number;
   /**
-   * Total retention including long-term retention, in days (4–4383).
-   * @default - the interactive retention
+   * Total retention including long-term retention, in days (4–4383). Required for the Auxiliary
+   * plan.
+   * @default - the interactive retention (Analytics and Basic plans)
    */
   readonly totalRetentionInDays?: number;
   /**
