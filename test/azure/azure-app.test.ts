@@ -162,3 +162,41 @@ describe('cdktf.json', () => {
     expect(existsSync(join(root, entry))).toBe(true);
   });
 });
+
+describe('the Azure app with an Auxiliary producer', () => {
+  test('configures the AzAPI provider with the app’s tenant and subscription, and pins it', () => {
+    // GIVEN a text producer on the Auxiliary plan
+    const auxiliary: ProducerDefinition = {
+      name: 'archive',
+      bucket: { kind: 'new' },
+      format: 'text',
+      table: { plan: 'Auxiliary', totalRetentionInDays: 365 },
+    };
+    // WHEN
+    const { json } = synthApp(
+      {
+        location: 'westeurope',
+        tenantId: '11111111-1111-1111-1111-111111111111',
+        subscriptionId: '22222222-2222-2222-2222-222222222222',
+      },
+      [...producers, auxiliary],
+    );
+    // THEN
+    const raw = json as unknown as {
+      provider: Record<string, Record<string, unknown>[]>;
+      terraform: { required_providers: Record<string, { version: string }> };
+    };
+    expect(raw.provider.azapi).toEqual([
+      expect.objectContaining({
+        tenant_id: '11111111-1111-1111-1111-111111111111',
+        subscription_id: '22222222-2222-2222-2222-222222222222',
+      }),
+    ]);
+    expect(raw.terraform.required_providers.azapi.version).toBe('~> 2.5');
+  });
+
+  test('adds no AzAPI provider when no producer needs it', () => {
+    const { json } = synthApp();
+    expect((json as unknown as { provider: Record<string, unknown> }).provider.azapi).toBeUndefined();
+  });
+});
