@@ -10,6 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { continuationBody } from '../../lambda/events';
 import { ENV } from '../../lambda/environment';
 import { columnsOf } from '../../lambda/formats';
+import type { LogsIngestionClientOptions } from '@azure/monitor-ingestion';
 import {
   createDependencies,
   createHandler,
@@ -110,6 +111,43 @@ function makeHandler(options: Partial<DependencyOptions> & { envOverrides?: Reco
       ...rest,
     }),
   );
+}
+
+type AdditionalPolicy = NonNullable<LogsIngestionClientOptions['additionalPolicies']>[number];
+
+/**
+ * An ordered record of what happened around the handler's deadline: `deadline` when its abort
+ * signal fires (seen through the object opener, which receives it), `send` for each request the
+ * Logs Ingestion client puts on the wire (a per-retry pipeline policy), `chunk` for each piece of
+ * an object body read. Tests assert on this order — nothing sent, at most the awaited chunk read
+ * after the deadline — instead of on elapsed wall-clock time, which a loaded machine stretches.
+ */
+function timeline() {
+  const events: ('deadline' | 'send' | 'chunk')[] = [];
+  const watched = new WeakSet<AbortSignal>();
+  const recordSends: AdditionalPolicy = {
+    position: 'perRetry',
+    policy: {
+      name: 'timelineRecordSends',
+      sendRequest: async (request, next) => {
+        events.push('send');
+        return next(request);
+      },
+    },
+  };
+  return {
+    events,
+    /** `events` after the deadline (empty if it never fired). */
+    afterDeadline: () => (events.includes('deadline') ? events.slice(events.indexOf('deadline') + 1) : []),
+    beforeDeadline: () =>
+      events.includes('deadline') ? events.slice(0, events.indexOf('deadline')) : events,
+    recordSends,
+    watch(signal: AbortSignal): void {
+      if (watched.has(signal)) return;
+      watched.add(signal);
+      signal.addEventListener('abort', () => events.push('deadline'), { once: true });
+    },
+  };
 }
 
 function ndjson(count: number, start = 0): string {
@@ -399,20 +437,23 @@ describe('forwarder handler', () => {
     // GIVEN an API down for longer than the invocation has, and three messages
     const objects = await Promise.all([1, 2, 3].map((i) => putObject(`outage/${i}.json`, ndjson(5))));
     emulator.failAlways({ status: 500 });
+    const recorded = timeline();
     const handler = makeHandler({
-      clientOptions: emulator.clientOptions({
-        maxRetries: 1_000,
-        retryDelayInMs: 50,
-        maxRetryDelayInMs: 100,
-      }),
+      clientOptions: {
+        ...emulator.clientOptions({ maxRetries: 1_000, retryDelayInMs: 50, maxRetryDelayInMs: 100 }),
+        additionalPolicies: [recorded.recordSends],
+      },
+      openObject: async (ref, signal) => {
+        recorded.watch(signal);
+        return s3ObjectOpener(s3.client)(ref, signal);
+      },
     });
-    const started = Date.now();
     // WHEN the Lambda has 2.5 s left (2 s after the safety margin)
     const response = await handler(
       sqsEvent(...objects.map((o, i) => sqsRecord(s3Notification(o), `outage-${i}`))),
       lambdaContext(2_500),
     );
-    // THEN all three return to the queue, within the budget, and only the first was attempted
+    // THEN all three return to the queue, and only the first was attempted
     expect(response).toStrictEqual({
       batchItemFailures: [
         { itemIdentifier: 'outage-0' },
@@ -420,7 +461,11 @@ describe('forwarder handler', () => {
         { itemIdentifier: 'outage-2' },
       ],
     });
-    expect(Date.now() - started).toBeLessThan(2_500);
+    // It stopped at its deadline, not before (the API was retried up to it, well under the 1,000
+    // retries allowed) nor after (no request sent once the deadline fired).
+    expect(recorded.events).toContain('deadline');
+    expect(recorded.beforeDeadline().filter((e) => e === 'send').length).toBeGreaterThan(1);
+    expect(recorded.afterDeadline()).not.toContain('send');
     expect(new Set(emulator.requests.map((r) => r.stream))).toStrictEqual(new Set([STREAM]));
     const error = output.logs().find((l) => l.level === 'ERROR' && l.messageId === 'outage-0');
     expect(error).toMatchObject({
@@ -583,24 +628,29 @@ describe('forwarder handler', () => {
   test('stops reading a slow object when the time budget runs out, and returns it to the queue', async () => {
     // GIVEN an object that arrives slowly (each chunk of the body 100 ms apart) and a 1 s budget
     const object = await putObject('slow/object.json', ndjson(20_000));
+    const recorded = timeline();
     const slowly: DependencyOptions['openObject'] = async (ref, signal) => {
+      recorded.watch(signal);
       const body = await s3ObjectOpener(s3.client)(ref, signal);
       return (async function* () {
         for await (const chunk of body) {
           await new Promise((resolve) => setTimeout(resolve, 100));
+          recorded.events.push('chunk');
           yield chunk;
         }
       })();
     };
-    const started = Date.now();
     // WHEN
     const response = await makeHandler({ openObject: slowly })(
       sqsEvent(sqsRecord(s3Notification(object), 'slow')),
       lambdaContext(1_500),
     );
-    // THEN it gave up within the invocation's time, retryable, with where to resume
+    // THEN it gave up at its deadline — the body read up to it, and after it at most the one chunk
+    // already awaited, no further request sent — retryable, with where to resume
     expect(response).toStrictEqual({ batchItemFailures: [{ itemIdentifier: 'slow' }] });
-    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(recorded.events).toContain('deadline');
+    expect(recorded.beforeDeadline()).toContain('chunk');
+    expect(recorded.afterDeadline().filter((e) => e === 'chunk').length).toBeLessThanOrEqual(1);
     const error = output.logs().find((l) => l.level === 'ERROR');
     expect(error).toMatchObject({ failureClass: 'TimeBudgetExhausted', retryable: true, key: object.key });
     // Nothing before the resume point is missing. (A batch the API accepted just as the deadline

@@ -41,6 +41,12 @@ export interface ReceivedRequest {
   readonly bytes: number;
   readonly contentEncoding: string | undefined;
   readonly apiVersion: string | null;
+  /**
+   * `Date.now()` when the request arrived (before its body was read): lets tests assert on the
+   * spacing of requests the emulator saw — e.g. a retry waiting out Retry-After — rather than on
+   * how long the test took, which a loaded machine stretches.
+   */
+  readonly receivedAt: number;
 }
 
 /** Options of {@link IngestionEmulator.start}. */
@@ -366,6 +372,7 @@ export class IngestionEmulator {
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const receivedAt = Date.now();
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const raw = Buffer.concat(chunks);
@@ -384,6 +391,7 @@ export class IngestionEmulator {
         bytes,
         contentEncoding: req.headers['content-encoding'],
         apiVersion: url.searchParams.get('api-version'),
+        receivedAt,
       });
     };
 
