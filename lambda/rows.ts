@@ -25,6 +25,10 @@ export type Row = Record<string, unknown>;
  *
  * `json` must be one JSON value with no surrounding whitespace, and `JSON.parse(json)` must be
  * `value`; the value must not be mutated afterwards (the batcher would still write the old text).
+ *
+ * The text is what the producer wrote, so it can differ from `JSON.stringify(value)` beyond
+ * spacing: numbers JSON.parse rounds (integers past 2^53) or overflows (`1e400`, which
+ * JSON.stringify would send as `null`) go as written, and so do duplicate keys.
  */
 export class RawJson {
   public constructor(

@@ -1,6 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { JsonRecordSplitter } from '../../../lambda/formats/json-splitter';
 import type { SourceItem } from '../../../lambda/formats';
+import { RowBatcher } from '../../../lambda/batcher';
 import { fixture, malformedOf, objectRef, parseAll, rowsOf } from './helpers';
 
 function split(text: string, chunkSize = text.length || 1): SourceItem[] {
@@ -27,6 +28,22 @@ describe('json format', () => {
     const elements = [{ a: 1 }, { b: [1, 2, { c: '[]{}' }] }, { d: 'x' }];
     const rows = rowsOf(await parseAll('json', JSON.stringify(elements, null, 2)));
     expect(rows.map((r) => r.Record)).toStrictEqual(elements);
+  });
+
+  test('the batcher sends each element as its own source text, pretty-printing and all', async () => {
+    const elements = [{ a: 1 }, { b: [1, 2, { c: '[]{}' }] }];
+    const source = JSON.stringify(elements, null, 2);
+    const rows = rowsOf(await parseAll('json', source));
+    const batcher = new RowBatcher();
+    rows.forEach((row, i) => batcher.add(row, i));
+    const body = batcher.flush()?.body.toString('utf8') ?? '';
+    for (const element of elements) {
+      // An element's text as it stands in the array, one level deeper than on its own.
+      const text = JSON.stringify(element, null, 2).replace(/\n/g, '\n  ');
+      expect(source).toContain(text);
+      expect(body).toContain(`"Record":${text}}`);
+    }
+    expect(JSON.parse(body)).toStrictEqual(JSON.parse(JSON.stringify(rows)));
   });
 
   test('reads concatenated objects with no separator (CloudWatch Logs via Firehose)', async () => {
