@@ -70,8 +70,6 @@ async function main(): Promise<void> {
       uncompressed: counter.uncompressedBytes,
       rows,
       other,
-      // Kilobytes on Linux: the child's peak resident set over its whole life.
-      maxRssBytes: process.resourceUsage().maxRSS * 1024,
     }),
   );
 }

@@ -46,7 +46,6 @@ describe('a large object', () => {
       // No RSS threshold here: Buffers live outside the capped heap and the allocator returns freed
       // memory lazily, so peak RSS varied from 150 to 260 MB between runs of this same code. The
       // heap cap is the bound; test/lambda/large-object-e2e.test.ts bounds RSS on the whole path.
-      expect(seen.maxRssBytes).toBeGreaterThan(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
