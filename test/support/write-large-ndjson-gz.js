@@ -52,7 +52,13 @@ async function main() {
   process.stdout.write(`${JSON.stringify(stats)}\n`);
 }
 
-main().catch((err) => {
-  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exit(1);
-});
+// Also the generator of the parser-only memory test (large-object-child.ts), so both tests read
+// the same object.
+module.exports = { ndjsonChunks };
+
+if (require.main === module) {
+  main().catch((err) => {
+    process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  });
+}
