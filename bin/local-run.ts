@@ -7,10 +7,12 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { encodeS3EventKey } from '../cli/s3-event';
 import type { Column } from '../lambda/formats';
 import type * as ForwarderModule from '../lambda/handler';
 import type { ProducerDefinition } from '../lib/producer';
+import { lambdaContext } from '../test/support/events';
 import { IngestionEmulator } from '../test/support/ingestion-emulator';
 import { startS3, type LocalS3 } from '../test/support/s3-server';
 
@@ -136,7 +138,10 @@ export async function runLocalPipeline(options: {
         // SQS-shaped batches of up to 10 messages, as the event source mapping delivers them.
         for (let i = 0; i < records.length; i += 10) {
           const batch = records.slice(i, i + 10);
-          const result = await handler({ Records: batch } satisfies SQSEvent, lambdaContext(stackName));
+          const result = await handler(
+            { Records: batch } satisfies SQSEvent,
+            lambdaContext(300_000, stackName),
+          );
           failedMessages += result.batchItemFailures.length;
           // Upper bound of each object's lag: its rows were accepted before the batch returned.
           const done = Date.now();
@@ -327,8 +332,8 @@ async function upload(s3: LocalS3, bucket: string, objects: readonly LocalObject
             s3SchemaVersion: '1.0',
             bucket: { name: bucket, arn: `arn:aws:s3:::${bucket}` },
             object: {
-              // S3 URL-encodes keys in notifications, with '+' for spaces.
-              key: encodeURIComponent(object.key).replace(/%2F/g, '/').replace(/%20/g, '+'),
+              // Encoded as S3 encodes keys in notifications (the CLI's backfill uses the same function).
+              key: encodeS3EventKey(object.key),
               size: object.body.length,
               eTag: eTag?.replace(/"/g, ''),
               sequencer: String(i).padStart(16, '0'),
@@ -355,22 +360,4 @@ async function upload(s3: LocalS3, bucket: string, objects: readonly LocalObject
     });
   }
   return records;
-}
-
-function lambdaContext(functionName: string): Context {
-  const deadline = Date.now() + 300_000;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
-    memoryLimitInMB: '1024',
-    awsRequestId: `local-${Date.now()}`,
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => deadline - Date.now(),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
 }

@@ -137,16 +137,16 @@ export function s3TestEvent(bucket = 'logs'): object {
 }
 
 /** A Lambda context whose remaining time counts down from `remainingMs`. */
-export function lambdaContext(remainingMs = 300_000): Context {
+export function lambdaContext(remainingMs = 300_000, functionName = 's3-to-sentinel-app-logs'): Context {
   const deadline = Date.now() + remainingMs;
   return {
     callbackWaitsForEmptyEventLoop: false,
-    functionName: 's3-to-sentinel-app-logs',
+    functionName,
     functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:s3-to-sentinel-app-logs',
+    invokedFunctionArn: `arn:aws:lambda:eu-west-1:123456789012:function:${functionName}`,
     memoryLimitInMB: '1024',
     awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
-    logGroupName: '/aws/lambda/s3-to-sentinel-app-logs',
+    logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: '2026/11/28/[$LATEST]abcdef',
     getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
     done: () => undefined,
