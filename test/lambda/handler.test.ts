@@ -27,7 +27,7 @@ import {
   sqsEvent,
   sqsRecord,
 } from '../support/events';
-import { IngestionEmulator } from '../support/ingestion-emulator';
+import { forwarderEnv, IngestionEmulator } from '../support/ingestion-emulator';
 import { startS3, type LocalS3 } from '../support/s3-server';
 
 const BUCKET = 'logs';
@@ -72,19 +72,7 @@ beforeEach(() => {
 afterEach(() => output.restore());
 
 function env(overrides: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return {
-    [ENV.producerName]: 'app-logs',
-    [ENV.format]: 'ndjson',
-    [ENV.tenantId]: '00000000-0000-0000-0000-000000000001',
-    [ENV.clientId]: '00000000-0000-0000-0000-000000000002',
-    [ENV.logsIngestionEndpoint]: emulator.endpoint,
-    [ENV.dcrImmutableId]: emulator.dcrImmutableId,
-    [ENV.streamName]: STREAM,
-    [ENV.authMode]: 'secret',
-    [ENV.clientSecretParameter]: '/s3-to-sentinel/app-logs/client-secret',
-    [ENV.uploadConcurrency]: '4',
-    ...overrides,
-  };
+  return forwarderEnv(emulator, STREAM, overrides);
 }
 
 /**

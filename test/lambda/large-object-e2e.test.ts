@@ -10,12 +10,11 @@ import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ENV } from '../../lambda/environment';
 import { columnsOf } from '../../lambda/formats';
 import { createDependencies, createHandler } from '../../lambda/handler';
 import { captureOutput, type CapturedOutput } from '../support/capture';
 import { lambdaContext, s3Notification, sqsEvent, sqsRecord } from '../support/events';
-import { IngestionEmulator } from '../support/ingestion-emulator';
+import { forwarderEnv, IngestionEmulator } from '../support/ingestion-emulator';
 import { startS3, type LocalS3 } from '../support/s3-server';
 
 const BUCKET = 'logs';
@@ -68,18 +67,7 @@ test('forwards a 200 MB (uncompressed) gzip object end to end with bounded memor
   rmSync(gzPath);
   const handler = createHandler(
     createDependencies({
-      env: {
-        [ENV.producerName]: 'app-logs',
-        [ENV.format]: 'ndjson',
-        [ENV.tenantId]: '00000000-0000-0000-0000-000000000001',
-        [ENV.clientId]: '00000000-0000-0000-0000-000000000002',
-        [ENV.logsIngestionEndpoint]: emulator.endpoint,
-        [ENV.dcrImmutableId]: emulator.dcrImmutableId,
-        [ENV.streamName]: STREAM,
-        [ENV.authMode]: 'secret',
-        [ENV.clientSecretParameter]: '/s3-to-sentinel/app-logs/client-secret',
-        [ENV.uploadConcurrency]: '4',
-      },
+      env: forwarderEnv(emulator, STREAM),
       s3: s3.client,
       sqs: new SQSClient({ region: 'eu-west-1' }),
       credential: emulator.credential,

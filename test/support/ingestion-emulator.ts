@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import type { LogsIngestionClientOptions } from '@azure/monitor-ingestion';
+import { ENV } from '../../lambda/environment';
 import type { Column } from '../../lambda/formats';
 
 /** The API's request size limit. Azure documents 1 MB for the call, compressed or not. */
@@ -514,4 +515,28 @@ export class IngestionEmulator {
     res.writeHead(204);
     res.end();
   }
+}
+
+/**
+ * The environment the construct gives the forwarder, pointed at `emulator` for one ndjson
+ * producer: what handler tests pass to `createDependencies({ env })`.
+ */
+export function forwarderEnv(
+  emulator: IngestionEmulator,
+  stream: string,
+  overrides: Record<string, string> = {},
+): NodeJS.ProcessEnv {
+  return {
+    [ENV.producerName]: 'app-logs',
+    [ENV.format]: 'ndjson',
+    [ENV.tenantId]: '00000000-0000-0000-0000-000000000001',
+    [ENV.clientId]: '00000000-0000-0000-0000-000000000002',
+    [ENV.logsIngestionEndpoint]: emulator.endpoint,
+    [ENV.dcrImmutableId]: emulator.dcrImmutableId,
+    [ENV.streamName]: stream,
+    [ENV.authMode]: 'secret',
+    [ENV.clientSecretParameter]: '/s3-to-sentinel/app-logs/client-secret',
+    [ENV.uploadConcurrency]: '4',
+    ...overrides,
+  };
 }
