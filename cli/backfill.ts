@@ -157,6 +157,18 @@ export async function backfill(options: BackfillOptions, deps: BackfillDeps): Pr
   let totalEnqueued = previous?.enqueued ?? 0;
   let lastKey = previous?.lastKey;
   let pending: PendingMessage[] = [];
+  // After every batch (completed: false) and at the end (true), so an interrupted run resumes.
+  const saveState = async (completed: boolean): Promise<void> => {
+    if (!options.stateFile || options.dryRun) return;
+    await writeState(options.stateFile, {
+      producer: producer.name,
+      bucket,
+      prefix,
+      lastKey,
+      enqueued: totalEnqueued,
+      completed,
+    });
+  };
   // A dry run's result is its per-object lines on stdout; a bar redrawn between them would garble them.
   const progress = options.dryRun ? NO_PROGRESS : output.progress('enqueued');
   progress.start(0);
@@ -180,16 +192,7 @@ export async function backfill(options: BackfillOptions, deps: BackfillDeps): Pr
     totalEnqueued += batch.length;
     lastKey = batch[batch.length - 1].key;
     progress.update(enqueued);
-    if (options.stateFile && !options.dryRun) {
-      await writeState(options.stateFile, {
-        producer: producer.name,
-        bucket,
-        prefix,
-        lastKey,
-        enqueued: totalEnqueued,
-        completed: false,
-      });
-    }
+    await saveState(false);
   };
 
   try {
@@ -249,16 +252,7 @@ export async function backfill(options: BackfillOptions, deps: BackfillDeps): Pr
     );
   }
   progress.stop();
-  if (options.stateFile && !options.dryRun) {
-    await writeState(options.stateFile, {
-      producer: producer.name,
-      bucket,
-      prefix,
-      lastKey,
-      enqueued: totalEnqueued,
-      completed: true,
-    });
-  }
+  await saveState(true);
 
   const skipped = `listed ${listed}, ${skippedBySuffix} without suffix ${producer.suffix ?? '(none)'}, ${skippedByTime} outside the time window`;
   output.out(
