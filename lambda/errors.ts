@@ -105,6 +105,34 @@ export class UnexpectedError extends TransientError {
   public readonly failureClass = 'Unexpected';
 }
 
+/**
+ * A message whose objects were not read because an earlier message of the same batch hit `cause`,
+ * a failure that does not depend on the object (no client secret, rejected credentials, the API
+ * refusing the identity or knowing no such DCR). It takes the cause's classification, so it goes
+ * the same route and counts under the same `Failures` class, and its message names this message's
+ * own objects before the cause's fix: the earlier message's text names the earlier object.
+ */
+export class BlockedByEarlierFailureError extends ForwarderError {
+  public readonly retryable: boolean;
+  public readonly failureClass: string;
+
+  public constructor(
+    producer: string,
+    objects: readonly { readonly bucket: string; readonly key: string }[],
+    cause: ForwarderError,
+  ) {
+    const named = objects.map((o) => `s3://${o.bucket}/${o.key}`).join(', ');
+    super(
+      `producer ${producer} ${named}: not read, because an earlier message of this batch failed with ` +
+        `${cause.failureClass}, which does not depend on the object; this message takes the same route. ` +
+        `The earlier failure: ${cause.message}`,
+      { cause },
+    );
+    this.retryable = cause.retryable;
+    this.failureClass = cause.failureClass;
+  }
+}
+
 function where(ctx: FailureContext): string {
   const object = ctx.bucket !== undefined ? ` s3://${ctx.bucket}/${ctx.key ?? ''}` : '';
   return `producer ${ctx.producer}${object}`;

@@ -182,8 +182,9 @@ export function createHandler(deps: HandlerDeps | (() => HandlerDeps)): Forwarde
         let outcome: MessageOutcome;
         if (stopReason !== undefined && !stopReason.retryable && !deadline.signal.aborted) {
           // A permanent failure that does not depend on the object (no client secret, rejected
-          // credentials): each message is still parsed and reported for itself, but no object is
-          // read — those messages fail with the same reason and take the same route (the DLQ).
+          // credentials, a 401/403/404 from the Logs Ingestion API): each message is still parsed
+          // and reported for itself, but no object is read — those messages fail with the same
+          // class and fix and take the same route (the DLQ).
           outcome = await processMessage(record, d, deadline.signal, { blockedBy: stopReason });
           if (outcome.status === 'failed') notTried += 1;
         } else if (stopReason !== undefined || deadline.signal.aborted) {

@@ -1,10 +1,13 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import {
+  BlockedByEarlierFailureError,
   classifyS3Error,
   ConfigurationError,
   CredentialError,
   CredentialRejectedError,
   ForwarderError,
+  IngestionAuthorizationError,
+  IngestionNotFoundError,
   IngestionUnavailableError,
   ObjectAccessDeniedError,
   ObjectNotFoundError,
@@ -81,8 +84,10 @@ const MAX_LOGGED_MALFORMED = 10;
 
 /**
  * A failure that says more messages now would fail the same way: an outage (transient) or a
- * missing/unreadable client secret or credentials Entra ID rejects (permanent). Neither depends on
- * the object, so attempting the rest of the batch would only read objects to fail them identically.
+ * missing/unreadable client secret, credentials Entra ID rejects, a token the Logs Ingestion API
+ * refuses (401/403) or a DCR or stream it does not know (404) (permanent). None depends on the
+ * object, so attempting the rest of the batch would only read objects to fail them identically.
+ * A 400 or 413 is about the rows sent, so it may not recur for another object: not one of these.
  */
 export function isDownstreamUnavailable(error: ForwarderError | undefined): boolean {
   return (
@@ -90,7 +95,10 @@ export function isDownstreamUnavailable(error: ForwarderError | undefined): bool
     error instanceof TimeBudgetExhaustedError ||
     error instanceof CredentialError ||
     error instanceof ConfigurationError ||
-    error instanceof CredentialRejectedError
+    error instanceof CredentialRejectedError ||
+    error instanceof IngestionAuthorizationError ||
+    error instanceof IngestionNotFoundError ||
+    error instanceof BlockedByEarlierFailureError
   );
 }
 
@@ -98,9 +106,10 @@ export function isDownstreamUnavailable(error: ForwarderError | undefined): bool
 export interface ProcessOptions {
   /**
    * A permanent failure of an earlier message that does not depend on the object (a missing client
-   * secret, rejected credentials). The message is still parsed — a test event or a non-create event
-   * is acknowledged, a poison body reported as such — but any object it names is not read: it fails
-   * with this error, so it follows the same permanent route (the DLQ) with the same reason.
+   * secret, rejected credentials, a 401/403/404 from the Logs Ingestion API). The message is still
+   * parsed — a test event or a non-create event is acknowledged, a poison body reported as such —
+   * but any object it names is not read: it fails with a {@link BlockedByEarlierFailureError} of
+   * this error, so it follows the same permanent route (the DLQ) with the same fix.
    */
   readonly blockedBy?: ForwarderError;
 }
@@ -174,7 +183,10 @@ export async function processMessage(
     });
   }
 
-  if (options.blockedBy !== undefined && work.length > 0) return failed(messageId, options.blockedBy, 0);
+  if (options.blockedBy !== undefined && work.length > 0) {
+    const objects = work.map((w) => w.object);
+    return failed(messageId, new BlockedByEarlierFailureError(deps.producer, objects, options.blockedBy), 0);
+  }
 
   let recordsDelivered = 0;
   let anyDelivered = false;

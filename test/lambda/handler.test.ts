@@ -864,6 +864,128 @@ describe('forwarder handler', () => {
       });
     });
 
+    /** API refusals that no object changes: the identity may not write to the DCR, or no such DCR. */
+    const refusals: {
+      status: number;
+      setUp: () => void;
+      envOverrides: Record<string, string>;
+      failureClass: string;
+      fix: RegExp;
+    }[] = [
+      {
+        status: 403,
+        setUp: () => emulator.failAlways({ status: 403 }),
+        envOverrides: {},
+        failureClass: 'IngestionAuthorization',
+        fix: /Monitoring Metrics Publisher.*data collection rule/,
+      },
+      {
+        status: 404,
+        setUp: () => undefined,
+        envOverrides: { [ENV.dcrImmutableId]: 'dcr-does-not-exist' },
+        failureClass: 'IngestionNotFound',
+        fix: /dcr-does-not-exist with stream Custom-AppLogs.*Check DCR_IMMUTABLE_ID/,
+      },
+    ];
+    test.each(refusals)(
+      'stops reading objects after a $status from the API, and sends each message to the DLQ with the fix',
+      async ({ status, setUp, envOverrides, failureClass, fix }) => {
+        // GIVEN an API that refuses every upload for a reason no object changes, and three objects
+        sqsMock.on(SendMessageCommand).resolves({ MessageId: 'dlq-1' });
+        setUp();
+        const objects = await Promise.all(
+          [0, 1, 2].map((i) => putObject(`refused-${status}/${i}.json`, ndjson(5))),
+        );
+        const opened: string[] = [];
+        const recording: DependencyOptions['openObject'] = async (ref, signal) => {
+          opened.push(ref.key);
+          return s3ObjectOpener(s3.client)(ref, signal);
+        };
+        // WHEN
+        const response = await makeHandler({
+          envOverrides: { ...queues, ...envOverrides },
+          openObject: recording,
+        })(sqsEvent(...objects.map((o, i) => sqsRecord(s3Notification(o), `refused-${i}`))), lambdaContext());
+        // THEN only the first object was read and sent; all three are in the DLQ, so none is left failed
+        expect(response).toStrictEqual({ batchItemFailures: [] });
+        expect(opened).toStrictEqual([objects[0].key]);
+        expect(emulator.requests.map((r) => r.status)).toStrictEqual([status]);
+        const sent = sqsMock.commandCalls(SendMessageCommand).map((c) => c.args[0].input);
+        expect(sent.map((m) => m.MessageAttributes?.SourceMessageId?.StringValue)).toStrictEqual([
+          'refused-0',
+          'refused-1',
+          'refused-2',
+        ]);
+        for (const message of sent) {
+          expect(message.QueueUrl).toBe(DLQ_URL);
+          expect(message.MessageAttributes?.FailureClass?.StringValue).toBe(failureClass);
+          expect(message.MessageAttributes?.FailureReason?.StringValue).toMatch(fix);
+        }
+        // Each later message's reason names its own object, says it was not read and why.
+        for (const i of [1, 2]) {
+          expect(sent[i].MessageAttributes?.FailureReason?.StringValue).toContain(
+            `producer app-logs s3://logs/refused-${status}/${i}.json: not read, because an earlier message ` +
+              `of this batch failed with ${failureClass}`,
+          );
+        }
+        expect(sent[0].MessageAttributes?.FailureReason?.StringValue).not.toContain('not read');
+        const errors = output.logs().filter((l) => l.level === 'ERROR');
+        expect(errors.map((l) => [l.messageId, l.failureClass, l.retryable])).toStrictEqual([
+          ['refused-0', failureClass, false],
+          ['refused-1', failureClass, false],
+          ['refused-2', failureClass, false],
+        ]);
+        expect(String(errors[2].message)).toMatch(/refused-\d+\/2\.json: not read, because/);
+        expect(String(errors[2].message)).toMatch(fix);
+        expect(
+          metricSum(output.metrics(), 'Failures', { FailureClass: failureClass, Producer: 'app-logs' }),
+        ).toBe(3);
+        const summary = output.logs().find((l) => l.message === 'Batch processed');
+        expect(summary).toMatchObject({
+          messages: 3,
+          failed: 0,
+          movedToDeadLetterQueue: 3,
+          notAttempted: 2,
+          recordsDelivered: 0,
+        });
+        expect(String(summary?.reason)).toMatch(fix);
+      },
+    );
+
+    test.each([400, 413])(
+      'does not stop the batch on a %s: it is about the rows sent, so the next object is still delivered',
+      async (status) => {
+        // GIVEN the API refuses the first upload only, and two objects
+        sqsMock.on(SendMessageCommand).resolves({ MessageId: 'dlq-1' });
+        emulator.failNext(1, { status });
+        const [first, second] = await Promise.all([
+          putObject(`rejected-${status}/first.json`, ndjson(5)),
+          putObject(`rejected-${status}/second.json`, ndjson(5)),
+        ]);
+        // WHEN
+        const response = await makeHandler({ envOverrides: queues })(
+          sqsEvent(sqsRecord(s3Notification(first), 'first'), sqsRecord(s3Notification(second), 'second')),
+          lambdaContext(),
+        );
+        // THEN the first is in the DLQ, and the second was read and delivered
+        expect(response).toStrictEqual({ batchItemFailures: [] });
+        expect(emulator.requests.map((r) => r.status)).toStrictEqual([status, 204]);
+        expect(rowsOf(first.key)).toHaveLength(0);
+        expect(rowsOf(second.key)).toHaveLength(5);
+        const sent = sqsMock.commandCalls(SendMessageCommand).map((c) => c.args[0].input);
+        expect(sent.map((m) => m.MessageAttributes?.SourceMessageId?.StringValue)).toStrictEqual(['first']);
+        expect(sent[0].MessageAttributes?.FailureClass?.StringValue).toBe('IngestionRejected');
+        const summary = output.logs().find((l) => l.message === 'Batch processed');
+        expect(summary).toMatchObject({
+          messages: 2,
+          failed: 0,
+          movedToDeadLetterQueue: 1,
+          recordsDelivered: 5,
+        });
+        expect(summary).not.toHaveProperty('notAttempted');
+      },
+    );
+
     test('reports a permanent failure as failed if the DLQ refuses it, so it is retried rather than lost', async () => {
       sqsMock.on(SendMessageCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDenied' }));
       const response = await makeHandler({ envOverrides: queues })(
