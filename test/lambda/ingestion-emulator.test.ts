@@ -70,3 +70,48 @@ describe('IngestionEmulator', () => {
     expect(String((error as { errors: { cause: Error }[] }).errors[0].cause.message)).toMatch(/https/i);
   });
 });
+
+describe("IngestionEmulator counting only (the benchmark's mode)", () => {
+  let counting: IngestionEmulator;
+  beforeAll(async () => {
+    counting = await IngestionEmulator.start({
+      streams: { [TEST_STREAM]: TEST_COLUMNS },
+      storeRows: false,
+      validate: false,
+      deferCounting: true,
+    });
+  });
+  afterAll(() => counting.close());
+
+  function countingSdk(): LogsIngestionClient {
+    return new LogsIngestionClient(
+      counting.endpoint,
+      counting.credential,
+      counting.clientOptions({ maxRetries: 0 }),
+    );
+  }
+
+  test('answers 204 at once and counts every row when settled', async () => {
+    // GIVEN 3 uploads of 2, 3 and 5 rows
+    for (const rows of [2, 3, 5]) {
+      const batch = Array.from({ length: rows }, (_, i) => testRow(i));
+      expect(await statusOf(countingSdk().upload(counting.dcrImmutableId, TEST_STREAM, batch))).toBe(204);
+    }
+    // THEN nothing is counted until the bodies are settled, and then all 10 rows are
+    expect(counting.acceptedRows).toBe(0);
+    counting.settle();
+    expect(counting.acceptedRows).toBe(10);
+    counting.settle();
+    expect(counting.acceptedRows).toBe(10);
+  });
+
+  test('still refuses a token it did not issue', async () => {
+    const forged = { getToken: async () => ({ token: 'forged', expiresOnTimestamp: Date.now() + 60_000 }) };
+    const client = new LogsIngestionClient(
+      counting.endpoint,
+      forged,
+      counting.clientOptions({ maxRetries: 0 }),
+    );
+    expect(await statusOf(client.upload(counting.dcrImmutableId, TEST_STREAM, [testRow(0)]))).toBe(401);
+  });
+});
