@@ -7,7 +7,11 @@
  *  - floor: stream GetObject + gunzip + line split of the same bytes (the least any reader does);
  *  - naive: GetObject into memory, gunzipSync, split, JSON.parse every line, one SDK upload;
  *  - forwarder: the real handler (createHandler/createDependencies) on one SQS message.
- * s3rver and the Logs Ingestion emulator run in this (parent) process.
+ * s3rver and the Logs Ingestion emulator run in this (parent) process. The emulator answers each
+ * upload once its route, token and size are checked and counts the rows of the kept bodies after
+ * each run (`deferCounting`): the receiver's decompression is Azure's work in production, and here
+ * it would take CPU from the phase being measured. A run that did not deliver every row fails.
+ * Each phase line also reports the CPU the phase and the servers used, to read the figures by.
  *
  * The last line printed is one JSON object:
  * {"mb","forwarder_MBps","floor_MBps","naive_MBps","ratio_floor","ratio_naive","records_per_s","peak_rss_MB"}
@@ -18,24 +22,24 @@ import type { AccessToken, TokenCredential } from '@azure/identity';
 import { LogsIngestionClient } from '@azure/monitor-ingestion';
 import type { SQSEvent } from 'aws-lambda';
 import { spawn } from 'node:child_process';
-import { createReadStream, createWriteStream, mkdirSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, mkdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { finished } from 'node:stream/promises';
-import { createGunzip, createGzip, gunzipSync } from 'node:zlib';
+import { createGunzip, gunzipSync } from 'node:zlib';
 import { ENV } from '../lambda/environment';
 import { columnsOf } from '../lambda/formats';
 import { createDependencies, createHandler } from '../lambda/handler';
 import { lambdaContext, s3Notification, sqsRecord } from '../test/support/events';
 import { IngestionEmulator } from '../test/support/ingestion-emulator';
 import { localS3Client, startS3 } from '../test/support/s3-server';
+import { EVENT_TIME, generate } from './generate';
 
 const MB = 1024 * 1024;
 const BUCKET = 'bench';
 const KEY = 'AWSLogs/123456789012/CloudTrail/eu-west-1/2026/11/28/bench.ndjson.gz';
 const STREAM = 'Custom-Bench';
-const EVENT_TIME = '2026-11-28T10:00:00.000Z';
 
 /** What a phase child needs to reach the parent's servers. */
 interface PhaseConfig {
@@ -54,6 +58,13 @@ interface PhaseResult {
   readonly lines?: number;
   /** CPU time of the whole child process (start-up included), for reading the figures. */
   readonly cpuSeconds?: number;
+  /**
+   * CPU time this (parent) process spent while the phase ran: s3rver and the emulator, which in
+   * production run elsewhere but here share the machine's cores with the phase.
+   */
+  readonly serversCpuSeconds?: number;
+  /** Share of the forwarder's timed call its main thread was busy (event-loop utilization). */
+  readonly mainThreadBusy?: number;
 }
 
 const RESULT_PREFIX = 'BENCH_RESULT ';
@@ -61,120 +72,6 @@ const RESULT_PREFIX = 'BENCH_RESULT ';
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : fallback;
-}
-
-/** mulberry32: a small deterministic PRNG so every run generates the same bytes. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const EVENT_NAMES = [
-  'GetObject',
-  'PutObject',
-  'HeadObject',
-  'ListObjects',
-  'DeleteObject',
-  'AssumeRole',
-  'Decrypt',
-];
-const SOURCES = [
-  's3.amazonaws.com',
-  's3.amazonaws.com',
-  's3.amazonaws.com',
-  'sts.amazonaws.com',
-  'kms.amazonaws.com',
-];
-
-/** One CloudTrail-like record (about 1.2 KB of JSON), varied so gzip ratios are realistic. */
-function cloudTrailRecord(i: number, rand: () => number): string {
-  const hex = (n: number): string =>
-    Array.from({ length: n }, () => Math.floor(rand() * 16).toString(16)).join('');
-  const session = `session-${Math.floor(rand() * 5000)}`;
-  const name = EVENT_NAMES[Math.floor(rand() * EVENT_NAMES.length)];
-  const time = new Date(Date.parse(EVENT_TIME) - 300_000 + i * 7).toISOString().replace(/\.\d+Z$/, 'Z');
-  return JSON.stringify({
-    eventVersion: '1.09',
-    userIdentity: {
-      type: 'AssumedRole',
-      principalId: `AROA${hex(16).toUpperCase()}:${session}`,
-      arn: `arn:aws:sts::123456789012:assumed-role/AppRole/${session}`,
-      accountId: '123456789012',
-      accessKeyId: `ASIA${hex(16).toUpperCase()}`,
-      sessionContext: {
-        sessionIssuer: {
-          type: 'Role',
-          principalId: 'AROAEXAMPLEROLEID',
-          arn: 'arn:aws:iam::123456789012:role/AppRole',
-          accountId: '123456789012',
-          userName: 'AppRole',
-        },
-        attributes: { creationDate: time, mfaAuthenticated: 'false' },
-      },
-    },
-    eventTime: time,
-    eventSource: SOURCES[Math.floor(rand() * SOURCES.length)],
-    eventName: name,
-    awsRegion: 'eu-west-1',
-    sourceIPAddress: `10.${Math.floor(rand() * 255)}.${Math.floor(rand() * 255)}.${Math.floor(rand() * 255)}`,
-    userAgent: '[aws-sdk-java/2.25.0 Linux/5.10 OpenJDK_64-Bit_Server_VM/17.0.10 Java/17.0.10]',
-    requestParameters: {
-      bucketName: `app-data-${Math.floor(rand() * 20)}`,
-      Host: 'app-data.s3.eu-west-1.amazonaws.com',
-      key: `tenants/${hex(8)}/objects/${hex(24)}.parquet`,
-    },
-    responseElements: null,
-    additionalEventData: {
-      SignatureVersion: 'SigV4',
-      CipherSuite: 'TLS_AES_128_GCM_SHA256',
-      bytesTransferredIn: 0,
-      AuthenticationMethod: 'AuthHeader',
-      'x-amz-id-2': hex(60),
-      bytesTransferredOut: Math.floor(rand() * 1e7),
-    },
-    requestID: hex(16).toUpperCase(),
-    eventID: `${hex(8)}-${hex(4)}-${hex(4)}-${hex(4)}-${hex(12)}`,
-    readOnly: name.startsWith('Get') || name.startsWith('List') || name.startsWith('Head'),
-    resources: [{ type: 'AWS::S3::Object', ARN: `arn:aws:s3:::app-data/tenants/${hex(8)}` }],
-    eventType: 'AwsApiCall',
-    managementEvent: false,
-    recipientAccountId: '123456789012',
-    eventCategory: 'Data',
-    tlsDetails: {
-      tlsVersion: 'TLSv1.3',
-      cipherSuite: 'TLS_AES_128_GCM_SHA256',
-      clientProvidedHostHeader: 'app-data.s3.eu-west-1.amazonaws.com',
-    },
-  });
-}
-
-/** Writes `mb` MB of gzip NDJSON to `file`, streaming with backpressure. */
-async function generate(file: string, mb: number): Promise<{ lines: number; bytes: number }> {
-  const rand = prng(42);
-  const gzip = createGzip({ level: 6 });
-  const out = createWriteStream(file);
-  gzip.pipe(out);
-  const target = mb * MB;
-  let bytes = 0;
-  let lines = 0;
-  while (bytes < target) {
-    const chunk: string[] = [];
-    for (let n = 0; n < 500 && bytes < target; n++) {
-      const line = `${cloudTrailRecord(lines++, rand)}\n`;
-      bytes += Buffer.byteLength(line);
-      chunk.push(line);
-    }
-    if (!gzip.write(chunk.join(''))) await new Promise((resolve) => gzip.once('drain', resolve));
-  }
-  gzip.end();
-  await finished(out);
-  return { lines, bytes };
 }
 
 function staticCredential(token: string): TokenCredential {
@@ -236,7 +133,9 @@ async function naivePhase(config: PhaseConfig): Promise<{ lines: number }> {
 }
 
 /** The real handler, production wiring except the endpoints. */
-async function forwarderPhase(config: PhaseConfig): Promise<{ lines: number; seconds: number }> {
+async function forwarderPhase(
+  config: PhaseConfig,
+): Promise<{ lines: number; seconds: number; mainThreadBusy: number }> {
   const handler = createHandler(
     createDependencies({
       env: {
@@ -269,10 +168,12 @@ async function forwarderPhase(config: PhaseConfig): Promise<{ lines: number; sec
     ],
   };
   const started = process.hrtime.bigint();
+  const loop = performance.eventLoopUtilization();
   const response = await handler(event, lambdaContext(15 * 60_000));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const mainThreadBusy = performance.eventLoopUtilization(loop).utilization;
   if (response.batchItemFailures.length > 0) throw new Error(`forwarder failed: ${JSON.stringify(response)}`);
-  return { lines: 0, seconds };
+  return { lines: 0, seconds, mainThreadBusy };
 }
 
 /** Child side: run one phase, print its result as the last line. */
@@ -281,9 +182,10 @@ async function runPhase(phase: string): Promise<void> {
   const started = process.hrtime.bigint();
   let lines = 0;
   let seconds: number | undefined;
+  let mainThreadBusy: number | undefined;
   if (phase === 'floor') lines = (await floorPhase(config)).lines;
   else if (phase === 'naive') lines = (await naivePhase(config)).lines;
-  else ({ lines, seconds } = await forwarderPhase(config));
+  else ({ lines, seconds, mainThreadBusy } = await forwarderPhase(config));
   seconds ??= Number(process.hrtime.bigint() - started) / 1e9;
   const usage = process.resourceUsage();
   const result: PhaseResult = {
@@ -291,6 +193,7 @@ async function runPhase(phase: string): Promise<void> {
     peakRssMB: usage.maxRSS / 1024,
     lines,
     cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6,
+    ...(mainThreadBusy !== undefined ? { mainThreadBusy } : {}),
   };
   process.stdout.write(`\n${RESULT_PREFIX}${JSON.stringify(result)}\n`);
 }
@@ -309,7 +212,10 @@ async function best(
   let fastest: PhaseResult | undefined;
   let peak = 0;
   for (let i = 0; i < runs; i++) {
-    const result = await child(phase, config, nodeArgs);
+    const servers = process.cpuUsage();
+    const ran = await child(phase, config, nodeArgs);
+    const used = process.cpuUsage(servers);
+    const result = { ...ran, serversCpuSeconds: (used.user + used.system) / 1e6 };
     check?.();
     peak = Math.max(peak, result.peakRssMB);
     if (fastest === undefined || result.seconds < fastest.seconds) fastest = result;
@@ -340,6 +246,11 @@ function child(phase: string, config: PhaseConfig, nodeArgs: string[] = []): Pro
 
 const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 10 ** digits;
 
+/** The CPU a phase's fastest run used: its own process (start-up included) and the servers'. */
+function cpuNote(result: PhaseResult): string {
+  return `CPU ${round(result.cpuSeconds ?? 0)} s (+ servers ${round(result.serversCpuSeconds ?? 0)} s)`;
+}
+
 async function main(): Promise<void> {
   const phase = arg('phase', '');
   if (phase !== '') return runPhase(phase);
@@ -358,6 +269,7 @@ async function main(): Promise<void> {
       streams: { [STREAM]: columnsOf('ndjson') },
       storeRows: false,
       validate: false,
+      deferCounting: true,
     }),
   ]);
   try {
@@ -391,11 +303,13 @@ async function main(): Promise<void> {
       throw new Error(`floor split ${floor.lines} lines, expected ${generated.lines}`);
     }
     console.log(
-      `floor:     ${round(floor.seconds)} s, ${round(uncompressedMB / floor.seconds)} MB/s, peak RSS ${round(floor.peakRssMB)} MB`,
+      `floor:     ${round(floor.seconds)} s, ${round(uncompressedMB / floor.seconds)} MB/s, peak RSS ${round(floor.peakRssMB)} MB, ` +
+        cpuNote(floor),
     );
 
     // Every run of naive and forwarder must deliver every record, or its time means nothing.
     const deliveredAll = (what: string) => (): void => {
+      emulator.settle();
       if (emulator.acceptedRows !== generated.lines) {
         throw new Error(`${what} delivered ${emulator.acceptedRows} rows, expected ${generated.lines}`);
       }
@@ -406,7 +320,8 @@ async function main(): Promise<void> {
       emulator.reset();
     });
     console.log(
-      `naive:     ${round(naive.seconds)} s, ${round(uncompressedMB / naive.seconds)} MB/s, peak RSS ${round(naive.peakRssMB)} MB`,
+      `naive:     ${round(naive.seconds)} s, ${round(uncompressedMB / naive.seconds)} MB/s, peak RSS ${round(naive.peakRssMB)} MB, ` +
+        cpuNote(naive),
     );
 
     // --profile writes a CPU profile of the forwarder phase to .bench/profiles/.
@@ -424,7 +339,7 @@ async function main(): Promise<void> {
     console.log(
       `forwarder: ${round(forwarder.seconds)} s, ${round(uncompressedMB / forwarder.seconds)} MB/s, ` +
         `peak RSS ${round(forwarder.peakRssMB)} MB, ${requests} requests per run, max ${maxInFlight} in flight, ` +
-        `child CPU ${round(forwarder.cpuSeconds ?? 0)} s`,
+        `main thread busy ${Math.round((forwarder.mainThreadBusy ?? 0) * 100)}%, ${cpuNote(forwarder)}`,
     );
 
     const forwarderMBps = uncompressedMB / forwarder.seconds;

@@ -1,5 +1,6 @@
-// `npm run bench -- --mb N`: bundles bench/forwarder.ts with esbuild (no tsx/ts-node here) into
-// .bench/ (git-ignored, inside the repo so s3rver resolves from node_modules) and runs it.
+// `npm run bench -- --mb N` (and `npm run bench:stages`): bundles bench/forwarder.ts (or
+// bench/stages.ts) with esbuild (no tsx/ts-node here) into .bench/ (git-ignored, inside the repo so
+// s3rver resolves from node_modules) and runs it.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -7,10 +8,15 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const outfile = join(root, '.bench', 'forwarder.js');
+// `node bench/run.mjs stages ...` runs bench/stages.ts (`npm run bench:stages`); anything else, the
+// forwarder benchmark.
+const stages = process.argv[2] === 'stages';
+const name = stages ? 'stages' : 'forwarder';
+const args = process.argv.slice(stages ? 3 : 2);
+const outfile = join(root, '.bench', `${name}.js`);
 mkdirSync(dirname(outfile), { recursive: true });
 await build({
-  entryPoints: [join(root, 'bench', 'forwarder.ts')],
+  entryPoints: [join(root, 'bench', `${name}.ts`)],
   outfile,
   bundle: true,
   platform: 'node',
@@ -22,5 +28,5 @@ await build({
   external: ['s3rver'],
   logLevel: 'warning',
 });
-const result = spawnSync(process.execPath, [outfile, ...process.argv.slice(2)], { stdio: 'inherit' });
+const result = spawnSync(process.execPath, [outfile, ...args], { stdio: 'inherit' });
 process.exit(result.status ?? 1);
