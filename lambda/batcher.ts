@@ -1,4 +1,4 @@
-import { rawColumnsOf, type RawJson, type Row } from './rows';
+import { rowOriginOf, type RawJson, type Row } from './rows';
 
 /**
  * Most bytes of JSON (the whole array: brackets, commas and rows) the forwarder puts in one request.
@@ -62,11 +62,20 @@ export class BufferPool {
   }
 }
 
+/** Most bytes one UTF-16 code unit pair takes in UTF-8: a write with this much room left was whole. */
+const MAX_UTF8_BYTES_PER_CHARACTER = 4;
+
 /**
  * Packs rows into batches of at most {@link MAX_BATCH_BYTES} of JSON, measuring each row's
- * serialized UTF-8 size exactly. Each row is serialized once, here, and encoded straight into the
- * batch's buffer: the buffer is the request body, so nothing is serialized or joined again, and
- * the garbage collector has no row objects or strings left to trace once a row is added.
+ * serialized UTF-8 size exactly. Each row is serialized once, straight into the batch's buffer: the
+ * buffer is the request body, so nothing is serialized or joined again, and the garbage collector
+ * has no row strings left to trace once a row is added.
+ *
+ * A row made by {@link RowFactory} is written in pieces: its provenance columns from the object's
+ * template, then each format column, a {@link RawJson} one as its source text. Writing the pieces
+ * one after another, rather than concatenating them first, spares copying every record's text into
+ * a joined string and a second pass to measure it; whether a row fitted is read off the bytes
+ * written, and it is measured exactly only when it may not have.
  */
 export class RowBatcher {
   #buffer: Buffer;
@@ -75,6 +84,8 @@ export class RowBatcher {
   #lastIndex = -1;
   /** Bytes written to the buffer: `[`, the rows and their commas (`]` is added when taken). */
   #bytes = 1;
+  /** False once a piece of the row being written may have been cut short by the buffer's end. */
+  #whole = true;
 
   /**
    * @param pool where batch buffers come from; give the same pool buffers back (`release`) once a
@@ -84,6 +95,9 @@ export class RowBatcher {
     private readonly maxBytes: number = MAX_BATCH_BYTES,
     private readonly pool: BufferPool = new BufferPool(maxBytes, 0),
   ) {
+    if (pool.size < maxBytes) {
+      throw new RangeError(`BufferPool buffers of ${pool.size} bytes cannot hold batches of ${maxBytes}`);
+    }
     this.#buffer = this.newBuffer();
   }
 
@@ -92,9 +106,19 @@ export class RowBatcher {
     return this.#count;
   }
 
-  public add(row: Record<string, unknown>, index: number): AddResult {
-    const raw = rawColumnsOf(row);
-    const json = raw === undefined ? JSON.stringify(row) : serializeRow(row, raw);
+  public add(row: Row, index: number): AddResult {
+    const start = this.#bytes;
+    if (this.#count > 0) this.#buffer[this.#bytes++] = 0x2c; // ','
+    this.#whole = true;
+    this.writeRow(row);
+    // +1 for the closing bracket.
+    if (this.#whole && this.#bytes + 1 <= this.maxBytes) {
+      this.counted(index);
+      return { kind: 'buffered' };
+    }
+    // It did not fit, or may not have: measure it exactly (about once per batch).
+    this.#bytes = start;
+    const json = rowJson(row);
     const size = Buffer.byteLength(json, 'utf8');
     if (size + 2 > this.maxBytes) return { kind: 'oversized', record: { index, bytes: size } };
     let full: RowBatch | undefined;
@@ -102,15 +126,61 @@ export class RowBatcher {
     if (this.#count > 0 && this.#bytes + 1 + size + 1 > this.maxBytes) full = this.take();
     if (this.#count > 0) this.#buffer[this.#bytes++] = 0x2c; // ','
     this.#bytes += this.#buffer.write(json, this.#bytes, 'utf8');
-    this.#count += 1;
-    if (this.#firstIndex < 0) this.#firstIndex = index;
-    this.#lastIndex = index;
+    this.counted(index);
     return full !== undefined ? { kind: 'batch', batch: full } : { kind: 'buffered' };
   }
 
   /** The pending rows as a batch (or undefined if none), leaving the batcher empty. */
   public flush(): RowBatch | undefined {
     return this.#count > 0 ? this.take() : undefined;
+  }
+
+  private counted(index: number): void {
+    this.#count += 1;
+    if (this.#firstIndex < 0) this.#firstIndex = index;
+    this.#lastIndex = index;
+  }
+
+  /** Writes the row's JSON at the end of the buffer, in pieces (see the class comment). */
+  private writeRow(row: Row): void {
+    const origin = rowOriginOf(row);
+    if (origin === undefined) {
+      this.put(JSON.stringify(row));
+      return;
+    }
+    const keys = Object.keys(row);
+    const head = origin.factory.provenanceJson(row, keys);
+    if (head === undefined) {
+      this.put(serializeRow(row, origin.raw ?? {}));
+      return;
+    }
+    this.put(head);
+    const raw = origin.raw;
+    for (let i = origin.factory.provenanceColumns; i < keys.length && this.#whole; i++) {
+      const name = keys[i];
+      const value = row[name];
+      const known = raw?.[name];
+      const text = known !== undefined && known.value === value ? known.json : JSON.stringify(value);
+      // JSON.stringify gives undefined for undefined, functions and symbols: the member is omitted.
+      if (text === undefined) continue;
+      this.put(memberPrefix(name, true));
+      this.put(text);
+    }
+    this.put('}');
+  }
+
+  /**
+   * Writes `text` as UTF-8 at the end of the buffer. \`Buffer.write\` stops at the buffer's end
+   * without an error, so a write that left fewer bytes than one character takes is checked exactly.
+   */
+  private put(text: string): void {
+    if (!this.#whole) return;
+    const room = this.#buffer.length - this.#bytes;
+    const written = room > 0 ? this.#buffer.write(text, this.#bytes, 'utf8') : 0;
+    this.#bytes += written;
+    if (room - written < MAX_UTF8_BYTES_PER_CHARACTER && written !== Buffer.byteLength(text, 'utf8')) {
+      this.#whole = false;
+    }
   }
 
   private newBuffer(): Buffer {
@@ -137,6 +207,24 @@ export class RowBatcher {
   }
 }
 
+/** The row's JSON as {@link RowBatcher} writes it, as one string. */
+export function rowJson(row: Row): string {
+  const origin = rowOriginOf(row);
+  if (origin === undefined) return JSON.stringify(row);
+  const keys = Object.keys(row);
+  const head = origin.factory.provenanceJson(row, keys);
+  if (head === undefined) return serializeRow(row, origin.raw ?? {});
+  let json = head;
+  for (let i = origin.factory.provenanceColumns; i < keys.length; i++) {
+    const name = keys[i];
+    const value = row[name];
+    const known = origin.raw?.[name];
+    const text = known !== undefined && known.value === value ? known.json : JSON.stringify(value);
+    if (text !== undefined) json += `${memberPrefix(name, true)}${text}`;
+  }
+  return `${json}}`;
+}
+
 /**
  * `JSON.stringify(row)`, except that a column whose value is still the one its {@link RawJson} was
  * made for is written as that JSON text, not serialized again. Member order and omissions (values
@@ -150,24 +238,24 @@ export function serializeRow(row: Row, raw: Readonly<Record<string, RawJson>>): 
     const text = known !== undefined && known.value === value ? known.json : JSON.stringify(value);
     // JSON.stringify gives undefined for undefined, functions and symbols: the member is omitted.
     if (text === undefined) continue;
-    json += `${json.length > 1 ? ',' : ''}${memberPrefix(name)}${text}`;
+    json += `${memberPrefix(name, json.length > 1)}${text}`;
   }
   return `${json}}`;
 }
 
 /**
- * `"name":` of column names seen so far. Rows repeat the same handful of columns, and skipping
- * a JSON.stringify per column makes serializeRow about 20% faster. Bounded, in case a caller
- * ever sends rows with ever-new keys.
+ * `"name":` (`,"name":` when `comma`) of column names seen so far. Rows repeat the same handful of
+ * columns, and skipping a JSON.stringify per column makes serializing about 20% faster. Bounded, in
+ * case a caller ever sends rows with ever-new keys.
  */
 const memberPrefixes = new Map<string, string>();
 const MAX_MEMBER_PREFIXES = 1024;
 
-function memberPrefix(name: string): string {
+function memberPrefix(name: string, comma: boolean): string {
   let prefix = memberPrefixes.get(name);
   if (prefix === undefined) {
-    prefix = `${JSON.stringify(name)}:`;
+    prefix = `,${JSON.stringify(name)}:`;
     if (memberPrefixes.size < MAX_MEMBER_PREFIXES) memberPrefixes.set(name, prefix);
   }
-  return prefix;
+  return comma ? prefix : prefix.slice(1);
 }

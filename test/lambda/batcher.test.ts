@@ -152,4 +152,72 @@ describe('RowBatcher', () => {
       ]);
     });
   });
+
+  describe('rows made by a RowFactory (written in pieces from the per-object template)', () => {
+    const versioned = new RowFactory({
+      bucket: 'logs',
+      key: 'a/"quoted"\\é😀\n.json',
+      versionId: 'v"1',
+      eTag: '"etag"',
+      eventTime: '2026-11-28T10:00:00Z',
+    });
+    const unversioned = new RowFactory({ bucket: 'logs', key: 'k', eventTime: '2026-11-28T10:00:00Z' });
+    const fields = (i: number): Record<string, unknown> => ({
+      Message: `he said "hi" é😀\u0000 ${'x'.repeat(i % 50)}`,
+      Count: i,
+      Flag: i % 2 === 0,
+      Nested: { a: [1, null, 'b'] },
+      Missing: undefined,
+    });
+
+    test('writes exactly what JSON.stringify would, with and without S3ObjectVersion', () => {
+      const rows = [
+        versioned.row(0, undefined, fields(0)),
+        unversioned.row(1, '2026-01-01T00:00:00Z', fields(1)),
+      ];
+      const { batches } = batchAll(rows);
+      expect(batches[0].body.toString('utf8')).toBe(`[${rows.map((r) => JSON.stringify(r)).join(',')}]`);
+      expect(batches[0].bytes).toBe(batches[0].body.length);
+    });
+
+    test('falls back to serializing the row when a provenance column was changed', () => {
+      const changed = versioned.row(0, undefined, fields(0));
+      changed.S3Key = 'elsewhere';
+      const retimed = versioned.row(1, undefined, fields(1));
+      retimed.TimeGenerated = undefined;
+      const { batches } = batchAll([changed, retimed]);
+      expect(batches[0].body.toString('utf8')).toBe(
+        `[${JSON.stringify(changed)},${JSON.stringify(retimed)}]`,
+      );
+    });
+
+    test('splits at the exact limit even when a write is cut short inside a multi-byte character', () => {
+      // GIVEN rows of 3- and 4-byte characters of varying length, so batch ends fall mid-character
+      const rows = Array.from({ length: 400 }, (_, i) =>
+        versioned.row(i, undefined, { Message: '€😀'.repeat(20 + ((i * 37) % 113)) }),
+      );
+      // WHEN
+      const { batches, oversized } = batchAll(rows, 20_000);
+      // THEN nothing is lost, duplicated or over the limit, and every batch is valid JSON
+      expect(oversized).toStrictEqual([]);
+      for (const batch of batches) {
+        expect(batch.bytes).toBe(batch.body.length);
+        expect(batch.bytes).toBeLessThanOrEqual(20_000);
+      }
+      const sent = batches.flatMap((b) => JSON.parse(b.body.toString('utf8')) as unknown[]);
+      expect(sent).toStrictEqual(rows.map((r) => JSON.parse(JSON.stringify(r)) as unknown));
+      // and each batch was filled as far as the limit allows
+      for (let i = 0; i + 1 < batches.length; i++) {
+        expect(
+          batches[i].bytes + 1 + Buffer.byteLength(JSON.stringify(rows[batches[i + 1].firstIndex])),
+        ).toBeGreaterThan(20_000);
+      }
+    });
+
+    test('refuses a pool whose buffers are smaller than a batch', () => {
+      expect(() => new RowBatcher(2_000, new BufferPool(1_000, 1))).toThrow(
+        'BufferPool buffers of 1000 bytes cannot hold batches of 2000',
+      );
+    });
+  });
 });

@@ -50,14 +50,17 @@ describe('provenance', () => {
     expect(row.S3ObjectVersion).toBe('abc123-2');
   });
 
-  test('RecordId is the truncated SHA-256 of bucket, key, ETag and index', () => {
+  test("RecordId is the object's truncated SHA-256 of bucket, key and ETag, then the index in hex", () => {
     const object = objectRef({ versionId: 'v1' });
-    const expected = createHash('sha256')
-      .update(JSON.stringify([object.bucket, object.key, 'd41d8cd98f00b204e9800998ecf8427e', 7]))
+    const objectHash = createHash('sha256')
+      .update(JSON.stringify([object.bucket, object.key, 'd41d8cd98f00b204e9800998ecf8427e']))
       .digest('hex')
-      .slice(0, RECORD_ID_LENGTH);
-    expect(recordId(object, 7)).toBe(expected);
-    expect(expected).toMatch(/^[0-9a-f]{32}$/);
+      .slice(0, 24);
+    expect(recordId(object, 7)).toBe(`${objectHash}00000007`);
+    expect(recordId(object, 0xabcdef)).toBe(`${objectHash}00abcdef`);
+    expect(recordId(object, 7)).toHaveLength(RECORD_ID_LENGTH);
+    // Past 2^32 records the index takes more digits rather than wrapping onto an earlier id.
+    expect(recordId(object, 2 ** 32)).toBe(`${objectHash}100000000`);
   });
 
   test('RecordId is identical on every read of the same object version', async () => {
