@@ -1,6 +1,6 @@
 import { Readable, pipeline } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, type ZlibOptions } from 'node:zlib';
 import { DEFAULT_MAX_LINE_LENGTH, splitLines, type Line } from './formats/lines';
 
 export { DEFAULT_MAX_LINE_LENGTH, type Line } from './formats/lines';
@@ -41,8 +41,24 @@ export interface ReadOptions {
   readonly counter?: ByteCounter;
 }
 
-/** Decompressed output chunk size: larger than zlib's 16 KiB default to cut per-chunk overhead. */
-const GUNZIP_CHUNK_SIZE = 64 * 1024;
+/**
+ * Decompressed bytes per zlib call (zlib's default is 16 KiB). Each call runs on libuv's thread pool
+ * but is started from the main thread, one per turn of its event loop: while the main thread
+ * parses, the inflater can only get one call ahead, so larger calls let it keep up.
+ */
+const GUNZIP_CHUNK_SIZE = 256 * 1024;
+/**
+ * Decompressed bytes the inflater may hold ahead of the parser before it pauses (the stream
+ * default is 16 KiB, less than one call's output, so it would wait for the parser after every call).
+ */
+const GUNZIP_READ_AHEAD = 1024 * 1024;
+/**
+ * Bytes decoded to one string. The parser slices lines out of each string and parses them; with
+ * strings of 128 KiB or more that measured markedly slower per byte (`npm run bench:stages`: the
+ * whole pipeline took 1.5-2x as long with 128 or 256 KiB strings as with 64 KiB ones), so the
+ * inflater's larger output is decoded in slices of this size.
+ */
+const DECODE_SLICE = 64 * 1024;
 
 /**
  * Streams an S3 object body as UTF-8 text chunks.
@@ -105,14 +121,17 @@ export async function* decodeText(
   const decoder = new StringDecoder('utf8');
   let first = true;
   const decoded = counter.gzip ? gunzip(raw()) : raw();
-  for await (const chunk of decoded) {
-    counter.uncompressedBytes += chunk.length;
-    let text = decoder.write(chunk);
-    if (first && text.length > 0) {
-      first = false;
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  for await (const whole of decoded) {
+    for (let offset = 0; offset < whole.length; offset += DECODE_SLICE) {
+      const chunk = whole.length <= DECODE_SLICE ? whole : whole.subarray(offset, offset + DECODE_SLICE);
+      counter.uncompressedBytes += chunk.length;
+      let text = decoder.write(chunk as Buffer);
+      if (first && text.length > 0) {
+        first = false;
+        if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      }
+      if (text.length > 0) yield text;
     }
-    if (text.length > 0) yield text;
   }
   let tail = decoder.end();
   if (first && tail.charCodeAt(0) === 0xfeff) tail = tail.slice(1);
@@ -120,7 +139,12 @@ export async function* decodeText(
 }
 
 async function* gunzip(source: AsyncGenerator<Uint8Array>): AsyncGenerator<Buffer> {
-  const inflater = createGunzip({ chunkSize: GUNZIP_CHUNK_SIZE });
+  // zlib streams hand their options on to stream.Transform, which reads readableHighWaterMark;
+  // @types/node's ZlibOptions does not list it.
+  const inflater = createGunzip({
+    chunkSize: GUNZIP_CHUNK_SIZE,
+    readableHighWaterMark: GUNZIP_READ_AHEAD,
+  } as ZlibOptions);
   // pipeline() destroys both ends on an error or an early break, and its callback keeps an error
   // from going unhandled; the error itself surfaces through the for-await below.
   pipeline(Readable.from(source, { objectMode: false }), inflater, () => undefined);
