@@ -20,6 +20,12 @@ export interface RowBatch {
   readonly lastIndex: number;
   /** Serialized size of the batch as a JSON array, in bytes (UTF-8). */
   readonly bytes: number;
+  /**
+   * Whether some row carries a column as its record's own source text ({@link RawJson}), which may
+   * hold what `JSON.parse` would normalize: duplicate keys, numbers out of range. See
+   * {@link canonicalBody}.
+   */
+  readonly verbatim: boolean;
 }
 
 /** A record too large to send on its own: isolated and reported, never sent. */
@@ -86,6 +92,8 @@ export class RowBatcher {
   #bytes = 1;
   /** False once a piece of the row being written may have been cut short by the buffer's end. */
   #whole = true;
+  /** Whether a row of the batch being filled carries source text (see {@link RowBatch.verbatim}). */
+  #verbatim = false;
 
   /**
    * @param pool where batch buffers come from; give the same pool buffers back (`release`) once a
@@ -113,7 +121,7 @@ export class RowBatcher {
     this.writeRow(row);
     // +1 for the closing bracket.
     if (this.#whole && this.#bytes + 1 <= this.maxBytes) {
-      this.counted(index);
+      this.counted(index, row);
       return { kind: 'buffered' };
     }
     // It did not fit, or may not have: measure it exactly (about once per batch).
@@ -126,7 +134,7 @@ export class RowBatcher {
     if (this.#count > 0 && this.#bytes + 1 + size + 1 > this.maxBytes) full = this.take();
     if (this.#count > 0) this.#buffer[this.#bytes++] = 0x2c; // ','
     this.#bytes += this.#buffer.write(json, this.#bytes, 'utf8');
-    this.counted(index);
+    this.counted(index, row);
     return full !== undefined ? { kind: 'batch', batch: full } : { kind: 'buffered' };
   }
 
@@ -135,7 +143,8 @@ export class RowBatcher {
     return this.#count > 0 ? this.take() : undefined;
   }
 
-  private counted(index: number): void {
+  private counted(index: number, row: Row): void {
+    if (rowOriginOf(row)?.raw !== undefined) this.#verbatim = true;
     this.#count += 1;
     if (this.#firstIndex < 0) this.#firstIndex = index;
     this.#lastIndex = index;
@@ -197,7 +206,9 @@ export class RowBatcher {
       firstIndex: this.#firstIndex,
       lastIndex: this.#lastIndex,
       bytes: this.#bytes,
+      verbatim: this.#verbatim,
     };
+    this.#verbatim = false;
     this.#buffer = this.newBuffer();
     this.#count = 0;
     this.#firstIndex = -1;
@@ -258,4 +269,23 @@ function memberPrefix(name: string, comma: boolean): string {
     if (memberPrefixes.size < MAX_MEMBER_PREFIXES) memberPrefixes.set(name, prefix);
   }
   return comma ? prefix : prefix.slice(1);
+}
+
+/**
+ * A batch body re-serialized the way `JSON.stringify` writes it: duplicate keys collapsed (the
+ * last wins, as in `JSON.parse`), numbers out of range written as `null`, spacing removed. The
+ * forwarder sends records as their own text (see {@link RawJson}), and how the Logs Ingestion API
+ * treats what JSON.parse would normalize is not documented (AWS Network Firewall logs, for one,
+ * repeat keys); when it refuses such a batch with a 400, the batch is sent once more in this form
+ * rather than lost. Undefined when the result would exceed `maxBytes`.
+ */
+export function canonicalBody(body: Buffer, maxBytes: number = MAX_BATCH_BYTES): Buffer | undefined {
+  let canonical: Buffer;
+  try {
+    canonical = Buffer.from(JSON.stringify(JSON.parse(body.toString('utf8'))), 'utf8');
+  } catch {
+    // Not JSON at all: a bug this cannot mend; the original refusal is reported.
+    return undefined;
+  }
+  return canonical.length <= maxBytes ? canonical : undefined;
 }

@@ -333,6 +333,13 @@ async function deliverObject(
   }
   const result = await delivery.finish();
   logOversized();
+  if (result.resentCanonical > 0) {
+    log.warn(
+      'The Logs Ingestion API refused records sent as their own text (HTTP 400); sent again re-serialized, ' +
+        'with duplicate keys collapsed and out-of-range numbers as null',
+      { batches: result.resentCanonical },
+    );
+  }
   deps.telemetry.malformedLines(malformed);
   deps.telemetry.oversizedRecords(result.oversized.length);
   if (malformed > MAX_LOGGED_MALFORMED) {

@@ -7,7 +7,14 @@ import {
 import type { TokenCredential } from '@azure/identity';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import { BufferPool, MAX_BATCH_BYTES, RowBatcher, type OversizedRecord, type RowBatch } from './batcher';
+import {
+  BufferPool,
+  canonicalBody,
+  MAX_BATCH_BYTES,
+  RowBatcher,
+  type OversizedRecord,
+  type RowBatch,
+} from './batcher';
 import { classifyIngestionError, type ForwarderError, type IngestionTarget } from './errors';
 
 /**
@@ -118,6 +125,11 @@ export interface DeliveryResult {
   /** Records isolated because one alone exceeds the request limit; reported, not sent. */
   readonly oversized: readonly OversizedRecord[];
   /**
+   * Batches the API refused (400) as the records' own text and that were sent once more
+   * re-serialized (see `canonicalBody`), whatever the second answer.
+   */
+  readonly resentCanonical: number;
+  /**
    * The lowest record index not accepted, or undefined if every row handed over was accepted.
    * Everything before it is in Sentinel: a continuation can resume here.
    */
@@ -173,6 +185,7 @@ export class ObjectDelivery {
   #failed = 0;
   #firstUndelivered: number | undefined;
   #error: ForwarderError | undefined;
+  #resentCanonical = 0;
 
   readonly #pool: BufferPool;
 
@@ -237,6 +250,7 @@ export class ObjectDelivery {
       batchesDelivered: this.#batches,
       recordsFailed: this.#failed,
       oversized: this.#oversized,
+      resentCanonical: this.#resentCanonical,
       ...(this.#firstUndelivered !== undefined ? { firstUndeliveredIndex: this.#firstUndelivered } : {}),
       ...(this.#error !== undefined ? { error: this.#error } : {}),
     };
@@ -257,22 +271,19 @@ export class ObjectDelivery {
   }
 
   async #upload(batch: RowBatch): Promise<void> {
-    const { client, dcrImmutableId, streamName } = this.#props;
-    const id = nextBatchId++;
-    pendingBodies.set(id, batch.body);
-    let failures: LogsUploadFailure[] = [];
+    let failures: LogsUploadFailure[];
     try {
-      // One placeholder row: the SDK makes exactly one request, whose body the policy above swaps.
-      await client.upload(dcrImmutableId, streamName, [{ [BATCH_MARKER]: id }], {
-        maxConcurrency: 1,
-        abortSignal: this.#signal,
-      });
-    } catch (err) {
-      // The aggregate's message is empty: the causes are in `errors`, one per failed chunk.
-      failures = isAggregateLogsUploadError(err) ? err.errors : [{ cause: err as Error, failedLogs: [] }];
+      failures = await this.#send(batch.body);
+      if (batch.verbatim && failures.length > 0 && statusOf(failures[0].cause) === 400) {
+        // Refused as written: once more as JSON.stringify would write it (see canonicalBody).
+        const canonical = canonicalBody(batch.body, this.#props.maxBatchBytes);
+        if (canonical !== undefined) {
+          this.#resentCanonical += 1;
+          failures = await this.#send(canonical);
+        }
+      }
     } finally {
       // upload() has settled: no retry can read the body any more, so its buffer can be reused.
-      pendingBodies.delete(id);
       this.#pool.release(batch.body);
     }
     if (failures.length === 0) {
@@ -286,10 +297,36 @@ export class ObjectDelivery {
     this.#error ??= classifyIngestionError(failures[0].cause, this.#target, this.#signal.aborted);
   }
 
+  /** One request with `body`; the failures the SDK reports (none on 204). */
+  async #send(body: Buffer): Promise<LogsUploadFailure[]> {
+    const { client, dcrImmutableId, streamName } = this.#props;
+    const id = nextBatchId++;
+    pendingBodies.set(id, body);
+    try {
+      // One placeholder row: the SDK makes exactly one request, whose body the policy above swaps.
+      await client.upload(dcrImmutableId, streamName, [{ [BATCH_MARKER]: id }], {
+        maxConcurrency: 1,
+        abortSignal: this.#signal,
+      });
+      return [];
+    } catch (err) {
+      // The aggregate's message is empty: the causes are in `errors`, one per failed chunk.
+      return isAggregateLogsUploadError(err) ? err.errors : [{ cause: err as Error, failedLogs: [] }];
+    } finally {
+      pendingBodies.delete(id);
+    }
+  }
+
   #unsent(firstIndex: number, rows: number): void {
     this.#failed += rows;
     if (this.#firstUndelivered === undefined || firstIndex < this.#firstUndelivered) {
       this.#firstUndelivered = firstIndex;
     }
   }
+}
+
+/** The HTTP status of a failed upload's cause, if it has one. */
+function statusOf(cause: unknown): number | undefined {
+  const status = (cause as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === 'number' ? status : undefined;
 }

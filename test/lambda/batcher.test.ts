@@ -1,4 +1,4 @@
-import { BufferPool, MAX_BATCH_BYTES, RowBatcher, type RowBatch } from '../../lambda/batcher';
+import { BufferPool, canonicalBody, MAX_BATCH_BYTES, RowBatcher, type RowBatch } from '../../lambda/batcher';
 import { RawJson, RowFactory } from '../../lambda/rows';
 import { testRow } from '../support/rows';
 
@@ -219,5 +219,33 @@ describe('RowBatcher', () => {
         'BufferPool buffers of 1000 bytes cannot hold batches of 2000',
       );
     });
+  });
+});
+
+describe('verbatim batches and canonicalBody', () => {
+  const factory = new RowFactory({ bucket: 'logs', key: 'k', eventTime: '2026-11-28T10:00:00Z' });
+  const source = '{"a": 1, "a": 2, "big": 1e400}';
+
+  test('a batch says whether any row carries its source text', () => {
+    const raw = factory.row(0, undefined, { Record: new RawJson(JSON.parse(source), source) });
+    expect(batchAll([testRow(0), raw]).batches[0].verbatim).toBe(true);
+    expect(batchAll([testRow(0), testRow(1)]).batches[0].verbatim).toBe(false);
+    // The flag is per batch: the next batch starts clear.
+    const { batches } = batchAll(
+      [raw, ...Array.from({ length: 30 }, (_, i) => testRow(i + 1, { bytes: 900 }))],
+      10_000,
+    );
+    expect(batches.map((b) => b.verbatim)).toStrictEqual([true, false, false]);
+  });
+
+  test('re-serializes as JSON.stringify would: last duplicate key wins, out-of-range numbers become null', () => {
+    const body = Buffer.from(`[${source},{"n": 12345678901234567890}]`);
+    expect(canonicalBody(body)?.toString('utf8')).toBe('[{"a":2,"big":null},{"n":12345678901234567000}]');
+  });
+
+  test('gives up when the re-serialized body would exceed the limit, or the body is not JSON', () => {
+    expect(canonicalBody(Buffer.from('[1e5]'), 7)).toBeUndefined();
+    expect(canonicalBody(Buffer.from('[1e5]'), 8)?.toString('utf8')).toBe('[100000]');
+    expect(canonicalBody(Buffer.from('[{"a":'))).toBeUndefined();
   });
 });

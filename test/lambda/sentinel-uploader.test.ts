@@ -11,6 +11,7 @@ import {
   SentinelUploader,
   type DeliveryResult,
 } from '../../lambda/sentinel-uploader';
+import { RawJson, RowFactory } from '../../lambda/rows';
 import { INGESTION_MAX_BYTES, IngestionEmulator } from '../support/ingestion-emulator';
 import { TEST_COLUMNS, TEST_STREAM, testRow, testRows } from '../support/rows';
 
@@ -256,5 +257,53 @@ describe('SentinelUploader', () => {
     expect(result.error?.retryable).toBe(false);
     expect(result.error?.message).toMatch(/NotAColumn/);
     expect(emulator.rows(TEST_STREAM)).toHaveLength(0);
+  });
+});
+
+describe('a 400 for records sent as their own text', () => {
+  // Records as producers write them: a repeated key and a number JSON cannot hold, both valid for
+  // JSON.parse but of undocumented meaning to the API.
+  const source = '{"a": 1, "a": 2, "big": 1e400}';
+  const factory = new RowFactory({
+    bucket: 'logs',
+    key: 'a/b.json',
+    eTag: '"etag"',
+    eventTime: '2026-11-28T10:00:00Z',
+  });
+  const verbatimRows = (count: number): Record<string, unknown>[] =>
+    Array.from({ length: count }, (_, i) =>
+      factory.row(i, undefined, { Record: new RawJson(JSON.parse(source), source) }),
+    );
+
+  test('is answered by sending the batch once more re-serialized, which the API accepts', async () => {
+    // GIVEN the API refuses the first request only
+    emulator.failNext(1, { status: 400 });
+    // WHEN 3 such records are delivered
+    const result = await deliver(uploader(), verbatimRows(3));
+    // THEN the batch went twice, the second time as JSON.stringify writes it, and every row arrived
+    expect(emulator.requests.map((r) => r.status)).toStrictEqual([400, 204]);
+    expect(result).toMatchObject({ recordsDelivered: 3, recordsFailed: 0, resentCanonical: 1 });
+    expect(result.error).toBeUndefined();
+    expect(emulator.rows(TEST_STREAM).map((r) => r.Record)).toStrictEqual([
+      { a: 2, big: null },
+      { a: 2, big: null },
+      { a: 2, big: null },
+    ]);
+  });
+
+  test('still fails permanent when the re-serialized batch is refused too', async () => {
+    emulator.failAlways({ status: 400 });
+    const result = await deliver(uploader(), verbatimRows(3));
+    expect(emulator.requests.map((r) => r.status)).toStrictEqual([400, 400]);
+    expect(result.error).toBeInstanceOf(IngestionRejectedError);
+    expect(result).toMatchObject({ recordsDelivered: 0, recordsFailed: 3, resentCanonical: 1 });
+  });
+
+  test('is not retried for rows the forwarder serialized itself', async () => {
+    emulator.failNext(1, { status: 400 });
+    const result = await deliver(uploader(), testRows(3));
+    expect(emulator.requests.map((r) => r.status)).toStrictEqual([400]);
+    expect(result.error).toBeInstanceOf(IngestionRejectedError);
+    expect(result.resentCanonical).toBe(0);
   });
 });
