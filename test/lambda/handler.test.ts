@@ -957,7 +957,9 @@ describe('forwarder handler', () => {
       async (status) => {
         // GIVEN the API refuses the first upload only, and two objects
         sqsMock.on(SendMessageCommand).resolves({ MessageId: 'dlq-1' });
-        emulator.failNext(1, { status });
+        // (twice for a 400: the forwarder sends a refused batch of records' own text once more,
+        // re-serialized, before giving up on it)
+        emulator.failNext(status === 400 ? 2 : 1, { status });
         const [first, second] = await Promise.all([
           putObject(`rejected-${status}/first.json`, ndjson(5)),
           putObject(`rejected-${status}/second.json`, ndjson(5)),
@@ -969,7 +971,9 @@ describe('forwarder handler', () => {
         );
         // THEN the first is in the DLQ, and the second was read and delivered
         expect(response).toStrictEqual({ batchItemFailures: [] });
-        expect(emulator.requests.map((r) => r.status)).toStrictEqual([status, 204]);
+        expect(emulator.requests.map((r) => r.status)).toStrictEqual(
+          status === 400 ? [400, 400, 204] : [status, 204],
+        );
         expect(rowsOf(first.key)).toHaveLength(0);
         expect(rowsOf(second.key)).toHaveLength(5);
         const sent = sqsMock.commandCalls(SendMessageCommand).map((c) => c.args[0].input);
@@ -983,6 +987,14 @@ describe('forwarder handler', () => {
           recordsDelivered: 5,
         });
         expect(summary).not.toHaveProperty('notAttempted');
+        // A 400 for records sent as their own text was retried re-serialized first, and said so.
+        expect(
+          output
+            .logs()
+            .filter((l) =>
+              String(l.message).startsWith('The Logs Ingestion API refused records sent as their own text'),
+            ),
+        ).toHaveLength(status === 400 ? 1 : 0);
       },
     );
 
@@ -997,21 +1009,22 @@ describe('forwarder handler', () => {
     });
 
     test('hands the rest of an object it cannot finish in time to a continuation message, which completes it', async () => {
-      // GIVEN a large object that arrives slowly, and a 1.5 s budget
+      // GIVEN a large object that arrives slowly (about 7 s at 80 ms a chunk), and a 3 s budget: wide
+      // enough that a loaded machine still reads part of it, short enough that it cannot read all
       sqsMock.on(SendMessageCommand).resolves({ MessageId: 'continuation-1' });
       const object = await putObject('continue/large.json', ndjson(60_000));
       const slowly: DependencyOptions['openObject'] = async (ref, signal) => {
         const body = await s3ObjectOpener(s3.client)(ref, signal);
         return (async function* () {
           for await (const chunk of body) {
-            await new Promise((resolve) => setTimeout(resolve, 10));
+            await new Promise((resolve) => setTimeout(resolve, 80));
             yield chunk;
           }
         })();
       };
       const handler = makeHandler({ envOverrides: queues, openObject: slowly });
       // WHEN the first invocation runs out of time part-way
-      const first = await handler(sqsEvent(sqsRecord(s3Notification(object), 'large')), lambdaContext(1_500));
+      const first = await handler(sqsEvent(sqsRecord(s3Notification(object), 'large')), lambdaContext(3_500));
       // THEN the original is acknowledged and a continuation is queued on the source queue
       expect(first).toStrictEqual({ batchItemFailures: [] });
       const sent = sqsMock.commandCalls(SendMessageCommand).map((c) => c.args[0].input);
