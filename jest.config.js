@@ -1,11 +1,6 @@
 // The tests run on Node 20, which the pinned AWS SDK supports; its notice that later releases will
 // need Node 22 (the Lambda's runtime) is noise in every worker.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-// Workers inherit this environment: --expose-gc lets test/support/collect-garbage.ts shrink each
-// worker's heap between files, so it exits within the 500 ms Jest allows (see that file).
-if (!(process.env.NODE_OPTIONS ?? '').includes('--expose-gc')) {
-  process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --expose-gc`.trim();
-}
 
 /** @type {import('jest').Config} */
 module.exports = {
