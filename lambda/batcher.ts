@@ -164,22 +164,17 @@ export class RowBatcher {
       return;
     }
     this.put(head);
-    const raw = origin.raw;
     for (let i = origin.factory.provenanceColumns; i < keys.length && this.#whole; i++) {
-      const name = keys[i];
-      const value = row[name];
-      const known = raw?.[name];
-      const text = known !== undefined && known.value === value ? known.json : JSON.stringify(value);
-      // JSON.stringify gives undefined for undefined, functions and symbols: the member is omitted.
+      const text = columnJson(row, keys[i], origin.raw);
       if (text === undefined) continue;
-      this.put(memberPrefix(name, true));
+      this.put(memberPrefix(keys[i], true));
       this.put(text);
     }
     this.put('}');
   }
 
   /**
-   * Writes `text` as UTF-8 at the end of the buffer. \`Buffer.write\` stops at the buffer's end
+   * Writes `text` as UTF-8 at the end of the buffer. `Buffer.write` stops at the buffer's end
    * without an error, so a write that left fewer bytes than one character takes is checked exactly.
    */
   private put(text: string): void {
@@ -218,8 +213,11 @@ export class RowBatcher {
   }
 }
 
-/** The row's JSON as {@link RowBatcher} writes it, as one string. */
-export function rowJson(row: Row): string {
+/**
+ * The row's JSON as {@link RowBatcher} writes it, as one string: the same walk as `writeRow`, for
+ * the rare row that must be measured exactly.
+ */
+function rowJson(row: Row): string {
   const origin = rowOriginOf(row);
   if (origin === undefined) return JSON.stringify(row);
   const keys = Object.keys(row);
@@ -227,11 +225,8 @@ export function rowJson(row: Row): string {
   if (head === undefined) return serializeRow(row, origin.raw ?? {});
   let json = head;
   for (let i = origin.factory.provenanceColumns; i < keys.length; i++) {
-    const name = keys[i];
-    const value = row[name];
-    const known = origin.raw?.[name];
-    const text = known !== undefined && known.value === value ? known.json : JSON.stringify(value);
-    if (text !== undefined) json += `${memberPrefix(name, true)}${text}`;
+    const text = columnJson(row, keys[i], origin.raw);
+    if (text !== undefined) json += `${memberPrefix(keys[i], true)}${text}`;
   }
   return `${json}}`;
 }
@@ -241,17 +236,28 @@ export function rowJson(row: Row): string {
  * made for is written as that JSON text, not serialized again. Member order and omissions (values
  * JSON cannot hold, such as `undefined`) follow `JSON.stringify`.
  */
-export function serializeRow(row: Row, raw: Readonly<Record<string, RawJson>>): string {
+function serializeRow(row: Row, raw: Readonly<Record<string, RawJson>>): string {
   let json = '{';
   for (const name of Object.keys(row)) {
-    const value = row[name];
-    const known = raw[name];
-    const text = known !== undefined && known.value === value ? known.json : JSON.stringify(value);
-    // JSON.stringify gives undefined for undefined, functions and symbols: the member is omitted.
-    if (text === undefined) continue;
-    json += `${memberPrefix(name, json.length > 1)}${text}`;
+    const text = columnJson(row, name, raw);
+    if (text !== undefined) json += `${memberPrefix(name, json.length > 1)}${text}`;
   }
   return `${json}}`;
+}
+
+/**
+ * The JSON of column `name` of `row`: its {@link RawJson} text while the value is still the one the
+ * text was made for, else `JSON.stringify` of the value — undefined (the member is omitted) for
+ * undefined, functions and symbols, as in `JSON.stringify(row)`.
+ */
+function columnJson(
+  row: Row,
+  name: string,
+  raw: Readonly<Record<string, RawJson>> | undefined,
+): string | undefined {
+  const value = row[name];
+  const known = raw?.[name];
+  return known !== undefined && known.value === value ? known.json : JSON.stringify(value);
 }
 
 /**

@@ -56,7 +56,7 @@ export function rowOriginOf(row: Row): RowOrigin | undefined {
 }
 
 /** The provenance columns every row starts with, in this order (`S3ObjectVersion` when known). */
-const PROVENANCE_COLUMNS = [
+const PROVENANCE_KEY_ORDER = [
   'TimeGenerated',
   'RecordIndex',
   'RecordId',
@@ -68,7 +68,8 @@ const PROVENANCE_COLUMNS = [
 
 /**
  * Length of `RecordId` for the first 2^32 records of an object (always, in practice): 24 hex
- * characters (96 bits) of SHA-256 naming the object's content, then the record index as 8 hex digits.
+ * characters (96 bits) of SHA-256 naming the object (bucket, key, and ETag, else version id), then the
+ * record index as 8 hex digits.
  */
 export const RECORD_ID_LENGTH = 32;
 /** Hex characters of the object's hash at the start of every `RecordId`. */
@@ -110,7 +111,13 @@ export class RowFactory {
   /** The S3 event time normalized to ISO 8601 UTC. */
   readonly eventTime: string;
   /** Provenance columns at the start of every row: 7 with `S3ObjectVersion`, else 6. */
-  private readonly provenanceCount: number;
+  readonly provenanceColumns: number;
+  /**
+   * Bucket and key as the shared JSON was made from them: `object` is readonly to TypeScript only,
+   * and a row is checked against what was serialized, not against what the object says now.
+   */
+  private readonly bucket: string;
+  private readonly key: string;
   /**
    * The JSON members of the provenance columns all rows of the object share, from `,"S3Bucket":`
    * on: serialized once per object instead of once per row.
@@ -132,7 +139,9 @@ export class RowFactory {
     const shared: Row = { S3Bucket: object.bucket, S3Key: object.key, S3EventTime: eventTime };
     if (this.version !== undefined) shared.S3ObjectVersion = this.version;
     this.sharedJson = `,${JSON.stringify(shared).slice(1, -1)}`;
-    this.provenanceCount = this.version !== undefined ? 7 : 6;
+    this.provenanceColumns = this.version !== undefined ? 7 : 6;
+    this.bucket = object.bucket;
+    this.key = object.key;
   }
 
   /** The deterministic `RecordId` of record `index` of this object. */
@@ -153,13 +162,13 @@ export class RowFactory {
    * @param time the record's own event time, already ISO 8601 UTC; the S3 event time when absent
    */
   row(index: number, time: string | undefined, fields: Record<string, unknown>): Row {
-    // Keys in PROVENANCE_COLUMNS order: provenanceJson relies on it.
+    // Keys in PROVENANCE_KEY_ORDER: provenanceJson relies on it.
     const row: Row = {
       TimeGenerated: time ?? this.eventTime,
       RecordIndex: index,
       RecordId: this.recordId(index),
-      S3Bucket: this.object.bucket,
-      S3Key: this.object.key,
+      S3Bucket: this.bucket,
+      S3Key: this.key,
       S3EventTime: this.eventTime,
     };
     if (this.version !== undefined) row.S3ObjectVersion = this.version;
@@ -188,14 +197,14 @@ export class RowFactory {
    * @param keys `Object.keys(row)`, which the caller needs anyway for the format's columns
    */
   provenanceJson(row: Row, keys: readonly string[]): string | undefined {
-    const count = this.provenanceCount;
-    for (let i = 0; i < count; i++) if (keys[i] !== PROVENANCE_COLUMNS[i]) return undefined;
+    const count = this.provenanceColumns;
+    for (let i = 0; i < count; i++) if (keys[i] !== PROVENANCE_KEY_ORDER[i]) return undefined;
     if (
       typeof row.TimeGenerated !== 'string' ||
       typeof row.RecordIndex !== 'number' ||
       typeof row.RecordId !== 'string' ||
-      row.S3Bucket !== this.object.bucket ||
-      row.S3Key !== this.object.key ||
+      row.S3Bucket !== this.bucket ||
+      row.S3Key !== this.key ||
       row.S3EventTime !== this.eventTime ||
       (count === 7 && row.S3ObjectVersion !== this.version)
     ) {
@@ -206,11 +215,6 @@ export class RowFactory {
       `{"TimeGenerated":${JSON.stringify(row.TimeGenerated)},"RecordIndex":${JSON.stringify(row.RecordIndex)}` +
       `,"RecordId":${JSON.stringify(row.RecordId)}${this.sharedJson}`
     );
-  }
-
-  /** Number of provenance columns at the start of each row this factory makes. */
-  get provenanceColumns(): number {
-    return this.provenanceCount;
   }
 }
 

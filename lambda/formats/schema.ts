@@ -36,7 +36,8 @@ export const PROVENANCE_COLUMNS: readonly Column[] = [
   {
     name: 'RecordId',
     type: 'string',
-    description: 'Deterministic hash of bucket, key, version and record index: identical on every retry.',
+    description:
+      "24 hex characters hashing the object's bucket, key and ETag (else version id), then the record index in hex: identical on every retry.",
   },
   { name: 'S3EventTime', type: 'datetime', description: 'Time of the S3 ObjectCreated event.' },
 ];

@@ -214,6 +214,25 @@ describe('RowBatcher', () => {
       }
     });
 
+    test('keeps to the batch limit when the pool hands out larger buffers', () => {
+      // GIVEN buffers of 10,000 bytes for batches of at most 2,000, so a write is never cut short
+      const pool = new BufferPool(10_000, 2);
+      const batcher = new RowBatcher(2_000, pool);
+      const rows = Array.from({ length: 60 }, (_, i) =>
+        versioned.row(i, undefined, { Message: 'é'.repeat(50 + ((i * 31) % 400)) }),
+      );
+      const batches: RowBatch[] = [];
+      rows.forEach((row, i) => {
+        const added = batcher.add(row, i);
+        if (added.kind === 'batch') batches.push(added.batch);
+      });
+      batches.push(batcher.flush()!);
+      // THEN every batch is within 2,000 bytes and every row is sent once
+      for (const batch of batches) expect(batch.bytes).toBeLessThanOrEqual(2_000);
+      const sent = batches.flatMap((b) => JSON.parse(b.body.toString('utf8')) as unknown[]);
+      expect(sent).toStrictEqual(rows.map((r) => JSON.parse(JSON.stringify(r)) as unknown));
+    });
+
     test('refuses a pool whose buffers are smaller than a batch', () => {
       expect(() => new RowBatcher(2_000, new BufferPool(1_000, 1))).toThrow(
         'BufferPool buffers of 1000 bytes cannot hold batches of 2000',

@@ -311,8 +311,9 @@ export class IngestionEmulator {
 
   /**
    * Decompresses and counts the bodies kept under `deferCounting`, adding their rows to
-   * `acceptedRows`. Throws if any body is not gzip or is over the API's 1 MB once decompressed:
-   * the API would have refused that request, so a measurement that relied on it is void.
+   * `acceptedRows` (a body sent without gzip encoding is counted as it is). Throws if a gzip body
+   * does not decompress or any body is over the API's 1 MB: the API would have refused that
+   * request, so a measurement that relied on it is void.
    */
   public settle(): void {
     const bodies = this.#deferred;
