@@ -28,5 +28,9 @@ await build({
   external: ['s3rver'],
   logLevel: 'warning',
 });
-const result = spawnSync(process.execPath, [outfile, ...args], { stdio: 'inherit' });
+const result = spawnSync(process.execPath, [outfile, ...args], {
+  stdio: 'inherit',
+  // The AWS SDK's notice that its Node 20 support ends (the Lambda runs Node 22): noise here.
+  env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+});
 process.exit(result.status ?? 1);

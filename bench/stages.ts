@@ -12,7 +12,7 @@
  * This is for A/B-ing a change to those layers; `npm run bench` measures the whole forwarder.
  */
 import { spawnSync } from 'node:child_process';
-import { createReadStream, existsSync, mkdirSync } from 'node:fs';
+import { createReadStream, existsSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -21,6 +21,7 @@ import { BufferPool, MAX_BATCH_BYTES, RowBatcher } from '../lambda/batcher';
 import { splitLines } from '../lambda/formats/lines';
 import { decodeText } from '../lambda/object-reader';
 import { parseObjectBatches } from '../lambda/parse-object';
+import { GZIP_LEVEL, GZIP_MEM_LEVEL } from '../lambda/sentinel-uploader';
 import { EVENT_TIME, generate } from './generate';
 
 const STAGES = ['decode', 'split', 'parse', 'batch', 'gzip'] as const;
@@ -54,7 +55,7 @@ async function runStage(stage: Stage, file: string): Promise<number> {
   const batcher = new RowBatcher(MAX_BATCH_BYTES, pool);
   const inFlight: Promise<void>[] = [];
   const send = async (body: Buffer): Promise<void> => {
-    if (stage === 'gzip') await gzipAsync(body, { level: 1, memLevel: 9 });
+    if (stage === 'gzip') await gzipAsync(body, { level: GZIP_LEVEL, memLevel: GZIP_MEM_LEVEL });
     pool.release(body);
   };
   for await (const outcomes of parseObjectBatches('ndjson', body, OBJECT)) {
@@ -78,6 +79,9 @@ async function main(): Promise<void> {
   const stage = arg('stage', '');
   const file = arg('file', join(tmpdir(), `s3-to-sentinel-stages-${arg('mb', '100')}.ndjson.gz`));
   if (stage !== '') {
+    if (!(STAGES as readonly string[]).includes(stage)) {
+      throw new Error(`--stage must be one of ${STAGES.join(', ')}, got ${stage}`);
+    }
     const started = process.hrtime.bigint();
     const units = await runStage(stage as Stage, file);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -89,12 +93,17 @@ async function main(): Promise<void> {
     return;
   }
   if (!existsSync(file)) {
-    mkdirSync(tmpdir(), { recursive: true });
-    const made = await generate(file, Number(arg('mb', '100')));
+    // Written under another name first: an interrupted run must not leave a short file to reuse.
+    const partial = `${file}.partial`;
+    const made = await generate(partial, Number(arg('mb', '100')));
+    renameSync(partial, file);
     console.log(`generated ${file}: ${made.lines} records`);
   }
   for (const each of STAGES) {
-    spawnSync(process.execPath, [__filename, '--stage', each, '--file', file], { stdio: 'inherit' });
+    const run = spawnSync(process.execPath, [__filename, '--stage', each, '--file', file], {
+      stdio: 'inherit',
+    });
+    if (run.status !== 0) throw new Error(`stage ${each} exited with ${run.status ?? run.signal}`);
   }
 }
 
