@@ -86,6 +86,9 @@ export async function runLocalPipeline(options: {
   log?: (line: string) => void;
 }): Promise<ProducerReport[]> {
   const log = options.log ?? (() => undefined);
+  // The Lambda runs Node 22; this local run may be on Node 20, which the pinned SDK still supports.
+  // Set before the first SDK client (the one filling s3rver below), which would print the notice.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const streams = streamDeclarations(options.azureStackJson);
   const bucketOf = (p: ProducerDefinition) => `local-${p.name}`;
   const s3 = await startS3(options.producers.map(bucketOf));
@@ -97,8 +100,6 @@ export async function runLocalPipeline(options: {
     process.env.AWS_SECRET_ACCESS_KEY = 'S3RVER';
     process.env.AWS_REGION = 'us-east-1';
     process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-    // The Lambda runs Node 22; this local run may be on Node 20, which the pinned SDK still supports.
-    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
     process.env.POWERTOOLS_LOG_LEVEL = process.env.POWERTOOLS_LOG_LEVEL ?? 'ERROR';
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const forwarder = require(options.bundle) as typeof ForwarderModule;
