@@ -118,7 +118,8 @@ export class RowBatcher {
     const start = this.#bytes;
     if (this.#count > 0) this.#buffer[this.#bytes++] = 0x2c; // ','
     this.#whole = true;
-    this.writeRow(row);
+    // In pieces (see the class comment); #put notes a piece the buffer's end may have cut short.
+    emitRowJson(row, this.#put);
     // +1 for the closing bracket.
     if (this.#whole && this.#bytes + 1 <= this.maxBytes) {
       this.counted(index, row);
@@ -150,34 +151,11 @@ export class RowBatcher {
     this.#lastIndex = index;
   }
 
-  /** Writes the row's JSON at the end of the buffer, in pieces (see the class comment). */
-  private writeRow(row: Row): void {
-    const origin = rowOriginOf(row);
-    if (origin === undefined) {
-      this.put(JSON.stringify(row));
-      return;
-    }
-    const keys = Object.keys(row);
-    const head = origin.factory.provenanceJson(row, keys);
-    if (head === undefined) {
-      this.put(serializeRow(row, origin.raw ?? {}));
-      return;
-    }
-    this.put(head);
-    for (let i = origin.factory.provenanceColumns; i < keys.length && this.#whole; i++) {
-      const text = columnJson(row, keys[i], origin.raw);
-      if (text === undefined) continue;
-      this.put(memberPrefix(keys[i], true));
-      this.put(text);
-    }
-    this.put('}');
-  }
-
   /**
    * Writes `text` as UTF-8 at the end of the buffer. `Buffer.write` stops at the buffer's end
    * without an error, so a write that left fewer bytes than one character takes is checked exactly.
    */
-  private put(text: string): void {
+  readonly #put = (text: string): void => {
     if (!this.#whole) return;
     const room = this.#buffer.length - this.#bytes;
     const written = room > 0 ? this.#buffer.write(text, this.#bytes, 'utf8') : 0;
@@ -185,7 +163,7 @@ export class RowBatcher {
     if (room - written < MAX_UTF8_BYTES_PER_CHARACTER && written !== Buffer.byteLength(text, 'utf8')) {
       this.#whole = false;
     }
-  }
+  };
 
   private newBuffer(): Buffer {
     const buffer = this.pool.acquire();
@@ -213,36 +191,38 @@ export class RowBatcher {
   }
 }
 
-/**
- * The row's JSON as {@link RowBatcher} writes it, as one string: the same walk as `writeRow`, for
- * the rare row that must be measured exactly.
- */
+/** The row's JSON as {@link RowBatcher} writes it, as one string: for the rare row measured exactly. */
 function rowJson(row: Row): string {
-  const origin = rowOriginOf(row);
-  if (origin === undefined) return JSON.stringify(row);
-  const keys = Object.keys(row);
-  const head = origin.factory.provenanceJson(row, keys);
-  if (head === undefined) return serializeRow(row, origin.raw ?? {});
-  let json = head;
-  for (let i = origin.factory.provenanceColumns; i < keys.length; i++) {
-    const text = columnJson(row, keys[i], origin.raw);
-    if (text !== undefined) json += `${memberPrefix(keys[i], true)}${text}`;
-  }
-  return `${json}}`;
+  let json = '';
+  emitRowJson(row, (text) => (json += text));
+  return json;
 }
 
 /**
- * `JSON.stringify(row)`, except that a column whose value is still the one its {@link RawJson} was
- * made for is written as that JSON text, not serialized again. Member order and omissions (values
- * JSON cannot hold, such as `undefined`) follow `JSON.stringify`.
+ * Hands `emit` the row's JSON in pieces, in order: `JSON.stringify(row)`, except that a row made by
+ * {@link RowFactory} starts with its provenance columns from the object's template, and a column
+ * whose value is still the one its {@link RawJson} was made for is written as that text, not
+ * serialized again. Member order and omissions follow `JSON.stringify`.
  */
-function serializeRow(row: Row, raw: Readonly<Record<string, RawJson>>): string {
-  let json = '{';
-  for (const name of Object.keys(row)) {
-    const text = columnJson(row, name, raw);
-    if (text !== undefined) json += `${memberPrefix(name, json.length > 1)}${text}`;
+function emitRowJson(row: Row, emit: (text: string) => void): void {
+  const origin = rowOriginOf(row);
+  if (origin === undefined) {
+    emit(JSON.stringify(row));
+    return;
   }
-  return `${json}}`;
+  const keys = Object.keys(row);
+  const head = origin.factory.provenanceJson(row, keys);
+  // Provenance changed since the row was made: every column is serialized like the format's.
+  let comma = head !== undefined;
+  emit(head ?? '{');
+  for (let i = comma ? origin.factory.provenanceColumns : 0; i < keys.length; i++) {
+    const text = columnJson(row, keys[i], origin.raw);
+    if (text === undefined) continue;
+    emit(memberPrefix(keys[i], comma));
+    emit(text);
+    comma = true;
+  }
+  emit('}');
 }
 
 /**
