@@ -30,17 +30,20 @@ function uploader(
     concurrency?: number;
     dcrImmutableId?: string;
     retry?: { maxRetries?: number; retryDelayInMs?: number; maxRetryDelayInMs?: number };
+    /** @default the suite's emulator */
+    api?: IngestionEmulator;
   } = {},
 ): SentinelUploader {
+  const api = options.api ?? emulator;
   const client = createLogsIngestionClient({
-    endpoint: emulator.endpoint,
-    credential: emulator.credential,
-    clientOptions: emulator.clientOptions(options.retry),
+    endpoint: api.endpoint,
+    credential: api.credential,
+    clientOptions: api.clientOptions(options.retry),
   });
   return new SentinelUploader({
     client,
     producer: 'app-logs',
-    dcrImmutableId: options.dcrImmutableId ?? emulator.dcrImmutableId,
+    dcrImmutableId: options.dcrImmutableId ?? api.dcrImmutableId,
     streamName: TEST_STREAM,
     concurrency: options.concurrency ?? 4,
   });
@@ -90,18 +93,7 @@ describe('SentinelUploader', () => {
     // GIVEN a slow API and 8 batches' worth of rows
     const slow = await IngestionEmulator.start({ streams: { [TEST_STREAM]: TEST_COLUMNS }, latencyMs: 300 });
     try {
-      const client = createLogsIngestionClient({
-        endpoint: slow.endpoint,
-        credential: slow.credential,
-        clientOptions: slow.clientOptions(),
-      });
-      const up = new SentinelUploader({
-        client,
-        producer: 'app-logs',
-        dcrImmutableId: slow.dcrImmutableId,
-        streamName: TEST_STREAM,
-        concurrency: 3,
-      });
+      const up = uploader({ api: slow, concurrency: 3 });
       // WHEN
       const result = await deliver(up, testRows(800, { bytes: 10_000 }));
       // THEN
@@ -191,18 +183,7 @@ describe('SentinelUploader', () => {
     // GIVEN a slow but healthy API and more batches than fit in the time budget
     const slow = await IngestionEmulator.start({ streams: { [TEST_STREAM]: TEST_COLUMNS }, latencyMs: 100 });
     try {
-      const client = createLogsIngestionClient({
-        endpoint: slow.endpoint,
-        credential: slow.credential,
-        clientOptions: slow.clientOptions(),
-      });
-      const up = new SentinelUploader({
-        client,
-        producer: 'app-logs',
-        dcrImmutableId: slow.dcrImmutableId,
-        streamName: TEST_STREAM,
-        concurrency: 1,
-      });
+      const up = uploader({ api: slow, concurrency: 1 });
       const rows = testRows(3000, { bytes: 10_000 });
       // WHEN
       const result = await deliver(up, rows, AbortSignal.timeout(1500), { stopWhenStopped: false });
