@@ -61,13 +61,8 @@ const GUNZIP_READ_AHEAD = 1024 * 1024;
 const DECODE_SLICE = 64 * 1024;
 
 /**
- * Streams an S3 object body as UTF-8 text chunks.
- *
- * gzip is detected by its magic bytes (`1f 8b`), not by the key's suffix: CloudTrail, VPC flow logs
- * and Firehose all write gzip under names that do not always say so. Concatenated gzip members
- * (Firehose, `cat a.gz b.gz`) are all decompressed. A leading UTF-8 BOM is dropped; multi-byte
- * characters split across chunks are reassembled. Memory use is bounded by the chunk sizes, never
- * by the object's size.
+ * Streams an S3 object body as UTF-8 text chunks: {@link decodedBytes}, then decoding (see
+ * {@link ObjectTextDecoder}). Memory use is bounded by the chunk sizes, never by the object's size.
  *
  * @param body the GetObject body (a Node `Readable` is an `AsyncIterable<Uint8Array>`)
  * @throws DecompressionError when the body starts like gzip but does not decompress
@@ -76,6 +71,58 @@ export async function* decodeText(
   body: AsyncIterable<Uint8Array>,
   options: ReadOptions = {},
 ): AsyncGenerator<string> {
+  const decoder = new ObjectTextDecoder();
+  for await (const whole of decodedBytes(body, options)) {
+    for (let offset = 0; offset < whole.length; offset += DECODE_SLICE) {
+      const chunk = whole.length <= DECODE_SLICE ? whole : whole.subarray(offset, offset + DECODE_SLICE);
+      const text = decoder.write(chunk);
+      if (text.length > 0) yield text;
+    }
+  }
+  const tail = decoder.end();
+  if (tail.length > 0) yield tail;
+}
+
+/**
+ * Decodes an object's bytes, in order, to text: multi-byte characters split across chunks are
+ * reassembled, malformed UTF-8 becomes U+FFFD, and a UTF-8 BOM at the very start is dropped.
+ */
+export class ObjectTextDecoder {
+  readonly #decoder = new StringDecoder('utf8');
+  #first = true;
+
+  /** The text of `chunk` (and of any character it completes). */
+  public write(chunk: Uint8Array): string {
+    return this.#dropBom(this.#decoder.write(chunk as Buffer));
+  }
+
+  /** The text of a character left incomplete at the end. */
+  public end(): string {
+    return this.#dropBom(this.#decoder.end());
+  }
+
+  #dropBom(text: string): string {
+    if (!this.#first || text.length === 0) return text;
+    this.#first = false;
+    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  }
+}
+
+/**
+ * Streams an S3 object body as its decompressed bytes.
+ *
+ * gzip is detected by its magic bytes (`1f 8b`), not by the key's suffix: CloudTrail, VPC flow logs
+ * and Firehose all write gzip under names that do not always say so. Concatenated gzip members
+ * (Firehose, `cat a.gz b.gz`) are all decompressed. Chunks are at most 256 KiB for gzip, as the
+ * body delivers them otherwise.
+ *
+ * @param body the GetObject body (a Node `Readable` is an `AsyncIterable<Uint8Array>`)
+ * @throws DecompressionError when the body starts like gzip but does not decompress
+ */
+export async function* decodedBytes(
+  body: AsyncIterable<Uint8Array>,
+  options: ReadOptions = {},
+): AsyncGenerator<Buffer> {
   const counter = options.counter ?? byteCounter();
   const iterator = body[Symbol.asyncIterator]();
   // Read just enough to see the two magic bytes (the first chunk may be a single byte).
@@ -118,24 +165,11 @@ export async function* decodeText(
     }
   }
 
-  const decoder = new StringDecoder('utf8');
-  let first = true;
   const decoded = counter.gzip ? gunzip(raw()) : raw();
-  for await (const whole of decoded) {
-    for (let offset = 0; offset < whole.length; offset += DECODE_SLICE) {
-      const chunk = whole.length <= DECODE_SLICE ? whole : whole.subarray(offset, offset + DECODE_SLICE);
-      counter.uncompressedBytes += chunk.length;
-      let text = decoder.write(chunk as Buffer);
-      if (first && text.length > 0) {
-        first = false;
-        if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-      }
-      if (text.length > 0) yield text;
-    }
+  for await (const chunk of decoded) {
+    counter.uncompressedBytes += chunk.length;
+    yield Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
   }
-  let tail = decoder.end();
-  if (first && tail.charCodeAt(0) === 0xfeff) tail = tail.slice(1);
-  if (tail.length > 0) yield tail;
 }
 
 async function* gunzip(source: AsyncGenerator<Uint8Array>): AsyncGenerator<Buffer> {

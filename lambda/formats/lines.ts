@@ -68,6 +68,22 @@ export class LineSplitter {
     if (start < chunk.length) this.append(chunk.slice(start));
   }
 
+  /** Lines counted so far (the number of the last line found). */
+  get lineCount(): number {
+    return this.lineNumber;
+  }
+
+  /**
+   * Counts `lines` lines the caller split out of the text itself, between pushes: only where the
+   * text pushed so far ended a line (the splitter holds no partial line).
+   */
+  skip(lines: number): void {
+    if (this.carry.length > 0 || this.carryOversized) {
+      throw new Error('LineSplitter.skip: a partial line is pending; skip only at a line boundary');
+    }
+    this.lineNumber += lines;
+  }
+
   /** Flushes the last line when the object does not end with a newline. */
   end(out: Line[]): void {
     if (this.carryOversized) {
