@@ -21,6 +21,7 @@ import { BufferPool, MAX_BATCH_BYTES, RowBatcher } from '../lambda/batcher';
 import { splitLines } from '../lambda/formats/lines';
 import { decodeText } from '../lambda/object-reader';
 import { parseObjectBatches } from '../lambda/parse-object';
+import { JsonRow } from '../lambda/rows';
 import { GZIP_LEVEL, GZIP_MEM_LEVEL } from '../lambda/sentinel-uploader';
 import { EVENT_TIME, generate } from './generate';
 
@@ -63,7 +64,8 @@ async function runStage(stage: Stage, file: string): Promise<number> {
       if (outcome.kind !== 'row') continue;
       units++;
       if (stage === 'parse') continue;
-      const added = batcher.add(outcome.row, outcome.index);
+      // As the forwarder does: a JsonRow's `row` would parse it, the batcher takes its bytes.
+      const added = batcher.add(outcome instanceof JsonRow ? outcome : outcome.row, outcome.index);
       if (added.kind !== 'batch') continue;
       inFlight.push(send(added.batch.body));
       if (inFlight.length >= 4) await inFlight.shift();

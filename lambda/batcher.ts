@@ -1,4 +1,4 @@
-import { rowOriginOf, type RawJson, type Row } from './rows';
+import { JsonRow, rowOriginOf, type RawJson, type Row } from './rows';
 
 /**
  * Most bytes of JSON (the whole array: brackets, commas and rows) the forwarder puts in one request.
@@ -68,6 +68,8 @@ export class BufferPool {
   }
 }
 
+const CLOSING_BRACE = Buffer.from('}');
+
 /** Most bytes one UTF-16 code unit pair takes in UTF-8: a write with this much room left was whole. */
 const MAX_UTF8_BYTES_PER_CHARACTER = 4;
 
@@ -114,12 +116,19 @@ export class RowBatcher {
     return this.#count;
   }
 
-  public add(row: Row, index: number): AddResult {
+  public add(row: Row | JsonRow, index: number): AddResult {
     const start = this.#bytes;
     if (this.#count > 0) this.#buffer[this.#bytes++] = 0x2c; // ','
     this.#whole = true;
     // In pieces (see the class comment); #put notes a piece the buffer's end may have cut short.
-    emitRowJson(row, this.#put);
+    if (row instanceof JsonRow) {
+      this.#put(row.factory.ownJson(row.index, row.time));
+      this.#putBytes(row.factory.sharedJsonBytes(row.column));
+      this.#putBytes(row.json);
+      this.#putBytes(CLOSING_BRACE);
+    } else {
+      emitRowJson(row, this.#put);
+    }
     // +1 for the closing bracket.
     if (this.#whole && this.#bytes + 1 <= this.maxBytes) {
       this.counted(index, row);
@@ -144,8 +153,8 @@ export class RowBatcher {
     return this.#count > 0 ? this.take() : undefined;
   }
 
-  private counted(index: number, row: Row): void {
-    if (rowOriginOf(row)?.raw !== undefined) this.#verbatim = true;
+  private counted(index: number, row: Row | JsonRow): void {
+    if (row instanceof JsonRow || rowOriginOf(row)?.raw !== undefined) this.#verbatim = true;
     this.#count += 1;
     if (this.#firstIndex < 0) this.#firstIndex = index;
     this.#lastIndex = index;
@@ -164,6 +173,17 @@ export class RowBatcher {
       this.#whole = false;
     }
   };
+
+  /** Copies `bytes` to the end of the buffer if they fit whole, else notes the row did not fit. */
+  #putBytes(bytes: Buffer): void {
+    if (!this.#whole) return;
+    if (this.#buffer.length - this.#bytes < bytes.length) {
+      this.#whole = false;
+      return;
+    }
+    if (bytes.length === 1) this.#buffer[this.#bytes++] = bytes[0];
+    else this.#bytes += bytes.copy(this.#buffer, this.#bytes);
+  }
 
   private newBuffer(): Buffer {
     const buffer = this.pool.acquire();
@@ -192,7 +212,10 @@ export class RowBatcher {
 }
 
 /** The row's JSON as {@link RowBatcher} writes it, as one string: for the rare row measured exactly. */
-function rowJson(row: Row): string {
+function rowJson(row: Row | JsonRow): string {
+  if (row instanceof JsonRow) {
+    return `${row.factory.headJson(row.index, row.time)}${memberPrefix(row.column, true)}${row.json.toString('utf8')}}`;
+  }
   let json = '';
   emitRowJson(row, (text) => (json += text));
   return json;

@@ -1,7 +1,7 @@
 import type { FormatName } from './formats/format';
 import { FORMATS } from './formats/registry';
-import { byteCounter, decodeText, type ByteCounter } from './object-reader';
-import { RowFactory, type ObjectRef, type Row } from './rows';
+import { byteCounter, decodedBytes, decodeText, type ByteCounter } from './object-reader';
+import { RowFactory, type JsonRow, type ObjectRef, type Row } from './rows';
 
 export type { ObjectRef, Row } from './rows';
 export type { ByteCounter } from './object-reader';
@@ -14,6 +14,8 @@ export type { ByteCounter } from './object-reader';
  * and `RecordIndex` values of the rows plus the indexes of the malformed records cover 0..n-1.
  */
 export type ParseOutcome =
+  /** A row known by its record's JSON bytes: `row` parses them (the uploader does not need to). */
+  | JsonRow
   | {
       readonly kind: 'row';
       /** Provenance columns plus the format's columns; absent values are omitted, never `null`. */
@@ -64,7 +66,11 @@ export async function* parseObjectBatches(
   const skip = options.skipRecords ?? 0;
   let index = 0;
   try {
-    for await (const items of parser.split(decodeText(body, { counter: options.counter ?? byteCounter() }))) {
+    const counter = options.counter ?? byteCounter();
+    const sources = parser.splitBytes
+      ? parser.splitBytes(decodedBytes(body, { counter }))
+      : parser.split(decodeText(body, { counter }));
+    for await (const items of sources) {
       const out: ParseOutcome[] = [];
       for (const item of items) {
         if (item.kind === 'skipped-object') {
@@ -77,6 +83,10 @@ export async function* parseObjectBatches(
         if (i < skip) continue;
         if (item.kind === 'malformed') {
           out.push({ kind: 'malformed', lineNumber: item.lineNumber, reason: item.reason, index: i });
+          continue;
+        }
+        if (item.kind === 'json-object') {
+          out.push(rows.jsonRow(i, item.time, item.column, item.json));
           continue;
         }
         const parsed = parser.parse(item.text, item.lineNumber);

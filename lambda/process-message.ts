@@ -17,6 +17,7 @@ import {
 import { parseMessageBody, type NotifiedObject } from './events';
 import type { FormatName, ParseOutcome } from './formats';
 import type { SentinelUploader } from './sentinel-uploader';
+import { JsonRow } from './rows';
 import type { Telemetry } from './telemetry';
 
 /**
@@ -298,7 +299,8 @@ async function deliverObject(
       for (const item of items) {
         if (item.kind === 'row') {
           nextIndex = item.index + 1;
-          const pending = delivery.add(item.row, item.index);
+          // A JsonRow goes to the batcher as its bytes: reading its `row` would parse them.
+          const pending = delivery.add(item instanceof JsonRow ? item : item.row, item.index);
           if (pending !== undefined) {
             await pending;
             if (delivery.stopped) break reading;

@@ -210,11 +210,82 @@ export class RowFactory {
     ) {
       return undefined;
     }
+    return this.#head(row.TimeGenerated, row.RecordIndex, row.RecordId);
+  }
+
+  /**
+   * The provenance JSON (as {@link provenanceJson} writes it) of the row this factory would make
+   * for record `index` with event time `time`: {@link ownJson} followed by the shared members.
+   */
+  headJson(index: number, time: string | undefined): string {
+    return this.#head(time ?? this.eventTime, index, this.recordId(index));
+  }
+
+  /**
+   * The start of {@link headJson}: `{"TimeGenerated":…,"RecordIndex":…,"RecordId":"…"`, the
+   * members that differ from row to row.
+   */
+  ownJson(index: number, time: string | undefined): string {
+    return `{"TimeGenerated":${JSON.stringify(time ?? this.eventTime)},"RecordIndex":${index},"RecordId":"${this.recordId(index)}"`;
+  }
+
+  /**
+   * The rest of {@link headJson} (the members every row of the object shares) and `,"column":`,
+   * as UTF-8: what the batcher writes between {@link ownJson} and a {@link JsonRow}'s JSON.
+   */
+  sharedJsonBytes(column: string): Buffer {
+    let bytes = this.#sharedBytes.get(column);
+    if (bytes === undefined) {
+      bytes = Buffer.from(`${this.sharedJson},${JSON.stringify(column)}:`, 'utf8');
+      this.#sharedBytes.set(column, bytes);
+    }
+    return bytes;
+  }
+
+  readonly #sharedBytes = new Map<string, Buffer>();
+
+  #head(time: string, index: number, id: string): string {
     // Three short JSON.stringify calls rather than trusting the values: a changed one stays valid JSON.
     return (
-      `{"TimeGenerated":${JSON.stringify(row.TimeGenerated)},"RecordIndex":${JSON.stringify(row.RecordIndex)}` +
-      `,"RecordId":${JSON.stringify(row.RecordId)}${this.sharedJson}`
+      `{"TimeGenerated":${JSON.stringify(time)},"RecordIndex":${JSON.stringify(index)}` +
+      `,"RecordId":${JSON.stringify(id)}${this.sharedJson}`
     );
+  }
+
+  /** A row of record `index` whose one format column is `json`, proven to be one JSON object. */
+  jsonRow(index: number, time: string | undefined, column: string, json: Buffer): JsonRow {
+    return new JsonRow(this, index, time, column, json);
+  }
+}
+
+/**
+ * A row whose only format column holds a JSON object known by its UTF-8 bytes (see
+ * `formats/json-scan.ts`): the batcher writes the provenance from the factory's template and then
+ * the bytes, without the object ever being parsed. It is a parse outcome of kind `row`; reading
+ * `row` parses the bytes into the same row {@link RowFactory.row} makes, for callers other than the
+ * forwarder's hot path (tools, tests).
+ */
+export class JsonRow {
+  readonly kind = 'row' as const;
+
+  public constructor(
+    readonly factory: RowFactory,
+    readonly index: number,
+    /** The record's own event time, ISO 8601 UTC, if it has one. */
+    readonly time: string | undefined,
+    readonly column: string,
+    /** The object's JSON: valid UTF-8 with no surrounding whitespace. Must not change while in use. */
+    readonly json: Buffer,
+  ) {}
+
+  /** Bytes of the record's JSON. */
+  get bytes(): number {
+    return this.json.length;
+  }
+
+  get row(): Row {
+    const text = this.json.toString('utf8');
+    return this.factory.row(this.index, this.time, { [this.column]: new RawJson(JSON.parse(text), text) });
   }
 }
 

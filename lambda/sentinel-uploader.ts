@@ -15,6 +15,7 @@ import {
   type OversizedRecord,
   type RowBatch,
 } from './batcher';
+import type { JsonRow, Row } from './rows';
 import { classifyIngestionError, type ForwarderError, type IngestionTarget } from './errors';
 
 /**
@@ -223,7 +224,7 @@ export class ObjectDelivery {
    * await it, it resolves once there is room in flight (backpressure). Synchronous otherwise, so
    * the per-row cost is one `JSON.stringify` and no `await`.
    */
-  public add(row: Record<string, unknown>, index: number): Promise<void> | undefined {
+  public add(row: Row | JsonRow, index: number): Promise<void> | undefined {
     if (this.stopped) {
       this.#unsent(index, 1);
       return undefined;
