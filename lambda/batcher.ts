@@ -54,8 +54,12 @@ export class BufferPool {
     private readonly keep: number,
   ) {}
 
+  /**
+   * A buffer of `size` bytes, in a SharedArrayBuffer: the compressing worker thread reads a batch
+   * in place (see GzipWorker).
+   */
   public acquire(): Buffer {
-    return this.#free.pop() ?? Buffer.allocUnsafe(this.size);
+    return this.#free.pop() ?? Buffer.from(new SharedArrayBuffer(this.size));
   }
 
   /** Gives back a buffer (or a view of one) from `acquire`; its content must no longer be in use. */

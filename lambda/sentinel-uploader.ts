@@ -5,8 +5,6 @@ import {
   type LogsUploadFailure,
 } from '@azure/monitor-ingestion';
 import type { TokenCredential } from '@azure/identity';
-import { promisify } from 'node:util';
-import { gzip } from 'node:zlib';
 import {
   BufferPool,
   canonicalBody,
@@ -16,6 +14,7 @@ import {
   type RowBatch,
 } from './batcher';
 import type { JsonRow, Row } from './rows';
+import { GzipWorker } from './gzip-worker';
 import { classifyIngestionError, type ForwarderError, type IngestionTarget } from './errors';
 
 /**
@@ -70,7 +69,13 @@ const BATCH_MARKER = '__s3ToSentinelBatch';
 /** Batches being uploaded, by id: the JSON each placeholder body stands for. */
 const pendingBodies = new Map<number, Buffer>();
 let nextBatchId = 0;
-const gzipAsync = promisify(gzip);
+/**
+ * Compresses request bodies off the main thread (see GzipWorker), one output chunk per body
+ * (compressed batches are well under 256 KB). One per process, shared by every client.
+ */
+const compressor = new GzipWorker({
+  zlib: { level: GZIP_LEVEL, memLevel: GZIP_MEM_LEVEL, chunkSize: 256 * 1024 },
+});
 
 /**
  * Sends a batch's JSON exactly as the batcher serialized (and measured) it, gzip-compressed.
@@ -90,13 +95,10 @@ const batchBodyPolicy = {
       // Never send the placeholder itself: fail this request loudly instead.
       if (body === undefined) throw new Error(`No pending batch ${id} for the request body`);
     }
-    if (typeof body === 'string' || Buffer.isBuffer(body)) {
-      // One output chunk per body (compressed batches are well under 256 KB): fewer callbacks.
-      request.body = await gzipAsync(body, {
-        level: GZIP_LEVEL,
-        memLevel: GZIP_MEM_LEVEL,
-        chunkSize: 256 * 1024,
-      });
+    if (typeof body === 'string') {
+      request.body = await compressor.compress(Buffer.from(body, 'utf8'));
+    } else if (Buffer.isBuffer(body)) {
+      request.body = await compressor.compress(body);
     }
     return next(request as never);
   },
