@@ -7,6 +7,9 @@
  *  - floor: stream GetObject + gunzip + line split of the same bytes (the least any reader does);
  *  - naive: GetObject into memory, gunzipSync, split, JSON.parse every line, one SDK upload;
  *  - forwarder: the real handler (createHandler/createDependencies) on one SQS message.
+ * The phases run in rounds (floor, forwarder, naive; `--runs N` rounds, 3 by default) so that runs
+ * compared with each other ran close together in time; each round prints its own ratio, and each
+ * phase's figures are those of its fastest run.
  * s3rver and the Logs Ingestion emulator run in this (parent) process. The emulator answers each
  * upload once its route, token and size are checked and counts the rows of the kept bodies after
  * each run (`deferCounting`): the receiver's decompression is Azure's work in production, and here
@@ -199,28 +202,36 @@ async function runPhase(phase: string): Promise<void> {
 }
 
 /**
- * Runs a phase `runs` times and keeps the fastest run (the machine is shared, so slower runs
- * measure the neighbours), with the highest peak RSS seen, so memory is never understated.
+ * The fastest run of a phase so far (the machine is shared, so slower runs measure the neighbours),
+ * with the highest peak RSS seen, so memory is never understated.
  */
-async function best(
+class Fastest {
+  #fastest: PhaseResult | undefined;
+  #peak = 0;
+
+  public add(result: PhaseResult): void {
+    this.#peak = Math.max(this.#peak, result.peakRssMB);
+    if (this.#fastest === undefined || result.seconds < this.#fastest.seconds) this.#fastest = result;
+  }
+
+  public get result(): PhaseResult {
+    if (this.#fastest === undefined) throw new Error('no run recorded');
+    return { ...this.#fastest, peakRssMB: this.#peak };
+  }
+}
+
+/** Runs `phase` once in a fresh process, with the CPU the servers used meanwhile, then `check`. */
+async function measure(
   phase: string,
   config: PhaseConfig,
-  runs: number,
   nodeArgs: string[] = [],
   check?: () => void,
 ): Promise<PhaseResult> {
-  let fastest: PhaseResult | undefined;
-  let peak = 0;
-  for (let i = 0; i < runs; i++) {
-    const servers = process.cpuUsage();
-    const ran = await child(phase, config, nodeArgs);
-    const used = process.cpuUsage(servers);
-    const result = { ...ran, serversCpuSeconds: (used.user + used.system) / 1e6 };
-    check?.();
-    peak = Math.max(peak, result.peakRssMB);
-    if (fastest === undefined || result.seconds < fastest.seconds) fastest = result;
-  }
-  return { ...fastest!, peakRssMB: peak };
+  const servers = process.cpuUsage();
+  const ran = await child(phase, config, nodeArgs);
+  const used = process.cpuUsage(servers);
+  check?.();
+  return { ...ran, serversCpuSeconds: (used.user + used.system) / 1e6 };
 }
 
 /** Parent side: run `phase` in a fresh node process and read its result line. */
@@ -299,15 +310,6 @@ async function main(): Promise<void> {
     };
     const uncompressedMB = generated.bytes / MB;
 
-    const floor = await best('floor', config, runs);
-    if (floor.lines !== generated.lines) {
-      throw new Error(`floor split ${floor.lines} lines, expected ${generated.lines}`);
-    }
-    console.log(
-      `floor:     ${round(floor.seconds)} s, ${round(uncompressedMB / floor.seconds)} MB/s, peak RSS ${round(floor.peakRssMB)} MB, ` +
-        cpuNote(floor),
-    );
-
     // Every run of naive and forwarder must deliver every record, or its time means nothing.
     const deliveredAll = (what: string) => (): void => {
       emulator.settle();
@@ -315,28 +317,51 @@ async function main(): Promise<void> {
         throw new Error(`${what} delivered ${emulator.acceptedRows} rows, expected ${generated.lines}`);
       }
     };
-    emulator.reset();
-    const naive = await best('naive', config, runs, ['--max-old-space-size=16384'], () => {
-      deliveredAll('naive')();
-      emulator.reset();
-    });
-    console.log(
-      `naive:     ${round(naive.seconds)} s, ${round(uncompressedMB / naive.seconds)} MB/s, peak RSS ${round(naive.peakRssMB)} MB, ` +
-        cpuNote(naive),
-    );
-
     // --profile writes a CPU profile of the forwarder phase to .bench/profiles/.
     const profile = process.argv.includes('--profile')
       ? ['--cpu-prof', '--cpu-prof-dir=.bench/profiles']
       : [];
     let requests = 0;
     let maxInFlight = 0;
-    const forwarder = await best('forwarder', config, runs, profile, () => {
-      deliveredAll('forwarder')();
-      requests = emulator.requests.length;
-      maxInFlight = Math.max(maxInFlight, emulator.maxInFlight);
+    const fastest = { floor: new Fastest(), naive: new Fastest(), forwarder: new Fastest() };
+    const mbps = (result: PhaseResult): number => uncompressedMB / result.seconds;
+    // Rounds of floor, forwarder, naive, rather than all runs of one phase and then the next: the
+    // machine's speed drifts, and runs next to each other see the same machine.
+    for (let i = 1; i <= runs; i++) {
+      const floorRun = await measure('floor', config);
+      if (floorRun.lines !== generated.lines) {
+        throw new Error(`floor split ${floorRun.lines} lines, expected ${generated.lines}`);
+      }
       emulator.reset();
-    });
+      const forwarderRun = await measure('forwarder', config, profile, () => {
+        deliveredAll('forwarder')();
+        requests = emulator.requests.length;
+        maxInFlight = Math.max(maxInFlight, emulator.maxInFlight);
+        emulator.reset();
+      });
+      const naiveRun = await measure('naive', config, ['--max-old-space-size=16384'], () => {
+        deliveredAll('naive')();
+        emulator.reset();
+      });
+      fastest.floor.add(floorRun);
+      fastest.forwarder.add(forwarderRun);
+      fastest.naive.add(naiveRun);
+      console.log(
+        `round ${i}/${runs}: floor ${round(mbps(floorRun))} MB/s, forwarder ${round(mbps(forwarderRun))} MB/s, ` +
+          `naive ${round(mbps(naiveRun))} MB/s; forwarder/floor ${round(mbps(forwarderRun) / mbps(floorRun), 3)}`,
+      );
+    }
+    const floor = fastest.floor.result;
+    const naive = fastest.naive.result;
+    const forwarder = fastest.forwarder.result;
+    console.log(
+      `floor:     ${round(floor.seconds)} s, ${round(uncompressedMB / floor.seconds)} MB/s, peak RSS ${round(floor.peakRssMB)} MB, ` +
+        cpuNote(floor),
+    );
+    console.log(
+      `naive:     ${round(naive.seconds)} s, ${round(uncompressedMB / naive.seconds)} MB/s, peak RSS ${round(naive.peakRssMB)} MB, ` +
+        cpuNote(naive),
+    );
     console.log(
       `forwarder: ${round(forwarder.seconds)} s, ${round(uncompressedMB / forwarder.seconds)} MB/s, ` +
         `peak RSS ${round(forwarder.peakRssMB)} MB, ${requests} requests per run, max ${maxInFlight} in flight, ` +
