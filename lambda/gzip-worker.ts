@@ -113,13 +113,26 @@ export class GzipWorker {
         worker.ref();
       }
       this.#jobs.set(id, { resolve, reject });
-      worker.postMessage({ id, buffer: body.buffer, offset: body.byteOffset, length: body.length });
+      try {
+        worker.postMessage({ id, buffer: body.buffer, offset: body.byteOffset, length: body.length });
+      } catch (error) {
+        this.#jobs.delete(id);
+        if (this.#jobs.size === 0) this.#idle(worker);
+        throw error;
+      }
     });
   }
 
   #start(): Worker {
     if (this.#worker !== undefined) return this.#worker;
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: this.#options.zlib });
+    let worker: Worker;
+    try {
+      worker = new Worker(WORKER_SOURCE, { eval: true, workerData: this.#options.zlib });
+    } catch (error) {
+      // Workers unavailable here: do not pay for trying again on every body.
+      this.#broken = true;
+      throw error;
+    }
     worker.unref();
     worker.on('message', (message: WorkerAnswer) => {
       const job = this.#jobs.get(message.id);
