@@ -185,8 +185,9 @@ export class RowBatcher {
       this.#whole = false;
       return;
     }
-    if (bytes.length === 1) this.#buffer[this.#bytes++] = bytes[0];
-    else this.#bytes += bytes.copy(this.#buffer, this.#bytes);
+    // TypedArray#set rather than Buffer#copy: the same copy without Buffer's argument handling.
+    this.#buffer.set(bytes, this.#bytes);
+    this.#bytes += bytes.length;
   }
 
   private newBuffer(): Buffer {
