@@ -1,5 +1,12 @@
-import { BufferPool, canonicalBody, MAX_BATCH_BYTES, RowBatcher, type RowBatch } from '../../lambda/batcher';
-import { RawJson, RowFactory } from '../../lambda/rows';
+import {
+  BufferPool,
+  canonicalBody,
+  MAX_BATCH_BYTES,
+  RowBatcher,
+  type OversizedRecord,
+  type RowBatch,
+} from '../../lambda/batcher';
+import { RawJson, RowFactory, type JsonRow, type Row } from '../../lambda/rows';
 import { testRow } from '../support/rows';
 
 function batchAll(
@@ -266,5 +273,338 @@ describe('verbatim batches and canonicalBody', () => {
     expect(canonicalBody(Buffer.from('[1e5]'), 7)).toBeUndefined();
     expect(canonicalBody(Buffer.from('[1e5]'), 8)?.toString('utf8')).toBe('[100000]');
     expect(canonicalBody(Buffer.from('[{"a":'))).toBeUndefined();
+  });
+});
+
+describe('rows known by their JSON bytes (JsonRow)', () => {
+  // The forwarder's ndjson path: a record's bytes are written after the provenance template, never
+  // parsed. The batch must be exactly what the text path (a RowFactory row whose column is a
+  // RawJson of the same text) writes for the same record.
+  const objects = {
+    versioned: {
+      bucket: 'logs',
+      key: 'a/"quoted"\\é😀\n.json',
+      versionId: 'v"1',
+      eTag: '"etag"',
+      eventTime: '2026-11-28T10:00:00Z',
+    },
+    eTagOnly: { bucket: 'logs', key: 'b.ndjson', eTag: '"e-1"', eventTime: '2026-11-28T10:00:00+02:00' },
+    unversioned: { bucket: 'other', key: 'k', eventTime: '2026-11-28T10:00:00.123Z' },
+  };
+  const factories = Object.values(objects).map((object) => new RowFactory(object));
+  const hasVersion = (factory: RowFactory): boolean =>
+    factory.object.versionId !== undefined || factory.object.eTag !== undefined;
+
+  /** Texts a producer may write that JSON.stringify would not: spacing, escapes, duplicates, big numbers. */
+  const PRODUCER_TEXTS = [
+    '{"a" : "\\u00e9\\ud83d\\ude00\\/" , "b":[ 1 , 2 ]}',
+    '{"dup":1,"dup":"two"}',
+    '{"big":12345678901234567890,"tiny":1e-400,"huge":1e400,"neg":-0,"exp":1E+2}',
+    '{}',
+    '{"nested":{"deep":[{"x":null},[],{}]},"t":true,"f":false}',
+    '{"τ":"\\"quoted\\" \\\\ back\\b\\f\\r","emoji":"😀","ctl":"\\u0000\\u001F"}',
+  ];
+
+  /** Seeded generator of JSON object texts dense in escapes and multi-byte characters. */
+  function objectTexts(count: number, seed: number): string[] {
+    let state = seed;
+    const random = (): number => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
+    const alphabet = [
+      'a',
+      'Z',
+      ' ',
+      '"',
+      '\\',
+      '/',
+      '\n',
+      '\t',
+      '\u0000',
+      '\u001f',
+      '\u2028',
+      'é',
+      '€',
+      '中',
+      '😀',
+      '\ud800',
+      '}',
+      ',',
+    ];
+    const str = (): string =>
+      Array.from({ length: Math.floor(random() * 10) }, () => pick(alphabet)).join('');
+    const value = (depth: number): unknown => {
+      const r = random();
+      if (depth > 2 || r < 0.35) return str();
+      if (r < 0.45) return Math.floor(random() * 2e9) - 1e9;
+      if (r < 0.5) return random() * 1e-3;
+      if (r < 0.55) return pick([true, false, null]);
+      if (r < 0.75) return Array.from({ length: Math.floor(random() * 4) }, () => value(depth + 1));
+      return Object.fromEntries(
+        Array.from({ length: Math.floor(random() * 4) }, () => [str(), value(depth + 1)]),
+      );
+    };
+    return Array.from({ length: count }, () => {
+      const r = random();
+      const object = Object.fromEntries(
+        Array.from({ length: 1 + Math.floor(random() * 5) }, () => [str(), value(0)]),
+      );
+      if (r < 0.6) return JSON.stringify(object);
+      if (r < 0.8) return JSON.stringify(object, null, 2);
+      return pick(PRODUCER_TEXTS);
+    });
+  }
+
+  /** JsonRows of the texts, over all three objects, with and without their own time, some with large indexes. */
+  function jsonRows(texts: readonly string[]): JsonRow[] {
+    return texts.map((text, i) =>
+      factories[i % factories.length].jsonRow(
+        i % 7 === 6 ? 2 ** 32 + i : i,
+        i % 2 === 0 ? undefined : `2026-01-0${1 + (i % 9)}T00:00:0${i % 10}.${String(i).padStart(3, '0')}Z`,
+        i % 5 === 4 ? 'we"ird é' : 'Record',
+        Buffer.from(text, 'utf8'),
+      ),
+    );
+  }
+
+  /** The same record as the text path makes it: its column a RawJson of the record's text. */
+  function textPathRow(row: JsonRow): Row {
+    const text = row.json.toString('utf8');
+    return row.factory.row(row.index, row.time, { [row.column]: new RawJson(JSON.parse(text), text) });
+  }
+
+  /** The row's JSON written independently: JSON.stringify's provenance, then the record's own text. */
+  function expectedJson(row: JsonRow): string {
+    const plain = JSON.stringify({ ...textPathRow(row), [row.column]: null });
+    return `${plain.slice(0, -'null}'.length)}${row.json.toString('utf8')}}`;
+  }
+
+  /** Pads `{"p":""}` with 3-byte and 1-byte characters so the row's JSON is exactly `bytes` long. */
+  function jsonRowOfSize(factory: RowFactory, index: number, bytes: number, time?: string): JsonRow {
+    const base = Buffer.byteLength(
+      expectedJson(factory.jsonRow(index, time, 'Record', Buffer.from('{"p":""}'))),
+    );
+    const pad = bytes - base;
+    const row = factory.jsonRow(
+      index,
+      time,
+      'Record',
+      Buffer.from(`{"p":"${'€'.repeat(Math.floor(pad / 3))}${'a'.repeat(pad % 3)}"}`, 'utf8'),
+    );
+    expect(Buffer.byteLength(expectedJson(row))).toBe(bytes);
+    return row;
+  }
+
+  function batchRows(
+    rows: readonly (Row | JsonRow)[],
+    maxBytes: number,
+    poolSize: number = maxBytes,
+  ): { batches: RowBatch[]; oversized: OversizedRecord[] } {
+    const batcher = new RowBatcher(maxBytes, new BufferPool(poolSize, 0));
+    const batches: RowBatch[] = [];
+    const oversized: OversizedRecord[] = [];
+    rows.forEach((row, i) => {
+      const result = batcher.add(row, i);
+      if (result.kind === 'batch') batches.push(result.batch);
+      if (result.kind === 'oversized') oversized.push(result.record);
+    });
+    const last = batcher.flush();
+    if (last !== undefined) batches.push(last);
+    return { batches, oversized };
+  }
+
+  /** What a batch says, its body as text: comparable with toStrictEqual. */
+  const described = (batches: readonly RowBatch[]): object[] =>
+    batches.map((b) => ({ ...b, body: b.body.toString('utf8') }));
+
+  test('writes each record byte for byte as the text path does, with and without S3ObjectVersion', () => {
+    // GIVEN 300 generated records as JsonRows over three objects
+    const rows = jsonRows(objectTexts(300, 7));
+    // WHEN they are batched, and so are the text path's rows of the same records
+    const { batches } = batchRows(rows, MAX_BATCH_BYTES);
+    const text = batchRows(rows.map(textPathRow), MAX_BATCH_BYTES).batches;
+    // THEN the bodies are identical, and are JSON.stringify's provenance followed by each record's text
+    expect(batches).toHaveLength(1);
+    expect(batches[0].body.equals(text[0].body)).toBe(true);
+    expect(batches[0].body.toString('utf8')).toBe(`[${rows.map(expectedJson).join(',')}]`);
+    expect(described(batches)).toStrictEqual(described(text));
+    expect(batches[0].bytes).toBe(batches[0].body.length);
+    // and they parse to the rows the records stand for
+    const parsed = JSON.parse(batches[0].body.toString('utf8')) as Row[];
+    expect(parsed).toStrictEqual(rows.map((r) => r.row));
+    const versions = parsed.map((p, i) => ['S3ObjectVersion' in p, hasVersion(rows[i].factory)]);
+    for (const [present, expected] of versions) expect(present).toBe(expected);
+    expect(new Set(versions.map(([present]) => present))).toStrictEqual(new Set([true, false]));
+  });
+
+  test.each([
+    [700, 700],
+    [700, 1_400],
+    [2_000, 2_000],
+    [5_000, 5_003],
+  ])('splits where the text path splits (limit %i, pool buffers of %i)', (maxBytes, poolSize) => {
+    // GIVEN generated JsonRows, interleaved with plain rows and text-path rows
+    const jsons = jsonRows(objectTexts(400, maxBytes));
+    const rows = jsons.map((row, i) => (i % 6 === 1 ? testRow(i) : i % 6 === 3 ? textPathRow(row) : row));
+    // WHEN batched, and the same rows with text-path rows for every JsonRow
+    const batched = batchRows(rows, maxBytes, poolSize);
+    const text = batchRows(
+      rows.map((row, i) => (row === jsons[i] ? textPathRow(jsons[i]) : row)),
+      maxBytes,
+      poolSize,
+    );
+    // THEN the batches and the oversized records are the same, byte for byte
+    expect(batched.batches.length).toBeGreaterThan(3);
+    expect(described(batched.batches)).toStrictEqual(described(text.batches));
+    expect(batched.oversized).toStrictEqual(text.oversized);
+    // and no batch is over the limit, and every row went out once (or was reported oversized)
+    for (const batch of batched.batches) expect(batch.bytes).toBeLessThanOrEqual(maxBytes);
+    const sent = batched.batches.flatMap((b) => JSON.parse(b.body.toString('utf8')) as Row[]);
+    const expected = rows
+      .map((row, i) => (row === jsons[i] ? jsons[i].row : row))
+      .filter((_, i) => !batched.oversized.some((o) => o.index === i));
+    expect(sent).toStrictEqual(expected);
+  });
+
+  test.each([
+    ['buffers of the limit', 1_000],
+    ['larger buffers', 2_000],
+  ])('splits at exactly the limit wherever a JsonRow meets it (%s)', (_name, poolSize) => {
+    // GIVEN a JsonRow B after a padded JsonRow A whose size moves the limit through every byte of B:
+    // its own members, the shared ones, the record's bytes and the closing brace
+    const maxBytes = 1_000;
+    const [factory] = factories;
+    const b = factory.jsonRow(
+      1,
+      '2026-01-01T00:00:00Z',
+      'Record',
+      Buffer.from('{"m":"é😀\\"x\\u0041 中"}', 'utf8'),
+    );
+    const bBytes = Buffer.byteLength(expectedJson(b));
+    const totals: number[] = [];
+    // From B ending 3 bytes short of the limit to B starting at the limit (A then fills a batch alone).
+    for (let total = maxBytes - 3; total <= maxBytes + bBytes + 1; total++) {
+      // `[`, A, `,`, B, `]`
+      const a = jsonRowOfSize(factory, 0, total - 3 - bBytes);
+      // WHEN
+      const { batches, oversized } = batchRows([a, b], maxBytes, poolSize);
+      // THEN they share a batch exactly when the whole array fits
+      expect(oversized).toStrictEqual([]);
+      const bodies = batches.map((batch) => batch.body.toString('utf8'));
+      if (total <= maxBytes) {
+        expect(bodies).toStrictEqual([`[${expectedJson(a)},${expectedJson(b)}]`]);
+        expect(batches[0].bytes).toBe(total);
+      } else {
+        expect(bodies).toStrictEqual([`[${expectedJson(a)}]`, `[${expectedJson(b)}]`]);
+        expect(batches.map((batch) => [batch.firstIndex, batch.lastIndex, batch.count])).toStrictEqual([
+          [0, 0, 1],
+          [1, 1, 1],
+        ]);
+      }
+      for (const batch of batches) expect(batch.bytes).toBe(batch.body.length);
+      totals.push(total);
+    }
+    expect(totals).toEqual(expect.arrayContaining([maxBytes - 1, maxBytes, maxBytes + 1]));
+  });
+
+  test('reports a JsonRow too large for any batch as oversized with its exact size', () => {
+    // GIVEN rows around one JsonRow one byte too large for a batch of its own and one that just fits
+    const maxBytes = 1_000;
+    const [, factory] = factories;
+    const tooLarge = jsonRowOfSize(factory, 1, maxBytes - 1);
+    const fits = jsonRowOfSize(factory, 2, maxBytes - 2);
+    const small = (index: number): JsonRow =>
+      factory.jsonRow(index, undefined, 'Record', Buffer.from('{"s":1}'));
+    const rows = [small(0), tooLarge, fits, small(3)];
+    // WHEN
+    const { batches, oversized } = batchRows(rows, maxBytes);
+    // THEN the too large one is reported with the size of its JSON, the other fills a batch to the byte
+    expect(oversized).toStrictEqual([{ index: 1, bytes: maxBytes - 1 }]);
+    expect(batches.map((batch) => batch.body.toString('utf8'))).toStrictEqual([
+      `[${expectedJson(small(0))}]`,
+      `[${expectedJson(fits)}]`,
+      `[${expectedJson(small(3))}]`,
+    ]);
+    expect(batches[1].bytes).toBe(maxBytes);
+    // and the text path reports the same
+    expect(batchRows(rows.map(textPathRow), maxBytes).oversized).toStrictEqual(oversized);
+  });
+
+  test('reports an oversized JsonRow under the default limit too', () => {
+    const [factory] = factories;
+    const row = jsonRowOfSize(factory, 5, MAX_BATCH_BYTES);
+    const batcher = new RowBatcher();
+    expect(batcher.add(row, 5)).toStrictEqual({
+      kind: 'oversized',
+      record: { index: 5, bytes: MAX_BATCH_BYTES },
+    });
+    expect(batcher.flush()).toBeUndefined();
+  });
+
+  test('marks a batch with a JsonRow verbatim, and only that batch', () => {
+    // GIVEN one JsonRow among plain rows, filling three batches
+    const [factory] = factories;
+    const rows: (Row | JsonRow)[] = [
+      testRow(0),
+      factory.jsonRow(1, undefined, 'Record', Buffer.from('{"a":1}')),
+      ...Array.from({ length: 30 }, (_, i) => testRow(i + 2, { bytes: 900 })),
+    ];
+    // WHEN
+    const { batches } = batchRows(rows, 10_000);
+    // THEN
+    expect(batches.map((b) => b.verbatim)).toStrictEqual([true, false, false]);
+    // and a JsonRow arriving last in a batch marks it too
+    const last = batchRows([testRow(0), factory.jsonRow(1, undefined, 'Record', Buffer.from('{}'))], 10_000);
+    expect(last.batches.map((b) => b.verbatim)).toStrictEqual([true]);
+  });
+
+  test('mixes JsonRows with plain rows and factory rows in one batch', () => {
+    // GIVEN a plain row, factory rows (fields, RawJson) and JsonRows of two objects
+    const [versioned, , unversioned] = factories;
+    const source = '{"x": [1, "é"]}';
+    const rows: (Row | JsonRow)[] = [
+      testRow(0),
+      versioned.jsonRow(1, undefined, 'Record', Buffer.from('{"k":"😀"}')),
+      versioned.row(2, undefined, { Message: 'he said "hi"', Count: 2 }),
+      versioned.row(3, '2026-01-01T00:00:00Z', { Record: new RawJson(JSON.parse(source), source) }),
+      unversioned.jsonRow(4, '2026-01-02T00:00:00Z', 'Record', Buffer.from('{"k" : null}')),
+      testRow(5),
+    ];
+    // WHEN
+    const { batches } = batchRows(rows, MAX_BATCH_BYTES);
+    // THEN every row is written as its own kind is, in order, in one batch
+    const json = (row: Row | JsonRow, i: number): string =>
+      i === 1 || i === 4
+        ? expectedJson(row as JsonRow)
+        : i === 3
+          ? `${JSON.stringify({ ...(row as Row), Record: null }).slice(0, -'null}'.length)}${source}}`
+          : JSON.stringify(row);
+    expect(batches).toHaveLength(1);
+    expect(batches[0].body.toString('utf8')).toBe(`[${rows.map(json).join(',')}]`);
+    expect(batches[0]).toMatchObject({ count: 6, firstIndex: 0, lastIndex: 5, verbatim: true });
+    expect(JSON.parse(batches[0].body.toString('utf8'))).toStrictEqual(
+      rows.map((row, i) => (i === 1 || i === 4 ? (row as JsonRow).row : JSON.parse(JSON.stringify(row)))),
+    );
+  });
+
+  test('BufferPool hands out buffers in SharedArrayBuffers of its size, fresh or reused', () => {
+    // GIVEN a pool
+    const pool = new BufferPool(4_096, 1);
+    // WHEN a buffer is taken, a view of it given back, and a buffer taken again
+    const first = pool.acquire();
+    pool.release(first.subarray(0, 100));
+    const again = pool.acquire();
+    const fresh = pool.acquire();
+    // THEN each is a whole SharedArrayBuffer of the pool's size, the second the first one reused
+    for (const buffer of [first, again, fresh]) {
+      expect(buffer.buffer).toBeInstanceOf(SharedArrayBuffer);
+      expect(buffer.length).toBe(4_096);
+      expect(buffer.buffer.byteLength).toBe(4_096);
+      expect(buffer.byteOffset).toBe(0);
+    }
+    expect(again.buffer).toBe(first.buffer);
+    expect(fresh.buffer).not.toBe(first.buffer);
+    // and a batcher's batch bodies are views of such buffers, which the gzip worker reads in place
+    const { batches } = batchRows([testRow(0)], 1_000);
+    expect(batches[0].body.buffer).toBeInstanceOf(SharedArrayBuffer);
   });
 });
