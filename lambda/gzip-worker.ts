@@ -16,8 +16,13 @@ parentPort.on('message', (job) => {
   try {
     let out = gzipSync(Buffer.from(job.buffer, job.offset, job.length), workerData);
     // Hand over the output's own allocation (no copy, and no garbage left here for a GC that a
-    // thread allocating so little would run late); a small output may share Buffer's pool: copy it.
-    if (out.buffer.byteLength <= Buffer.poolSize) out = Buffer.from(out);
+    // thread allocating so little would run late). A small output may sit in Buffer's shared pool,
+    // which cannot be transferred: it is copied to an allocation of its own.
+    if (out.buffer.byteLength <= Buffer.poolSize) {
+      const own = Buffer.allocUnsafeSlow(out.length);
+      out.copy(own);
+      out = own;
+    }
     parentPort.postMessage({ id: job.id, output: out.buffer, offset: out.byteOffset, length: out.length }, [out.buffer]);
   } catch (error) {
     parentPort.postMessage({ id: job.id, error: String((error && error.message) || error) });
@@ -33,6 +38,14 @@ interface WorkerAnswer {
   readonly offset?: number;
   readonly length?: number;
   readonly error?: string;
+}
+
+/** One worker thread and the bodies it was sent, by id. */
+interface Thread {
+  readonly worker: Worker;
+  readonly jobs: Map<number, Job>;
+  /** Set when close() terminates it: its exit is then not a failure. */
+  closing: boolean;
 }
 
 interface Job {
@@ -66,20 +79,19 @@ export interface GzipWorkerOptions {
  */
 export class GzipWorker {
   readonly #options: GzipWorkerOptions;
-  #worker: Worker | undefined;
-  readonly #jobs = new Map<number, Job>();
+  #thread: Thread | undefined;
   #nextId = 0;
   #idleTimer: NodeJS.Timeout | undefined;
-  /** Set once the worker failed: from then on every body is compressed with `zlib.gzip`. */
+  /** Set once a worker failed: from then on every body is compressed with `zlib.gzip`. */
   #broken = false;
 
   public constructor(options: GzipWorkerOptions) {
     this.#options = options;
   }
 
-  /** Whether the worker thread is running (for tests and diagnostics). */
+  /** Whether a worker thread is running (for tests and diagnostics). */
   public get running(): boolean {
-    return this.#worker !== undefined;
+    return this.#thread !== undefined;
   }
 
   /** The body gzip-compressed with the constructor's options. */
@@ -90,41 +102,46 @@ export class GzipWorker {
     try {
       return await this.#post(body);
     } catch {
-      // The worker died or refused: this body still goes out, compressed here.
+      // The worker died, was closed or refused: this body still goes out, compressed here.
       return gzipAsync(body, this.#options.zlib);
     }
   }
 
-  /** Stops the worker thread (if running); later bodies start a new one. */
+  /**
+   * Stops the worker thread (if running); bodies it was compressing are compressed with
+   * `zlib.gzip` instead, and later bodies start a new thread.
+   */
   public async close(): Promise<void> {
     clearTimeout(this.#idleTimer);
-    const worker = this.#worker;
-    this.#worker = undefined;
-    if (worker !== undefined) await worker.terminate();
+    const thread = this.#thread;
+    this.#thread = undefined;
+    if (thread === undefined) return;
+    thread.closing = true;
+    await thread.worker.terminate();
   }
 
   #post(body: Buffer): Promise<Buffer> {
-    const worker = this.#start();
+    const thread = this.#start();
     const id = this.#nextId++;
     return new Promise<Buffer>((resolve, reject) => {
-      if (this.#jobs.size === 0) {
+      if (thread.jobs.size === 0) {
         clearTimeout(this.#idleTimer);
         // A job in flight keeps the process alive until its answer arrives.
-        worker.ref();
+        thread.worker.ref();
       }
-      this.#jobs.set(id, { resolve, reject });
+      thread.jobs.set(id, { resolve, reject });
       try {
-        worker.postMessage({ id, buffer: body.buffer, offset: body.byteOffset, length: body.length });
+        thread.worker.postMessage({ id, buffer: body.buffer, offset: body.byteOffset, length: body.length });
       } catch (error) {
-        this.#jobs.delete(id);
-        if (this.#jobs.size === 0) this.#idle(worker);
+        thread.jobs.delete(id);
+        if (thread.jobs.size === 0) this.#idle(thread);
         throw error;
       }
     });
   }
 
-  #start(): Worker {
-    if (this.#worker !== undefined) return this.#worker;
+  #start(): Thread {
+    if (this.#thread !== undefined) return this.#thread;
     let worker: Worker;
     try {
       worker = new Worker(WORKER_SOURCE, { eval: true, workerData: this.#options.zlib });
@@ -134,37 +151,38 @@ export class GzipWorker {
       throw error;
     }
     worker.unref();
+    // Jobs are kept per thread: a thread still exiting after close() must not touch the next one's.
+    const thread: Thread = { worker, jobs: new Map(), closing: false };
     worker.on('message', (message: WorkerAnswer) => {
-      const job = this.#jobs.get(message.id);
+      const job = thread.jobs.get(message.id);
       if (job === undefined) return;
-      this.#jobs.delete(message.id);
-      if (message.output !== undefined)
+      thread.jobs.delete(message.id);
+      if (message.output !== undefined) {
         job.resolve(Buffer.from(message.output, message.offset, message.length));
-      else job.reject(new Error(`gzip worker: ${message.error}`));
-      if (this.#jobs.size === 0) this.#idle(worker);
+      } else {
+        job.reject(new Error(`gzip worker: ${message.error}`));
+      }
+      if (thread.jobs.size === 0) this.#idle(thread);
     });
-    const fail = (error: Error): void => {
-      if (this.#worker === worker) this.#worker = undefined;
-      this.#broken = true;
-      for (const job of this.#jobs.values()) job.reject(error);
-      this.#jobs.clear();
+    const end = (error: Error): void => {
+      if (this.#thread === thread) this.#thread = undefined;
+      // A thread that failed by itself is not trusted again; one that was closed did not fail.
+      if (!thread.closing) this.#broken = true;
+      for (const job of thread.jobs.values()) job.reject(error);
+      thread.jobs.clear();
     };
-    worker.on('error', fail);
-    worker.on('exit', (code) => {
-      if (this.#worker === worker) this.#worker = undefined;
-      // An exit with jobs outstanding was not asked for (close() is called only when idle).
-      if (this.#jobs.size > 0) fail(new Error(`gzip worker exited with code ${code}`));
-    });
-    this.#worker = worker;
-    return worker;
+    worker.on('error', end);
+    worker.on('exit', (code) => end(new Error(`gzip worker exited with code ${code}`)));
+    this.#thread = thread;
+    return thread;
   }
 
   /** No job in flight: let the process exit, and stop the thread if it stays idle. */
-  #idle(worker: Worker): void {
-    worker.unref();
+  #idle(thread: Thread): void {
+    thread.worker.unref();
     clearTimeout(this.#idleTimer);
     this.#idleTimer = setTimeout(() => {
-      if (this.#worker === worker && this.#jobs.size === 0) void this.close();
+      if (this.#thread === thread && thread.jobs.size === 0) void this.close();
     }, this.#options.idleMs ?? 30_000);
     this.#idleTimer.unref();
   }
