@@ -8,21 +8,20 @@
  *  - split:  + line splitting;
  *  - parse:  + the ndjson format's parsing and the rows (`parseObjectBatches`);
  *  - batch:  + serializing the rows into ≤ 1 MB request bodies (`RowBatcher`);
- *  - gzip:   + compressing each body as the uploader does, up to 4 at once.
+ *  - gzip:   + compressing each body as the uploader does (on its worker thread), up to 4 at once.
  * This is for A/B-ing a change to those layers; `npm run bench` measures the whole forwarder.
  */
 import { spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { gzip } from 'node:zlib';
 import { BufferPool, MAX_BATCH_BYTES, RowBatcher } from '../lambda/batcher';
 import { splitLines } from '../lambda/formats/lines';
 import { decodeText } from '../lambda/object-reader';
 import { parseObjectBatches } from '../lambda/parse-object';
 import { JsonRow } from '../lambda/rows';
-import { GZIP_LEVEL, GZIP_MEM_LEVEL } from '../lambda/sentinel-uploader';
+import { GzipWorker } from '../lambda/gzip-worker';
+import { gzipOptions } from '../lambda/sentinel-uploader';
 import { EVENT_TIME, generate } from './generate';
 
 const STAGES = ['decode', 'split', 'parse', 'batch', 'gzip'] as const;
@@ -33,7 +32,6 @@ const OBJECT = {
   eTag: '"0123456789abcdef0123456789abcdef"',
   eventTime: EVENT_TIME,
 };
-const gzipAsync = promisify(gzip);
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -53,10 +51,11 @@ async function runStage(stage: Stage, file: string): Promise<number> {
     return units;
   }
   const pool = new BufferPool(MAX_BATCH_BYTES, 5);
+  const compressor = new GzipWorker({ zlib: gzipOptions() });
   const batcher = new RowBatcher(MAX_BATCH_BYTES, pool);
   const inFlight: Promise<void>[] = [];
   const send = async (body: Buffer): Promise<void> => {
-    if (stage === 'gzip') await gzipAsync(body, { level: GZIP_LEVEL, memLevel: GZIP_MEM_LEVEL });
+    if (stage === 'gzip') await compressor.compress(body);
     pool.release(body);
   };
   for await (const outcomes of parseObjectBatches('ndjson', body, OBJECT)) {
@@ -74,6 +73,7 @@ async function runStage(stage: Stage, file: string): Promise<number> {
   const last = batcher.flush();
   if (last !== undefined && stage !== 'parse') inFlight.push(send(last.body));
   await Promise.all(inFlight);
+  await compressor.close();
   return units;
 }
 

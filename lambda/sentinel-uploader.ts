@@ -5,6 +5,7 @@ import {
   type LogsUploadFailure,
 } from '@azure/monitor-ingestion';
 import type { TokenCredential } from '@azure/identity';
+import type { ZlibOptions } from 'node:zlib';
 import {
   BufferPool,
   canonicalBody,
@@ -73,9 +74,12 @@ let nextBatchId = 0;
  * Compresses request bodies off the main thread (see GzipWorker), one output chunk per body
  * (compressed batches are well under 256 KB). One per process, shared by every client.
  */
-const compressor = new GzipWorker({
-  zlib: { level: GZIP_LEVEL, memLevel: GZIP_MEM_LEVEL, chunkSize: 256 * 1024 },
-});
+const compressor = new GzipWorker({ zlib: gzipOptions() });
+
+/** The zlib options of request bodies: {@link GZIP_LEVEL}, {@link GZIP_MEM_LEVEL}, one output chunk. */
+export function gzipOptions(): ZlibOptions {
+  return { level: GZIP_LEVEL, memLevel: GZIP_MEM_LEVEL, chunkSize: 256 * 1024 };
+}
 
 /**
  * Sends a batch's JSON exactly as the batcher serialized (and measured) it, gzip-compressed.
