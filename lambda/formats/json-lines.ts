@@ -12,8 +12,8 @@ import { isAscii, isUtf8 } from 'node:buffer';
 import { ObjectTextDecoder } from '../object-reader';
 import type { SourceItem } from './format';
 import { JsonObjectScanner, ValueKind } from './json-scan';
-import { DEFAULT_MAX_LINE_LENGTH, isBlank, LineSplitter, type Line } from './lines';
-import { oversizedLineReason } from './parse-helpers';
+import { DEFAULT_MAX_LINE_LENGTH, LineSplitter, type Line } from './lines';
+import { pushLineItem } from './parse-helpers';
 import { normalizeTime } from './time';
 
 /** Options of {@link jsonLineSources}. */
@@ -76,17 +76,7 @@ export async function* jsonLineSources(
 
 /** Moves the text path's lines to `items` as `lineSources` would make them. */
 function textItems(lines: Line[], items: SourceItem[], maxLineLength: number): void {
-  for (const line of lines) {
-    if (line.oversized) {
-      items.push({
-        kind: 'malformed',
-        lineNumber: line.lineNumber,
-        reason: oversizedLineReason(maxLineLength),
-      });
-    } else if (!isBlank(line.text)) {
-      items.push({ kind: 'record', text: line.text, lineNumber: line.lineNumber });
-    }
-  }
+  for (const line of lines) pushLineItem(line, items, maxLineLength);
   lines.length = 0;
 }
 
@@ -164,13 +154,14 @@ class JsonLineReader {
   }
 
   /** A line the scan did not prove, as the text path makes it (`nl` is where its newline is). */
-  #textItem(chunk: Uint8Array, s: number, nl: number, lineNumber: number, items: SourceItem[]): void {
-    const whole = Buffer.from(chunk.buffer, chunk.byteOffset + s, nl - s).toString('utf8');
+  #textItem(chunk: Buffer, s: number, nl: number, lineNumber: number, items: SourceItem[]): void {
+    // As LineSplitter: the limit counts the line's UTF-16 code units with its \r; an empty line is none.
+    const whole = chunk.toString('utf8', s, nl);
     if (whole.length > this.maxLineLength) {
-      items.push({ kind: 'malformed', lineNumber, reason: oversizedLineReason(this.maxLineLength) });
+      pushLineItem({ text: '', lineNumber, oversized: true }, items, this.maxLineLength);
       return;
     }
     const text = whole.charCodeAt(whole.length - 1) === CARRIAGE_RETURN ? whole.slice(0, -1) : whole;
-    if (text.length > 0 && !isBlank(text)) items.push({ kind: 'record', text, lineNumber });
+    if (text.length > 0) pushLineItem({ text, lineNumber }, items, this.maxLineLength);
   }
 }

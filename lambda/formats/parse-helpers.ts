@@ -1,5 +1,5 @@
 /** Small helpers shared by the format parsers. */
-import { DEFAULT_MAX_LINE_LENGTH, isBlank, splitLines } from './lines';
+import { DEFAULT_MAX_LINE_LENGTH, isBlank, splitLines, type Line } from './lines';
 import type { ParsedRecord, RecordError, SourceItem } from './format';
 import { RawJson } from '../rows';
 
@@ -29,18 +29,29 @@ export async function* lineSources(
 ): AsyncGenerator<SourceItem[]> {
   for await (const batch of splitLines(text, maxLineLength)) {
     const items: SourceItem[] = [];
-    for (const line of batch) {
-      if (line.oversized) {
-        items.push({
-          kind: 'malformed',
-          lineNumber: line.lineNumber,
-          reason: oversizedLineReason(maxLineLength),
-        });
-      } else if (!isBlank(line.text) && accept(line.text, line.lineNumber)) {
-        items.push({ kind: 'record', text: line.text, lineNumber: line.lineNumber });
-      }
-    }
+    for (const line of batch) pushLineItem(line, items, maxLineLength, accept);
     if (items.length > 0) yield items;
+  }
+}
+
+/**
+ * Appends the record slot of `line` to `items`: malformed if it was too long, none if it is blank
+ * or `accept` refuses it, else a record.
+ */
+export function pushLineItem(
+  line: Line,
+  items: SourceItem[],
+  maxLineLength: number,
+  accept: (text: string, lineNumber: number) => boolean = () => true,
+): void {
+  if (line.oversized) {
+    items.push({
+      kind: 'malformed',
+      lineNumber: line.lineNumber,
+      reason: oversizedLineReason(maxLineLength),
+    });
+  } else if (!isBlank(line.text) && accept(line.text, line.lineNumber)) {
+    items.push({ kind: 'record', text: line.text, lineNumber: line.lineNumber });
   }
 }
 
