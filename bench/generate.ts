@@ -5,21 +5,10 @@
 import { createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
+import { prng } from '../test/support/random';
 
 const MB = 1024 * 1024;
 export const EVENT_TIME = '2026-11-28T10:00:00.000Z';
-
-/** mulberry32: a small deterministic PRNG so every run generates the same bytes. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const EVENT_NAMES = [
   'GetObject',

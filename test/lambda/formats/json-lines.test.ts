@@ -20,6 +20,7 @@ import { decodeText } from '../../../lambda/object-reader';
 import { parseObjectBatches, type ObjectRef, type ParseOutcome } from '../../../lambda/parse-object';
 import { JsonRow, RowFactory, rowOriginOf, type RawJson } from '../../../lambda/rows';
 import { fixture, objectRef } from './helpers';
+import { Random } from '../../support/random';
 
 /** One record slot as the ndjson format ends up with it, whichever path it took. */
 type Slot = { line: number; json: string; time: string | null } | { line: number; malformed: string };
@@ -90,34 +91,6 @@ async function byteSlots(
 
 // ---------------------------------------------------------------------------------------------
 // Chunkings
-
-/** mulberry32: a small deterministic PRNG, so a failure reproduces on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-class Random {
-  readonly #next: () => number;
-  constructor(seed: number) {
-    this.#next = prng(seed);
-  }
-  int(n: number): number {
-    return Math.floor(this.#next() * n);
-  }
-  chance(p: number): boolean {
-    return this.#next() < p;
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[this.int(items.length)];
-  }
-}
 
 /**
  * `bytes` cut at `cuts`, each chunk a copy of its own (small copies share Node's buffer pool, so a

@@ -4,6 +4,7 @@
 // check here is against JSON.parse itself: hand-picked grammar corners, then a seeded fuzz of
 // generated objects and byte-level mutations of them.
 import { JsonObjectScanner, MAX_DEPTH, ValueKind } from '../../../lambda/formats/json-scan';
+import { Random } from '../../support/random';
 
 /** What the scanner must agree with: JSON.parse of the decoded text yields a non-array object. */
 function parsesToObject(bytes: Buffer): boolean {
@@ -526,34 +527,6 @@ describe('JsonObjectScanner: MAX_DEPTH', () => {
 
 // ---------------------------------------------------------------------------------------------
 // Seeded fuzz. Failures print the input, so a failing seed is reproducible as a table case above.
-
-/** mulberry32: a small deterministic PRNG, so a failure reproduces on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-class Random {
-  readonly #next: () => number;
-  constructor(seed: number) {
-    this.#next = prng(seed);
-  }
-  int(n: number): number {
-    return Math.floor(this.#next() * n);
-  }
-  chance(p: number): boolean {
-    return this.#next() < p;
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[this.int(items.length)];
-  }
-}
 
 /** Keys the fuzz scanner records: time fields, the empty key, and one JSON.parse makes own. */
 const TRACKED = ['time', 'timestamp', '@timestamp', 'a', '', '__proto__'];
