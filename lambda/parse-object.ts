@@ -21,7 +21,7 @@ export type ParseOutcome =
       /** Provenance columns plus the format's columns; absent values are omitted, never `null`. */
       readonly row: Row;
       readonly index: number;
-      /** Length of the record's source text (UTF-16 code units): a cheap size estimate for batching. */
+      /** Length of the record's source text in UTF-16 code units (a JsonRow's is in bytes): a size estimate. */
       readonly bytes?: number;
     }
   | {
