@@ -210,7 +210,11 @@ export class RowFactory {
     ) {
       return undefined;
     }
-    return this.#head(row.TimeGenerated, row.RecordIndex, row.RecordId);
+    // Three short JSON.stringify calls rather than trusting the values: a changed one stays valid JSON.
+    return (
+      `{"TimeGenerated":${JSON.stringify(row.TimeGenerated)},"RecordIndex":${JSON.stringify(row.RecordIndex)}` +
+      `,"RecordId":${JSON.stringify(row.RecordId)}${this.sharedJson}`
+    );
   }
 
   /**
@@ -218,7 +222,7 @@ export class RowFactory {
    * for record `index` with event time `time`: {@link ownJson} followed by the shared members.
    */
   headJson(index: number, time: string | undefined): string {
-    return this.#head(time ?? this.eventTime, index, this.recordId(index));
+    return this.ownJson(index, time) + this.sharedJson;
   }
 
   /**
@@ -243,14 +247,6 @@ export class RowFactory {
   }
 
   readonly #sharedBytes = new Map<string, Buffer>();
-
-  #head(time: string, index: number, id: string): string {
-    // Three short JSON.stringify calls rather than trusting the values: a changed one stays valid JSON.
-    return (
-      `{"TimeGenerated":${JSON.stringify(time)},"RecordIndex":${JSON.stringify(index)}` +
-      `,"RecordId":${JSON.stringify(id)}${this.sharedJson}`
-    );
-  }
 
   /** A row of record `index` whose one format column is `json`, proven to be one JSON object. */
   jsonRow(index: number, time: string | undefined, column: string, json: Buffer): JsonRow {
