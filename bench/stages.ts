@@ -18,8 +18,7 @@ import { join } from 'node:path';
 import { BufferPool, MAX_BATCH_BYTES, RowBatcher } from '../lambda/batcher';
 import { splitLines } from '../lambda/formats/lines';
 import { decodeText } from '../lambda/object-reader';
-import { parseObjectBatches } from '../lambda/parse-object';
-import { JsonRow } from '../lambda/rows';
+import { parseObjectBatches, rowToSend } from '../lambda/parse-object';
 import { GzipWorker } from '../lambda/gzip-worker';
 import { gzipOptions } from '../lambda/sentinel-uploader';
 import { EVENT_TIME, generate } from './generate';
@@ -63,8 +62,7 @@ async function runStage(stage: Stage, file: string): Promise<number> {
       if (outcome.kind !== 'row') continue;
       units++;
       if (stage === 'parse') continue;
-      // As the forwarder does: a JsonRow's `row` would parse it, the batcher takes its bytes.
-      const added = batcher.add(outcome instanceof JsonRow ? outcome : outcome.row, outcome.index);
+      const added = batcher.add(rowToSend(outcome), outcome.index);
       if (added.kind !== 'batch') continue;
       inFlight.push(send(added.batch.body));
       if (inFlight.length >= 4) await inFlight.shift();

@@ -1,7 +1,7 @@
 import type { FormatName } from './formats/format';
 import { FORMATS } from './formats/registry';
 import { byteCounter, decodedBytes, decodeText, type ByteCounter } from './object-reader';
-import { RowFactory, type JsonRow, type ObjectRef, type Row } from './rows';
+import { JsonRow, RowFactory, type ObjectRef, type Row } from './rows';
 
 export type { ObjectRef, Row } from './rows';
 export type { ByteCounter } from './object-reader';
@@ -32,6 +32,14 @@ export type ParseOutcome =
     }
   /** Nothing in this object is data for the format (a CloudTrail digest); it ends the outcomes. */
   | { readonly kind: 'skipped-object'; readonly reason: string };
+
+/**
+ * What to hand the batcher for a `row` outcome: a {@link JsonRow} as it is (reading its `row` would
+ * parse the bytes the batcher copies as they are), any other outcome's row.
+ */
+export function rowToSend(outcome: Extract<ParseOutcome, { kind: 'row' }>): Row | JsonRow {
+  return outcome instanceof JsonRow ? outcome : outcome.row;
+}
 
 /** Options of {@link parseObject}. */
 export interface ParseObjectOptions {

@@ -15,9 +15,8 @@ import {
   UnexpectedError,
 } from './errors';
 import { parseMessageBody, type NotifiedObject } from './events';
-import type { FormatName, ParseOutcome } from './formats';
+import { rowToSend, type FormatName, type ParseOutcome } from './formats';
 import type { SentinelUploader } from './sentinel-uploader';
-import { JsonRow } from './rows';
 import type { Telemetry } from './telemetry';
 
 /**
@@ -299,8 +298,7 @@ async function deliverObject(
       for (const item of items) {
         if (item.kind === 'row') {
           nextIndex = item.index + 1;
-          // A JsonRow goes to the batcher as its bytes: reading its `row` would parse them.
-          const pending = delivery.add(item instanceof JsonRow ? item : item.row, item.index);
+          const pending = delivery.add(rowToSend(item), item.index);
           if (pending !== undefined) {
             await pending;
             if (delivery.stopped) break reading;

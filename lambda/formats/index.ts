@@ -14,6 +14,7 @@ export { PROVENANCE_COLUMNS, rowColumns, type Column, type ColumnType } from './
 export {
   parseObject,
   parseObjectBatches,
+  rowToSend,
   type ParseObjectOptions,
   type ParseOutcome,
   type ObjectRef,
