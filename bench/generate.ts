@@ -27,8 +27,11 @@ const SOURCES = [
   'kms.amazonaws.com',
 ];
 
-/** One CloudTrail-like record (about 1.2 KB of JSON), varied so gzip ratios are realistic. */
-function cloudTrailRecord(i: number, rand: () => number): string {
+/**
+ * One CloudTrail-like record (about 1.2 KB of JSON), varied so gzip ratios are realistic. Also the
+ * scanners' differential test's input (test/lambda/formats/json-scan-wasm.test.ts).
+ */
+export function cloudTrailRecord(i: number, rand: () => number): string {
   const hex = (n: number): string =>
     Array.from({ length: n }, () => Math.floor(rand() * 16).toString(16)).join('');
   const session = `session-${Math.floor(rand() * 5000)}`;

@@ -1,8 +1,9 @@
 /**
  * Record slots of line-oriented JSON (one object per line) found in the object's bytes rather than
  * its text: the forwarder's fast path for its most common input. A line that is proven to be one
- * JSON object in valid UTF-8 ({@link JsonObjectScanner}) becomes a `json-object` item: its bytes
- * go to the batch as they are, with no string, no `JSON.parse` and no re-encoding. Every other
+ * JSON object in valid UTF-8 (an {@link ObjectScanner}, in WebAssembly where it can run) becomes a
+ * `json-object` item: its bytes go to the batch as they are, with no string, no `JSON.parse` and
+ * no re-encoding. Every other
  * line (malformed, not an object, a blank or oversized line, invalid UTF-8, a record split across
  * two chunks of the stream) is decoded and yields exactly the item the text path (`lineSources`
  * over `decodeText`) yields for it, so the outcomes of an object do not depend on which path a
@@ -11,7 +12,8 @@
 import { isAscii, isUtf8 } from 'node:buffer';
 import { ObjectTextDecoder } from '../object-reader';
 import type { SourceItem } from './format';
-import { JsonObjectScanner, ValueKind } from './json-scan';
+import { ValueKind, type ObjectScanner } from './json-scan';
+import { createJsonObjectScanner } from './json-scan-wasm';
 import { DEFAULT_MAX_LINE_LENGTH, LineSplitter, type Line } from './lines';
 import { pushLineItem } from './parse-helpers';
 import { normalizeTime } from './time';
@@ -82,13 +84,13 @@ function textItems(lines: Line[], items: SourceItem[], maxLineLength: number): v
 
 /** Reads whole lines out of a chunk's bytes. */
 class JsonLineReader {
-  readonly #scanner: JsonObjectScanner;
+  readonly #scanner: ObjectScanner;
 
   public constructor(
     private readonly options: JsonLineOptions,
     private readonly maxLineLength: number,
   ) {
-    this.#scanner = new JsonObjectScanner(options.timeFields);
+    this.#scanner = createJsonObjectScanner(options.timeFields);
   }
 
   /**

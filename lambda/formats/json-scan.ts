@@ -44,17 +44,48 @@ const ARRAY = 2;
 
 /**
  * Scans lines for one JSON object each, recording where the last top-level occurrence of each of
- * `keys` has its value (the one `JSON.parse` keeps when a key repeats). Reuse one scanner for many
- * lines: its results are overwritten by each {@link scan}.
+ * the constructor's keys has its value (the one `JSON.parse` keeps when a key repeats). Reuse one
+ * scanner for many lines: its results are overwritten by each {@link scan}, and read only after
+ * one that returned true. Two implementations, tested alike: {@link JsonObjectScanner} here and
+ * a WebAssembly one (json-scan-wasm.ts, which `createJsonObjectScanner` prefers).
  */
-export class JsonObjectScanner {
+export interface ObjectScanner {
   /** Start of the object (its `{`) after the last successful scan. */
-  public objectStart = 0;
+  readonly objectStart: number;
   /** End of the object (after its `}`) after the last successful scan. */
-  public objectEnd = 0;
+  readonly objectEnd: number;
   /** Per key of the constructor's `keys`, how its value is written (see {@link ValueKind}). */
-  public readonly valueKind: Uint8Array;
+  readonly valueKind: Uint8Array;
   /** Per key, where its value starts and ends (for a string, inside the quotes). */
+  readonly valueStart: Int32Array;
+  readonly valueEnd: Int32Array;
+  /**
+   * Whether `bytes[start, end)` is JSON whitespace (space, tab, CR, LF), one JSON object, and JSON
+   * whitespace: then `JSON.parse` of its text returns an object, and the members named by the
+   * constructor's keys are recorded. False when it is not, or is not proven (see the module comment).
+   */
+  scan(bytes: Uint8Array, start: number, end: number): boolean;
+}
+
+/**
+ * Throws unless `keys` can be recorded by a scanner: printable ASCII without quotes or backslashes
+ * (so a key's bytes are its text, and an unescaped key in the line matches byte for byte).
+ */
+export function checkScannerKeys(keys: readonly string[]): void {
+  for (const key of keys) {
+    if (!/^[\x20-\x7e]*$/.test(key) || key.includes('"') || key.includes('\\')) {
+      throw new RangeError(
+        `JsonObjectScanner keys must be printable ASCII without quotes or backslashes: ${key}`,
+      );
+    }
+  }
+}
+
+/** The scanner in JavaScript: what runs where WebAssembly cannot, and the reference for the other. */
+export class JsonObjectScanner implements ObjectScanner {
+  public objectStart = 0;
+  public objectEnd = 0;
+  public readonly valueKind: Uint8Array;
   public readonly valueStart: Int32Array;
   public readonly valueEnd: Int32Array;
 
@@ -65,24 +96,13 @@ export class JsonObjectScanner {
 
   /** @param keys top-level member names to locate, ASCII (each at most once) */
   public constructor(keys: readonly string[]) {
-    for (const key of keys) {
-      if (!/^[\x20-\x7e]*$/.test(key) || key.includes('"') || key.includes('\\')) {
-        throw new RangeError(
-          `JsonObjectScanner keys must be printable ASCII without quotes or backslashes: ${key}`,
-        );
-      }
-    }
+    checkScannerKeys(keys);
     this.#keys = keys.map((key) => Buffer.from(key, 'latin1'));
     this.valueKind = new Uint8Array(keys.length);
     this.valueStart = new Int32Array(keys.length);
     this.valueEnd = new Int32Array(keys.length);
   }
 
-  /**
-   * Whether `bytes[start, end)` is JSON whitespace (space, tab, CR, LF), one JSON object, and JSON
-   * whitespace: then `JSON.parse` of its text returns an object, and the members named by the
-   * constructor's keys are recorded. False when it is not, or is not proven (see the module comment).
-   */
   public scan(bytes: Uint8Array, start: number, end: number): boolean {
     this.valueKind.fill(ValueKind.Absent);
     const stack = this.#stack;

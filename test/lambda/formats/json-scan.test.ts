@@ -1,9 +1,17 @@
-// The byte scanner behind the ndjson fast path (lambda/formats/json-scan.ts). A line it accepts is
+// The byte scanner behind the ndjson fast path (lambda/formats/json-scan.ts), in both of its
+// implementations: JavaScript and WebAssembly (json-scan-wasm.ts), each held to JSON.parse on its
+// own by every test below. A line it accepts is
 // sent to Azure as its bytes, never parsed, so accepting one line that JSON.parse refuses would send
 // invalid JSON and fail a whole batch; refusing valid JSON only costs the slower text path. So every
 // check here is against JSON.parse itself: hand-picked grammar corners, then a seeded fuzz of
 // generated objects and byte-level mutations of them.
-import { JsonObjectScanner, MAX_DEPTH, ValueKind } from '../../../lambda/formats/json-scan';
+import {
+  JsonObjectScanner,
+  MAX_DEPTH,
+  ValueKind,
+  type ObjectScanner,
+} from '../../../lambda/formats/json-scan';
+import { scanModule, WasmJsonObjectScanner } from '../../../lambda/formats/json-scan-wasm';
 import { Random } from '../../support/random';
 
 /** What the scanner must agree with: JSON.parse of the decoded text yields a non-array object. */
@@ -16,8 +24,23 @@ function parsesToObject(bytes: Buffer): boolean {
   }
 }
 
-function scanAll(bytes: Buffer, scanner = new JsonObjectScanner([])): boolean {
-  return scanner.scan(bytes, 0, bytes.length);
+type NewScanner = (keys: readonly string[]) => ObjectScanner;
+
+/** Both implementations; every describe below runs once for each. */
+const SCANNERS: [name: string, newScanner: NewScanner][] = [
+  ['JavaScript', (keys) => new JsonObjectScanner(keys)],
+  [
+    'WebAssembly',
+    (keys) => {
+      const wasm = scanModule();
+      if (wasm === null) throw new Error('WebAssembly is not available to this test');
+      return new WasmJsonObjectScanner(keys, wasm);
+    },
+  ],
+];
+
+function scanAll(bytes: Buffer, newScanner: NewScanner): boolean {
+  return newScanner([]).scan(bytes, 0, bytes.length);
 }
 
 const JSON_WHITESPACE = new Set([0x20, 0x09, 0x0d, 0x0a]);
@@ -32,7 +55,7 @@ function trimmedSpan(bytes: Uint8Array): [number, number] {
 }
 
 /** The value the scanner recorded for key `k`, decoded the way json-lines.ts decodes it. */
-function recordedValue(scanner: JsonObjectScanner, bytes: Buffer, k: number): unknown {
+function recordedValue(scanner: ObjectScanner, bytes: Buffer, k: number): unknown {
   const start = scanner.valueStart[k];
   const end = scanner.valueEnd[k];
   switch (scanner.valueKind[k]) {
@@ -52,7 +75,7 @@ function recordedValue(scanner: JsonObjectScanner, bytes: Buffer, k: number): un
  * Problems with an accepted scan of `bytes[0, length)`, compared with JSON.parse: empty when the
  * scan was right. `keys` are the scanner's constructor keys.
  */
-function acceptedScanProblems(scanner: JsonObjectScanner, bytes: Buffer, keys: readonly string[]): string[] {
+function acceptedScanProblems(scanner: ObjectScanner, bytes: Buffer, keys: readonly string[]): string[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(bytes.toString('utf8'));
@@ -321,13 +344,13 @@ const LINES: [name: string, bytes: Buffer][] = [
   ['a truncated sequence at the end of a string', Buffer.from('{"a":"\xe2\x82"}', 'latin1')],
 ];
 
-describe('JsonObjectScanner: grammar corners', () => {
+describe.each(SCANNERS)('grammar corners (%s)', (_name, newScanner) => {
   test.each(VALUES)('agrees with JSON.parse on the value %j, wherever it is', (value) => {
     // GIVEN the value in four positions, and what JSON.parse says of each line
     const lines = inContexts(value).map((line) => Buffer.from(line));
     const expected = lines.map((bytes) => [bytes.toString(), parsesToObject(bytes)]);
     // WHEN
-    const accepted = lines.map((bytes) => [bytes.toString(), scanAll(bytes)]);
+    const accepted = lines.map((bytes) => [bytes.toString(), scanAll(bytes, newScanner)]);
     // THEN
     expect(accepted).toStrictEqual(expected);
   });
@@ -336,7 +359,7 @@ describe('JsonObjectScanner: grammar corners', () => {
     // GIVEN what JSON.parse says of the line
     const expected = parsesToObject(bytes);
     // WHEN
-    const accepted = scanAll(bytes);
+    const accepted = scanAll(bytes, newScanner);
     // THEN
     expect(accepted).toBe(expected);
   });
@@ -364,13 +387,13 @@ describe('JsonObjectScanner: grammar corners', () => {
   ])('refuses %s: JSON, but a top-level key has escapes', (line) => {
     const bytes = Buffer.from(line);
     expect(parsesToObject(bytes)).toBe(true);
-    expect(scanAll(bytes)).toBe(false);
+    expect(scanAll(bytes, newScanner)).toBe(false);
   });
 
   test('accepts escaped keys below the top level', () => {
     const bytes = Buffer.from('{"a":{"\\u0074ime":1,"b\\"c":[{"\\\\":2}]}}');
     expect(parsesToObject(bytes)).toBe(true);
-    expect(scanAll(bytes)).toBe(true);
+    expect(scanAll(bytes, newScanner)).toBe(true);
   });
 
   test('scans only bytes[start, end) of a larger buffer', () => {
@@ -379,7 +402,7 @@ describe('JsonObjectScanner: grammar corners', () => {
     const buffer = Buffer.from(`"}]\\x${line}"\\\u0000`);
     const start = 5;
     const end = start + line.length;
-    const scanner = new JsonObjectScanner(['time']);
+    const scanner = newScanner(['time']);
     // WHEN / THEN the whole window is one object
     expect(scanner.scan(buffer, start, end)).toBe(true);
     expect([scanner.objectStart, scanner.objectEnd]).toStrictEqual([start, end]);
@@ -389,9 +412,61 @@ describe('JsonObjectScanner: grammar corners', () => {
       expect([cut, scanner.scan(buffer, start, cut)]).toStrictEqual([cut, false]);
     }
   });
+
+  test('finds each byte that stops a string at every position of strings up to 48 bytes', () => {
+    // Strings are skipped in blocks (4 bytes in JavaScript, 16 in WebAssembly), and the blocks'
+    // edges are where such code goes wrong: put each kind of byte at each offset, in lines whose
+    // strings start at each alignment.
+    const stops: [name: string, bytes: number[]][] = [
+      ['NUL', [0x00]],
+      ['a control character', [0x1f]],
+      ['a tab', [0x09]],
+      ['a quote (ends the string early)', [0x22]],
+      ['an escape', [0x5c, 0x6e]],
+      ['a bad escape', [0x5c, 0x78]],
+      ['a lone backslash', [0x5c]],
+      ['DEL (allowed)', [0x7f]],
+      ['a space (allowed)', [0x20]],
+      ['0x80, 0xff (allowed inside strings)', [0x80, 0xff]],
+      ['é in UTF-8', [0xc3, 0xa9]],
+    ];
+    const scanner = newScanner(['a']);
+    const disagreements: string[] = [];
+    let accepted = 0;
+    for (const prefix of ['', 'x', 'xy', 'xyz']) {
+      for (let length = 0; length <= 48; length++) {
+        for (let at = 0; at <= length; at++) {
+          for (const [name, stop] of stops) {
+            const content = [
+              ...Buffer.from('s'.repeat(at)),
+              ...stop,
+              ...Buffer.from('s'.repeat(length - at)),
+            ];
+            const bytes = Buffer.concat([
+              Buffer.from(`{"${prefix}":0,"a":"`),
+              Buffer.from(content),
+              Buffer.from('"}'),
+            ]);
+            const ok = scanner.scan(bytes, 0, bytes.length);
+            if (ok !== parsesToObject(bytes))
+              disagreements.push(`${name} at ${at} of ${length} after "${prefix}"`);
+            if (ok) {
+              accepted++;
+              const problems = acceptedScanProblems(scanner, bytes, ['a']);
+              if (problems.length > 0)
+                disagreements.push(`${name} at ${at} of ${length}: ${problems.join('; ')}`);
+            }
+          }
+        }
+      }
+    }
+    expect(disagreements.slice(0, 5)).toStrictEqual([]);
+    // Both sides were exercised: the allowed bytes and the escape are accepted, the rest refused.
+    expect(accepted).toBeGreaterThan(4 * 1000);
+  });
 });
 
-describe('JsonObjectScanner: recorded members', () => {
+describe.each(SCANNERS)('recorded members (%s)', (_name, newScanner) => {
   test.each([
     ['{"time":"2024-01-02T03:04:05Z"}', ValueKind.String, '2024-01-02T03:04:05Z'],
     ['{"time":"é中😀"}', ValueKind.String, 'é中😀'],
@@ -417,7 +492,7 @@ describe('JsonObjectScanner: recorded members', () => {
   ])('%s records "time" as kind %d', (line, kind, value) => {
     // GIVEN
     const bytes = Buffer.from(line);
-    const scanner = new JsonObjectScanner(['time']);
+    const scanner = newScanner(['time']);
     // WHEN
     const accepted = scanner.scan(bytes, 0, bytes.length);
     // THEN
@@ -433,7 +508,7 @@ describe('JsonObjectScanner: recorded members', () => {
     // GIVEN keys in one order and members in another, among ones that are not recorded
     const keys = ['time', '@timestamp', '', 'missing'];
     const bytes = Buffer.from(' {"x":[1,{"time":0}],"":true,"@timestamp":"\\t","time":12} ');
-    const scanner = new JsonObjectScanner(keys);
+    const scanner = newScanner(keys);
     // WHEN
     expect(scanner.scan(bytes, 0, bytes.length)).toBe(true);
     // THEN
@@ -449,7 +524,7 @@ describe('JsonObjectScanner: recorded members', () => {
 
   test('one scanner reused across lines reports each line on its own', () => {
     // GIVEN one scanner for many lines, as json-lines.ts uses it
-    const scanner = new JsonObjectScanner(['time', 'level']);
+    const scanner = newScanner(['time', 'level']);
     const scan = (line: string): Buffer => {
       const bytes = Buffer.from(line);
       expect(scanner.scan(bytes, 0, bytes.length)).toBe(true);
@@ -474,17 +549,15 @@ describe('JsonObjectScanner: recorded members', () => {
   test.each(['"', 'a"b', '\\', 'é', '\n', '\t', '\x7f', '\x1f', '\u2028'])(
     'fails if a key is not printable ASCII without quotes or backslashes (%j)',
     (key) => {
-      expect(() => new JsonObjectScanner(['time', key])).toThrow(RangeError);
-      expect(() => new JsonObjectScanner([key])).toThrow(
-        /keys must be printable ASCII without quotes or backslashes/,
-      );
+      expect(() => newScanner(['time', key])).toThrow(RangeError);
+      expect(() => newScanner([key])).toThrow(/keys must be printable ASCII without quotes or backslashes/);
     },
   );
 
   test.each(['', ' ', '@timestamp', '~!#$%&*+,-./:;<=>?[]^_`{|}'])(
     'accepts the key %j and finds it',
     (key) => {
-      const scanner = new JsonObjectScanner([key]);
+      const scanner = newScanner([key]);
       const bytes = Buffer.from(`{${JSON.stringify(key)}:"found"}`);
       expect(scanner.scan(bytes, 0, bytes.length)).toBe(true);
       expect(recordedValue(scanner, bytes, 0)).toBe('found');
@@ -492,7 +565,7 @@ describe('JsonObjectScanner: recorded members', () => {
   );
 });
 
-describe('JsonObjectScanner: MAX_DEPTH', () => {
+describe.each(SCANNERS)('MAX_DEPTH (%s)', (_name, newScanner) => {
   /** An object whose `a` nests `levels` arrays (or objects) around a number: `levels + 1` deep. */
   const nestedArrays = (levels: number): Buffer =>
     Buffer.from(`{"time":1,"a":${'['.repeat(levels)}0${']'.repeat(levels)}}`);
@@ -503,7 +576,7 @@ describe('JsonObjectScanner: MAX_DEPTH', () => {
     ['arrays', nestedArrays],
     ['objects', nestedObjects],
   ])('accepts nesting of exactly MAX_DEPTH %s and refuses one more', (_kind, nested) => {
-    const scanner = new JsonObjectScanner(['time']);
+    const scanner = newScanner(['time']);
     // GIVEN the top-level object plus MAX_DEPTH - 1 nested containers: MAX_DEPTH deep
     const deepest = nested(MAX_DEPTH - 1);
     expect(scanner.scan(deepest, 0, deepest.length)).toBe(true);
@@ -521,7 +594,7 @@ describe('JsonObjectScanner: MAX_DEPTH', () => {
   test('refuses unbalanced brackets at the maximum depth', () => {
     const line = Buffer.from(`{"a":${'['.repeat(MAX_DEPTH - 1)}0${']'.repeat(MAX_DEPTH - 2)}}}`);
     expect(parsesToObject(line)).toBe(false);
-    expect(scanAll(line)).toBe(false);
+    expect(scanAll(line, newScanner)).toBe(false);
   });
 });
 
@@ -641,11 +714,11 @@ function mutate(r: Random, bytes: Buffer): Buffer {
   return out;
 }
 
-describe('JsonObjectScanner: seeded fuzz against JSON.parse', () => {
+describe.each(SCANNERS)('seeded fuzz against JSON.parse (%s)', (_name, newScanner) => {
   test('accepts only JSON objects, records their members as JSON.parse reads them, and accepts all it should', () => {
     // GIVEN thousands of generated lines (objects, some non-objects) and byte-level mutations
     const r = new Random(0x5eed);
-    const scanner = new JsonObjectScanner(TRACKED);
+    const scanner = newScanner(TRACKED);
     const failures: string[] = [];
     const stats = { objects: 0, eligible: 0, accepted: 0, mutants: 0, validMutants: 0, acceptedMutants: 0 };
     const fail = (bytes: Buffer, problem: string): void => {
