@@ -46,8 +46,8 @@ export interface ReadOptions {
  * but is started from the main thread, one per turn of its event loop: while the main thread
  * parses, the inflater can only get one call ahead, so larger calls let it keep up. 512 KiB rather
  * than 256: `npm run bench -- --mb 400` ran at 135-143 MB/s against 115-133 (six rounds of each,
- * in alternated runs), with the same peak RSS; half as many chunks also means half as many lines that
- * span two chunks and take the text path.
+ * in alternated runs), with the same peak RSS. Half as many chunks also means half as many lines
+ * that span two chunks and take the text path.
  */
 const GUNZIP_CHUNK_SIZE = 512 * 1024;
 /**

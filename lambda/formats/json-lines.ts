@@ -3,11 +3,10 @@
  * its text: the forwarder's fast path for its most common input. A line that is proven to be one
  * JSON object in valid UTF-8 (an {@link ObjectScanner}, in WebAssembly where it can run) becomes a
  * `json-object` item: its bytes go to the batch as they are, with no string, no `JSON.parse` and
- * no re-encoding. Every other
- * line (malformed, not an object, a blank or oversized line, invalid UTF-8, a record split across
- * two chunks of the stream) is decoded and yields exactly the item the text path (`lineSources`
- * over `decodeText`) yields for it, so the outcomes of an object do not depend on which path a
- * line took: only the cost does.
+ * no re-encoding. Every other line (malformed, not an object, a blank or oversized line, invalid
+ * UTF-8, a record split across two chunks of the stream) is decoded and yields exactly the item
+ * the text path (`lineSources` over `decodeText`) yields for it, so the outcomes of an object do
+ * not depend on which path a line took: only the cost does.
  */
 import { isAscii, isUtf8 } from 'node:buffer';
 import { ObjectTextDecoder } from '../object-reader';
