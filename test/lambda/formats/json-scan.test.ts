@@ -1,10 +1,9 @@
 // The byte scanner behind the ndjson fast path (lambda/formats/json-scan.ts), in both of its
-// implementations: JavaScript and WebAssembly (json-scan-wasm.ts), each held to JSON.parse on its
-// own by every test below. A line it accepts is
-// sent to Azure as its bytes, never parsed, so accepting one line that JSON.parse refuses would send
-// invalid JSON and fail a whole batch; refusing valid JSON only costs the slower text path. So every
-// check here is against JSON.parse itself: hand-picked grammar corners, then a seeded fuzz of
-// generated objects and byte-level mutations of them.
+// implementations, JavaScript and WebAssembly (json-scan-wasm.ts): every test below runs on each.
+// A line it accepts is sent to Azure as its bytes, never parsed, so accepting one line that
+// JSON.parse refuses would send invalid JSON and fail a whole batch; refusing valid JSON only costs
+// the slower text path. So every check here is against JSON.parse itself: hand-picked grammar
+// corners, then a seeded fuzz of generated objects and byte-level mutations of them.
 import {
   JsonObjectScanner,
   MAX_DEPTH,
