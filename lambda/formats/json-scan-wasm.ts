@@ -65,12 +65,15 @@ export function compileScanModule(
 ): ScanModule | null {
   if (wasmApi === undefined) return null;
   let module: object;
+  let exports: Record<string, unknown>;
   try {
     module = new wasmApi.Module(bytes);
+    // An instance to read the layout from; it also fails here, not on the first object, where
+    // memory for one cannot be had.
+    exports = new wasmApi.Instance(module, {}).exports;
   } catch {
     return null;
   }
-  const exports = new wasmApi.Instance(module, {}).exports;
   const value = (name: string): number => {
     const global = exports[name];
     if (!(global instanceof wasmApi.Global)) throw new Error(`the scanner's module does not export ${name}`);
@@ -110,8 +113,13 @@ export function createJsonObjectScanner(
   wasm: ScanModule | null = scanModule(),
 ): ObjectScanner {
   checkScannerKeys(keys);
-  if (wasm !== null && WasmJsonObjectScanner.fits(keys, wasm.layout))
-    return new WasmJsonObjectScanner(keys, wasm);
+  if (wasm !== null && WasmJsonObjectScanner.fits(keys, wasm.layout)) {
+    try {
+      return new WasmJsonObjectScanner(keys, wasm);
+    } catch {
+      // No instance (its memory could not be allocated): the JavaScript scanner does the same work.
+    }
+  }
   return new JsonObjectScanner(keys);
 }
 
@@ -142,8 +150,11 @@ export class WasmJsonObjectScanner implements ObjectScanner {
     checkScannerKeys(keys);
     const layout = wasm.layout;
     if (!WasmJsonObjectScanner.fits(keys, layout)) {
+      const bytes = keys.reduce((sum, key) => sum + key.length, 0);
       throw new RangeError(
-        `WasmJsonObjectScanner records at most ${layout.maxKeys} keys of ${layout.maxKeyBytes} bytes in all: use createJsonObjectScanner`,
+        `WasmJsonObjectScanner records at most ${layout.maxKeys} keys of ${layout.maxKeyBytes} bytes ` +
+          `in all, not ${keys.length} keys of ${bytes} bytes: use createJsonObjectScanner, which ` +
+          'falls back to the JavaScript scanner',
       );
     }
     // A module compiled here (compileScanModule) means the API is here.
@@ -168,7 +179,9 @@ export class WasmJsonObjectScanner implements ObjectScanner {
 
   public scan(bytes: Uint8Array, start: number, end: number): boolean {
     const length = end - start;
-    if (!(length > 0)) return false;
+    // Outside `bytes` the JavaScript scanner reads `undefined` and refuses; here a short copy would
+    // leave an earlier line's bytes in memory to be scanned instead.
+    if (!(length > 0) || start < 0 || end > bytes.length) return false;
     const layout = this.#layout;
     const input = layout.input;
     if (input + length > this.#bytes.length) this.#grow(input + length);

@@ -75,7 +75,7 @@ export function checkScannerKeys(keys: readonly string[]): void {
   for (const key of keys) {
     if (!/^[\x20-\x7e]*$/.test(key) || key.includes('"') || key.includes('\\')) {
       throw new RangeError(
-        `JsonObjectScanner keys must be printable ASCII without quotes or backslashes: ${key}`,
+        `JSON scanner keys must be printable ASCII without quotes or backslashes, not ${JSON.stringify(key)}`,
       );
     }
   }

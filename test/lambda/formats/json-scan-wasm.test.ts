@@ -3,6 +3,7 @@
 // benchmark lines, that lines longer than its memory grow it, and that the forwarder falls back
 // to JavaScript where WebAssembly cannot run. Its grammar is tested with the JavaScript scanner's,
 // against JSON.parse, in json-scan.test.ts.
+import { buildSync } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -148,8 +149,26 @@ describe('WasmJsonObjectScanner memory', () => {
     expect(huge.toString('utf8', scanner.valueStart[0], scanner.valueEnd[0])).toBe('2026-11-28T10:00:00Z');
     expect(scanner.objectEnd).toBe(huge.length);
     expect(report(scanner, short)).toStrictEqual(report(new JsonObjectScanner(['time']), short));
-    // and a line refused because it is cut short is refused after growing, too
-    expect(scanner.scan(huge, 0, huge.length - 1)).toBe(false);
+  });
+
+  test('refuses a range outside its bytes, as the JavaScript scanner does', () => {
+    // GIVEN a scanner whose memory still holds a longer line than the next one
+    const js = new JsonObjectScanner(['a']);
+    const wa = new WasmJsonObjectScanner(['a'], wasm());
+    const earlier = Buffer.from('{"a":1}');
+    expect(wa.scan(earlier, 0, earlier.length)).toBe(true);
+    const cut = Buffer.from('{"a":1');
+    // WHEN the range runs past the end of `bytes` (the copy would be short, and the earlier line's
+    // last byte would complete this one) or starts before it
+    const ranges: [number, number][] = [
+      [0, cut.length + 1],
+      [-1, cut.length],
+    ];
+    // THEN both refuse, and nothing was read from memory the copy did not write
+    for (const [start, end] of ranges) {
+      expect([start, end, wa.scan(cut, start, end)]).toStrictEqual([start, end, false]);
+      expect([start, end, js.scan(cut, start, end)]).toStrictEqual([start, end, false]);
+    }
   });
 
   test('scanners do not share memory: each keeps its own keys and results', () => {
@@ -167,8 +186,10 @@ describe('WasmJsonObjectScanner memory', () => {
   });
 
   test('an empty or reversed range is no object, as in JavaScript', () => {
+    // GIVEN
     const scanner = new WasmJsonObjectScanner([], wasm());
     const line = Buffer.from('{}');
+    // WHEN / THEN
     expect(scanner.scan(line, 1, 1)).toBe(false);
     expect(scanner.scan(line, 2, 0)).toBe(false);
     expect(new JsonObjectScanner([]).scan(line, 2, 0)).toBe(false);
@@ -184,24 +205,66 @@ describe('createJsonObjectScanner', () => {
     // GIVEN what compileScanModule gives without WebAssembly (or SIMD): nothing
     const none = compileScanModule(Buffer.from('not WebAssembly'));
     expect(none).toBeNull();
-    // WHEN / THEN
+    // WHEN
     const scanner = createJsonObjectScanner(['time'], none);
+    // THEN
     expect(scanner).toBeInstanceOf(JsonObjectScanner);
     const line = Buffer.from('{"time":"t"}');
     expect(scanner.scan(line, 0, line.length)).toBe(true);
   });
 
+  test('falls back to JavaScript where an instance cannot be made', () => {
+    // GIVEN a module that WebAssembly refuses to instantiate (as when its memory cannot be had)
+    const broken: ScanModule = { module: {}, layout: wasm().layout };
+    // WHEN / THEN
+    expect(createJsonObjectScanner(['time'], broken)).toBeInstanceOf(JsonObjectScanner);
+  });
+
+  test('falls back to JavaScript under node --jitless, which has no WebAssembly', () => {
+    // GIVEN the forwarder's scanner factory bundled as the Lambda bundles it
+    const { outputFiles } = buildSync({
+      stdin: {
+        contents:
+          "import { createJsonObjectScanner } from './lambda/formats/json-scan-wasm';\n" +
+          "const s = createJsonObjectScanner(['time']);\n" +
+          'const line = Buffer.from(\'{"time":"t"}\');\n' +
+          'console.log(typeof WebAssembly, s.constructor.name, s.scan(line, 0, line.length));',
+        resolveDir: ROOT,
+        loader: 'ts',
+      },
+      bundle: true,
+      platform: 'node',
+      write: false,
+      logLevel: 'silent',
+    });
+    // WHEN it runs without WebAssembly
+    const run = spawnSync(process.execPath, ['--jitless', '-e', outputFiles[0].text], { encoding: 'utf8' });
+    // THEN the JavaScript scanner does the work (node warns only that --jitless turns wasm off)
+    expect(run.stderr).not.toMatch(/Error/);
+    expect(run.stdout.trim()).toBe('undefined JsonObjectScanner true');
+    expect(run.status).toBe(0);
+  });
+
   test('falls back to JavaScript for keys that do not fit the module layout', () => {
+    // GIVEN one key too many, and one key too long
     const many = Array.from({ length: wasm().layout.maxKeys + 1 }, (_, i) => `k${i}`);
     const long = ['x'.repeat(wasm().layout.maxKeyBytes + 1)];
+    // WHEN / THEN
     expect(createJsonObjectScanner(many)).toBeInstanceOf(JsonObjectScanner);
     expect(createJsonObjectScanner(long)).toBeInstanceOf(JsonObjectScanner);
     expect(createJsonObjectScanner(many.slice(1))).toBeInstanceOf(WasmJsonObjectScanner);
-    expect(() => new WasmJsonObjectScanner(many, wasm())).toThrow(/at most 32 keys of 2048 bytes in all/);
   });
 
-  test('refuses keys no scanner can record, either way', () => {
-    expect(() => createJsonObjectScanner(['"'])).toThrow(RangeError);
-    expect(() => createJsonObjectScanner(['"'], null)).toThrow(RangeError);
+  test('fails if WasmJsonObjectScanner is given keys that do not fit, saying what does', () => {
+    const many = Array.from({ length: 33 }, (_, i) => `k${i}`);
+    expect(() => new WasmJsonObjectScanner(many, wasm())).toThrow(
+      'WasmJsonObjectScanner records at most 32 keys of 2048 bytes in all, not 33 keys of 89 bytes',
+    );
+  });
+
+  test('fails if a key cannot be recorded by either scanner', () => {
+    const message = 'JSON scanner keys must be printable ASCII without quotes or backslashes, not "\\""';
+    expect(() => createJsonObjectScanner(['"'])).toThrow(message);
+    expect(() => createJsonObjectScanner(['"'], null)).toThrow(message);
   });
 });
