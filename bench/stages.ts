@@ -15,12 +15,12 @@ import { spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BufferPool, MAX_BATCH_BYTES, RowBatcher } from '../lambda/batcher';
+import { BufferPool, MAX_BATCH_BYTES, RowBatcher } from '../lambda/io/batcher';
 import { splitLines } from '../lambda/formats/lines';
-import { decodeText } from '../lambda/object-reader';
-import { parseObjectBatches, rowToSend } from '../lambda/parse-object';
-import { GzipWorker } from '../lambda/gzip-worker';
-import { gzipOptions } from '../lambda/sentinel-uploader';
+import { decodeText } from '../lambda/io/object-reader';
+import { parseObjectBatches, rowToSend } from '../lambda/pipeline/parse-object';
+import { GzipWorker } from '../lambda/io/gzip-worker';
+import { gzipOptions } from '../lambda/io/sentinel-uploader';
 import { EVENT_TIME, generate } from './generate';
 
 const STAGES = ['decode', 'split', 'parse', 'batch', 'gzip'] as const;

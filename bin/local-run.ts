@@ -10,7 +10,7 @@ import { gzipSync } from 'node:zlib';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { encodeS3EventKey } from '../cli/s3-event';
 import type { Column } from '../lambda/formats';
-import type * as ForwarderModule from '../lambda/handler';
+import type * as ForwarderModule from '../lambda/pipeline/handler';
 import type { ProducerDefinition } from '../lib/producer';
 import { lambdaContext } from '../test/support/events';
 import { IngestionEmulator } from '../test/support/ingestion-emulator';

@@ -9,4 +9,4 @@ export {
   type ColumnType,
   type FormatName,
 } from '../lambda/formats';
-export { ENV, type AuthMode } from '../lambda/environment';
+export { ENV, type AuthMode } from '../lambda/contract/environment';

@@ -10,7 +10,7 @@ const outdir = join(root, 'dist', 'lambda-bundle', 'forwarder');
 mkdirSync(outdir, { recursive: true });
 
 const result = await build({
-  entryPoints: [join(root, 'lambda', 'handler.ts')],
+  entryPoints: [join(root, 'lambda', 'pipeline', 'handler.ts')],
   outfile: join(outdir, 'index.js'),
   bundle: true,
   platform: 'node',
@@ -28,5 +28,5 @@ const result = await build({
 writeFileSync(join(root, 'dist', 'lambda-bundle', 'meta.json'), JSON.stringify(result.metafile));
 const bytes = Object.values(result.metafile.outputs).reduce((sum, o) => sum + o.bytes, 0);
 if (process.argv.includes('--quiet') === false) {
-  console.log(`bundled lambda/handler.ts → ${outdir} (${(bytes / 1024).toFixed(0)} KiB)`);
+  console.log(`bundled lambda/pipeline/handler.ts → ${outdir} (${(bytes / 1024).toFixed(0)} KiB)`);
 }

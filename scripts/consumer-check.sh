@@ -1,29 +1,52 @@
 #!/usr/bin/env bash
-# The consumer check: pack this package, install the tarball into a fresh CDK app that has
-# neither esbuild nor Docker, instantiate the construct from the package root and synthesize.
+# The consumer check: pack this package, install the tarball into a fresh app that has neither
+# esbuild nor Docker nor Terraform, and synthesize from the package both halves: the AWS construct
+# in a CDK app, then the Azure constructs (`s3-to-sentinel/azure`) in a CDK for Terraform app.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 cd "$root"
-tarball=$(npm pack --silent --pack-destination "$work" | tail -n 1)
+# prepack runs the build, whose errors go to stdout: keep them, or a failed pack would exit silently.
+if ! npm pack --silent --pack-destination "$work" >"$work/pack.log"; then
+  cat "$work/pack.log" >&2
+  echo "consumer-check: npm pack failed in its prepack build; fix the errors above (npm run build shows them too)" >&2
+  exit 1
+fi
+tarball=$(tail -n 1 "$work/pack.log")
 echo "packed $tarball ($(du -k "$work/$tarball" | cut -f1) KiB)"
+
+# A PATH holding only node proves synthesis never shells out to docker, terraform or anything else.
+mkdir "$work/node-only"
+ln -s "$(command -v node)" "$work/node-only/node"
+node_only_path="$work/node-only"
+
+# Installed peer versions are the ones this repo tests with; --prefer-offline reuses npm's cache.
+version_of() { node -p "require('$root/node_modules/$1/package.json').version"; }
+
+# The forwarder's libraries are bundled into dist/lambda-bundle; none may reach a consumer's install.
+assert_nothing_forbidden() {
+  local forbidden
+  for forbidden in esbuild typescript @aws-sdk @aws-lambda-powertools @azure; do
+    if [ -e "node_modules/$forbidden" ]; then
+      echo "consumer-check: installing s3-to-sentinel with $1 pulled in $forbidden; the Lambda's libraries must be bundled, not dependencies or peers" >&2
+      exit 1
+    fi
+  done
+}
 
 cd "$work"
 npm init -y >/dev/null
-# The peer dependencies at the versions this repo tests with; --prefer-offline reuses npm's cache.
-cdk_version=$(node -p "require('$root/node_modules/aws-cdk-lib/package.json').version")
-constructs_version=$(node -p "require('$root/node_modules/constructs/package.json').version")
 npm install --no-audit --no-fund --prefer-offline --loglevel=error \
-  "./$tarball" "aws-cdk-lib@$cdk_version" "constructs@$constructs_version" >/dev/null
-
-for forbidden in esbuild typescript @aws-sdk/client-s3 @azure/monitor-ingestion; do
-  if [ -e "node_modules/$forbidden" ]; then
-    echo "consumer-check: installing s3-to-sentinel pulled in $forbidden; the Lambda's libraries must be bundled" >&2
-    exit 1
-  fi
-done
+  "./$tarball" "aws-cdk-lib@$(version_of aws-cdk-lib)" "constructs@$(version_of constructs)" >/dev/null
+assert_nothing_forbidden aws-cdk-lib
+# The CDKTF peers are optional: the AWS app runs before they are installed, so it proves the root
+# entry point never loads them.
+if [ -e node_modules/cdktf ]; then
+  echo "consumer-check: installing s3-to-sentinel with aws-cdk-lib pulled in cdktf; its CDKTF peers must stay optional (peerDependenciesMeta)" >&2
+  exit 1
+fi
 
 cat > app.js <<'JS'
 const { App, Stack } = require('aws-cdk-lib');
@@ -47,8 +70,7 @@ new S3ToSentinelForwarder(stack, 'Forwarder', {
 });
 app.synth();
 JS
-# PATH without docker proves synthesis never shells out to it.
-PATH="$(dirname "$(command -v node)"):/usr/bin:/bin" node app.js
+PATH="$node_only_path" node app.js
 
 template=cdk.out/ConsumerStack.template.json
 node -e "
@@ -60,3 +82,109 @@ const bundled = assets.some((d) => require('fs').existsSync('cdk.out/' + d + '/i
 if (!bundled) throw new Error('the prebundled forwarder asset is missing from cdk.out');
 console.log('consumer-check: synthesized ' + Object.keys(t.Resources).length + ' resources with the prebundled forwarder; no esbuild, no Docker');
 "
+
+# Now the Azure half, in the same project: the CDKTF peers at the versions this repo tests with.
+npm install --no-audit --no-fund --prefer-offline --loglevel=error \
+  "cdktf@$(version_of cdktf)" "@cdktf/provider-azurerm@$(version_of @cdktf/provider-azurerm)" \
+  "@cdktf/provider-azuread@$(version_of @cdktf/provider-azuread)" "constructs@$(version_of constructs)" >/dev/null
+assert_nothing_forbidden 'the CDKTF peers'
+
+# Two producers on the project's ProducerDefinition shape: a default-named table and a named one.
+cat > azure-app.js <<'JS'
+const { App, TerraformStack } = require('cdktf');
+const { AzureProviders, SentinelIngestion } = require('s3-to-sentinel/azure');
+
+const app = new App({ outdir: 'cdktf.out' });
+const stack = new TerraformStack(app, 'ConsumerAzureStack');
+new AzureProviders(stack, 'Providers', { subscriptionId: '00000000-0000-0000-0000-000000000000' });
+new SentinelIngestion(stack, 'Sentinel', {
+  location: 'westeurope',
+  namePrefix: 'consumer-check',
+  producers: [
+    { name: 'app-logs', bucket: { kind: 'new' }, format: 'ndjson' },
+    {
+      name: 'trail',
+      bucket: { kind: 'existing', bucketName: 'consumer-check-trail' },
+      format: 'cloudtrail',
+      table: { name: 'ConsumerTrail', retentionInDays: 90 },
+    },
+  ],
+});
+app.synth();
+JS
+# cdktf prints the construct's warnings (the client secret in state); they are expected here.
+PATH="$node_only_path" node azure-app.js >azure-synth.log 2>&1 || {
+  cat azure-synth.log >&2
+  echo "consumer-check: the CDKTF app importing s3-to-sentinel/azure failed to synthesize; see above" >&2
+  exit 1
+}
+
+# The stream each DCR declares must be the format's columns, as the forwarder sends them.
+node - <<'JS'
+const fs = require('fs');
+const { columnsOf } = require('s3-to-sentinel');
+const { STREAM_COLUMN_TYPES } = require('s3-to-sentinel/azure');
+const file = 'cdktf.out/stacks/ConsumerAzureStack/cdk.tf.json';
+if (!fs.existsSync(file)) {
+  console.error(`consumer-check: cdktf wrote no ${file}; did the stack id or the App outdir in azure-app.js change?`);
+  process.exit(1);
+}
+const tf = JSON.parse(fs.readFileSync(file, 'utf8'));
+const of = (type) => Object.entries(tf.resource[type] ?? {});
+const ref = (type, key) => '${' + type + '.' + key + '.id}';
+const fail = (what) => {
+  console.error(`consumer-check: ${file}: ${what}; SentinelIngestion as packed no longer synthesizes what the forwarder needs`);
+  process.exit(1);
+};
+
+const endpoints = of('azurerm_monitor_data_collection_endpoint');
+if (endpoints.length !== 1) fail(`expected one azurerm_monitor_data_collection_endpoint, found ${endpoints.length}`);
+const endpointRef = ref('azurerm_monitor_data_collection_endpoint', endpoints[0][0]);
+
+const expected = [
+  { producer: 'app-logs', format: 'ndjson', stream: 'Custom-AppLogs', table: 'AppLogs_CL' },
+  { producer: 'trail', format: 'cloudtrail', stream: 'Custom-ConsumerTrail', table: 'ConsumerTrail_CL' },
+];
+const rules = of('azurerm_monitor_data_collection_rule');
+if (rules.length !== expected.length) fail(`expected ${expected.length} azurerm_monitor_data_collection_rule, found ${rules.length}`);
+const tables = of('azurerm_log_analytics_workspace_table_custom_log');
+const grants = of('azurerm_role_assignment');
+for (const e of expected) {
+  const rule = rules.find(([, r]) => r.name === `consumer-check-${e.producer}`);
+  if (rule === undefined) fail(`no azurerm_monitor_data_collection_rule named consumer-check-${e.producer}`);
+  const [ruleKey, dcr] = rule;
+  const columns = columnsOf(e.format).map((c) => ({ name: c.name, type: STREAM_COLUMN_TYPES[c.type] }));
+  const declared = dcr.stream_declaration ?? [];
+  if (declared.length !== 1 || declared[0].stream_name !== e.stream) {
+    fail(`DCR of ${e.producer} declares ${JSON.stringify(declared.map((d) => d.stream_name))}, not [${e.stream}]`);
+  }
+  if (JSON.stringify(declared[0].column) !== JSON.stringify(columns)) {
+    fail(`stream ${e.stream} declares columns ${JSON.stringify(declared[0].column)}, not the ${e.format} format's ${JSON.stringify(columns)}`);
+  }
+  if (!columns.some((c) => c.name === 'TimeGenerated' && c.type === 'datetime')) fail(`${e.format} has no TimeGenerated datetime column`);
+  if (dcr.data_collection_endpoint_id !== endpointRef) fail(`DCR of ${e.producer} is not attached to the data collection endpoint`);
+  const flow = dcr.data_flow ?? [];
+  if (flow.length !== 1 || flow[0].streams?.[0] !== e.stream || flow[0].output_stream !== `Custom-${e.table}`) {
+    fail(`DCR of ${e.producer} does not flow ${e.stream} into Custom-${e.table}`);
+  }
+
+  const table = tables.find(([, t]) => t.name === e.table);
+  if (table === undefined) fail(`no azurerm_log_analytics_workspace_table_custom_log named ${e.table}`);
+  const tableColumns = table[1].column.map((c) => c.name);
+  if (JSON.stringify(tableColumns) !== JSON.stringify(columns.map((c) => c.name))) {
+    fail(`table ${e.table} has columns ${tableColumns.join(',')}, not the stream's ${columns.map((c) => c.name).join(',')}`);
+  }
+
+  const dcrRef = ref('azurerm_monitor_data_collection_rule', ruleKey);
+  const grant = grants.find(([, g]) => g.scope === dcrRef && g.role_definition_name === 'Monitoring Metrics Publisher');
+  if (grant === undefined) fail(`no 'Monitoring Metrics Publisher' azurerm_role_assignment scoped to ${dcrRef}`);
+}
+for (const provider of ['azurerm', 'azuread']) {
+  if (tf.terraform?.required_providers?.[provider] === undefined) fail(`AzureProviders added no ${provider} provider`);
+}
+const total = Object.values(tf.resource).reduce((n, byId) => n + Object.keys(byId).length, 0);
+console.log(
+  `consumer-check: synthesized ${total} Terraform resources from s3-to-sentinel/azure: 1 endpoint, ` +
+    `${expected.length} DCRs whose streams match their formats, their tables and ingestion role assignments; no Terraform binary`,
+);
+JS

@@ -19,4 +19,4 @@ export {
   type ParseOutcome,
   type ObjectRef,
   type Row,
-} from '../parse-object';
+} from '../pipeline/parse-object';

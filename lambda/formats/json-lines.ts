@@ -9,7 +9,7 @@
  * not depend on which path a line took: only the cost does.
  */
 import { isAscii, isUtf8 } from 'node:buffer';
-import { ObjectTextDecoder } from '../object-reader';
+import { ObjectTextDecoder } from '../io/object-reader';
 import type { SourceItem } from './format';
 import { ValueKind, type ObjectScanner } from './json-scan';
 import { createJsonObjectScanner } from './json-scan-wasm';

@@ -8,7 +8,7 @@ import {
 } from '../producer/azure-coordinates';
 import type { ProducerDefinition } from '../producer/producer';
 import { streamName } from '../producer/naming';
-import type { AuthMode } from '../../lambda/environment';
+import type { AuthMode } from '../../lambda/contract/environment';
 import type { SentinelDestination } from './s3-to-sentinel-forwarder';
 
 /** Context keys the CDK app reads (cdk.json or `-c key=value`). */

@@ -3,7 +3,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { validateProducer } from '../producer/validate-producers';
-import type { AuthMode } from '../../lambda/environment';
+import type { AuthMode } from '../../lambda/contract/environment';
 import type { ProducerDefinition } from '../producer/producer';
 import { S3ToSentinelForwarder, type SentinelDestination } from './s3-to-sentinel-forwarder';
 

@@ -8,12 +8,12 @@ import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
 import { Construct } from 'constructs';
 import type { ProducerDefinition } from '../producer';
-import { ENTRA_TOKEN_EXCHANGE_AUDIENCE } from '../../lambda/environment';
+import { ENTRA_TOKEN_EXCHANGE_AUDIENCE } from '../../lambda/contract/environment';
 
 /** The role the Logs Ingestion API requires on a DCR; it grants nothing else. */
 export const INGESTION_ROLE = 'Monitoring Metrics Publisher';
 /** The audience Entra expects in a federated token exchanged for an access token. */
-export { ENTRA_TOKEN_EXCHANGE_AUDIENCE as TOKEN_EXCHANGE_AUDIENCE } from '../../lambda/environment';
+export { ENTRA_TOKEN_EXCHANGE_AUDIENCE as TOKEN_EXCHANGE_AUDIENCE } from '../../lambda/contract/environment';
 
 /**
  * An Entra application registration with a service principal and a client secret (the default).

@@ -1,4 +1,4 @@
-import type { AuthMode } from '../../lambda/environment';
+import type { AuthMode } from '../../lambda/contract/environment';
 
 /**
  * The handoff between the two deployments: what the Azure stack outputs and the AWS app reads.

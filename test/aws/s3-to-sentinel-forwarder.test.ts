@@ -6,7 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { ENV, S3ToSentinelForwarder } from '../../lib';
-import { METRIC, METRICS_NAMESPACE } from '../../lambda/metric-names';
+import { METRIC, METRICS_NAMESPACE } from '../../lambda/contract/metric-names';
 import { TEST_DESTINATION, TEST_ENV, synthForwarder } from '../support/aws';
 
 const BUCKET_KEY_ARN = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';

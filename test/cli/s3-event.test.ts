@@ -1,4 +1,4 @@
-import { parseMessageBody } from '../../lambda/events';
+import { parseMessageBody } from '../../lambda/io/events';
 import { RateLimiter } from '../../cli/rate-limiter';
 import { BACKFILL_CONFIGURATION_ID, encodeS3EventKey, s3CreatedEvent } from '../../cli/s3-event';
 import { decodeS3EventKey } from './support';

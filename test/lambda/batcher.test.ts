@@ -5,8 +5,8 @@ import {
   RowBatcher,
   type OversizedRecord,
   type RowBatch,
-} from '../../lambda/batcher';
-import { RawJson, RowFactory, type JsonRow, type Row } from '../../lambda/rows';
+} from '../../lambda/io/batcher';
+import { RawJson, RowFactory, type JsonRow, type Row } from '../../lambda/pipeline/rows';
 import { testRow } from '../support/rows';
 
 function batchAll(

@@ -4,9 +4,9 @@
  */
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { ENV } from '../../lambda/environment';
+import { ENV } from '../../lambda/contract/environment';
 import { columnsOf } from '../../lambda/formats';
-import type * as Forwarder from '../../lambda/handler';
+import type * as Forwarder from '../../lambda/pipeline/handler';
 import { captureOutput, type CapturedOutput } from '../support/capture';
 import { lambdaContext, s3Notification, sqsEvent, sqsRecord } from '../support/events';
 import { IngestionEmulator } from '../support/ingestion-emulator';

@@ -1,6 +1,6 @@
-import { DEFAULT_SECRET_TTL_SECONDS, DEFAULT_UPLOAD_CONCURRENCY, loadConfig } from '../../lambda/config';
-import { ENV } from '../../lambda/environment';
-import { ConfigurationError } from '../../lambda/errors';
+import { DEFAULT_SECRET_TTL_SECONDS, DEFAULT_UPLOAD_CONCURRENCY, loadConfig } from '../../lambda/core/config';
+import { ENV } from '../../lambda/contract/environment';
+import { ConfigurationError } from '../../lambda/core/errors';
 
 const complete = {
   [ENV.producerName]: 'app-logs',

@@ -1,5 +1,5 @@
-import { UnrecognizedMessageError } from '../../lambda/errors';
-import { continuationBody, decodeS3Key, parseMessageBody } from '../../lambda/events';
+import { UnrecognizedMessageError } from '../../lambda/core/errors';
+import { continuationBody, decodeS3Key, parseMessageBody } from '../../lambda/io/events';
 import { eventBridgeEvent, s3Notification, s3TestEvent, snsWrapped } from '../support/events';
 
 const body = (doc: object): string => JSON.stringify(doc);

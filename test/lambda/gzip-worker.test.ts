@@ -10,7 +10,7 @@ import type * as WorkerThreads from 'node:worker_threads';
 import { gunzipSync, gzip, gzipSync, type ZlibOptions } from 'node:zlib';
 import type * as Zlib from 'node:zlib';
 import { buildSync } from 'esbuild';
-import { GzipWorker, type GzipWorkerOptions } from '../../lambda/gzip-worker';
+import { GzipWorker, type GzipWorkerOptions } from '../../lambda/io/gzip-worker';
 
 // Observed, not replaced: zlib.gzip (the fallback path) counts its calls, and every worker thread
 // the module starts is recorded so a test can tell whether one was started and can break it.

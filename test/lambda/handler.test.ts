@@ -7,8 +7,8 @@ import 'aws-sdk-client-mock-jest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { continuationBody } from '../../lambda/events';
-import { ENV } from '../../lambda/environment';
+import { continuationBody } from '../../lambda/io/events';
+import { ENV } from '../../lambda/contract/environment';
 import { columnsOf } from '../../lambda/formats';
 import type { LogsIngestionClientOptions } from '@azure/monitor-ingestion';
 import {
@@ -16,7 +16,7 @@ import {
   createHandler,
   s3ObjectOpener,
   type DependencyOptions,
-} from '../../lambda/handler';
+} from '../../lambda/pipeline/handler';
 import { captureOutput, metricSum, type CapturedOutput } from '../support/capture';
 import {
   eventBridgeEvent,

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { columnsOf } from '../../lambda/formats';
-import { createDependencies, createHandler } from '../../lambda/handler';
+import { createDependencies, createHandler } from '../../lambda/pipeline/handler';
 import { captureOutput, type CapturedOutput } from '../support/capture';
 import { lambdaContext, s3Notification, sqsEvent, sqsRecord } from '../support/events';
 import { forwarderEnv, IngestionEmulator } from '../support/ingestion-emulator';

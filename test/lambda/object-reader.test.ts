@@ -6,7 +6,7 @@ import {
   lineBatches,
   lines,
   type Line,
-} from '../../lambda/object-reader';
+} from '../../lambda/io/object-reader';
 import { chunked } from './formats/helpers';
 
 async function readLines(

@@ -1,7 +1,7 @@
 // RowFactory's JSON templates and JsonRow: the batcher writes a JsonRow as ownJson + sharedJsonBytes
 // + the record's bytes, and measures it as headJson + the column's member prefix + the record; both
 // must be the row RowFactory.row makes for the same record, serialized as JSON.stringify would.
-import { RawJson, rowOriginOf, RowFactory, type ObjectRef } from '../../lambda/rows';
+import { RawJson, rowOriginOf, RowFactory, type ObjectRef } from '../../lambda/pipeline/rows';
 
 const OBJECTS: Record<string, ObjectRef> = {
   'version id and ETag': {

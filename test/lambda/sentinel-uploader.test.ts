@@ -1,17 +1,17 @@
-import { MAX_BATCH_BYTES } from '../../lambda/batcher';
+import { MAX_BATCH_BYTES } from '../../lambda/io/batcher';
 import {
   IngestionAuthorizationError,
   IngestionNotFoundError,
   IngestionRejectedError,
   IngestionUnavailableError,
   TimeBudgetExhaustedError,
-} from '../../lambda/errors';
+} from '../../lambda/core/errors';
 import {
   createLogsIngestionClient,
   SentinelUploader,
   type DeliveryResult,
-} from '../../lambda/sentinel-uploader';
-import { RawJson, RowFactory } from '../../lambda/rows';
+} from '../../lambda/io/sentinel-uploader';
+import { RawJson, RowFactory } from '../../lambda/pipeline/rows';
 import { INGESTION_MAX_BYTES, IngestionEmulator } from '../support/ingestion-emulator';
 import { TEST_COLUMNS, TEST_STREAM, testRow, testRows } from '../support/rows';
 

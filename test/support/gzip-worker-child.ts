@@ -8,7 +8,7 @@
 //   after-idle-stop: the body is sent just after a first body's worker thread was stopped for
 //     idleness (idleMs 20), while that thread may still be exiting
 import { gunzipSync } from 'node:zlib';
-import { GzipWorker } from '../../lambda/gzip-worker';
+import { GzipWorker } from '../../lambda/io/gzip-worker';
 
 const size = Number(process.argv[2]);
 const afterIdleStop = process.argv[3] === 'after-idle-stop';

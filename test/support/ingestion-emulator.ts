@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import type { LogsIngestionClientOptions } from '@azure/monitor-ingestion';
-import { ENV } from '../../lambda/environment';
+import { ENV } from '../../lambda/contract/environment';
 import type { Column } from '../../lambda/formats';
 
 /** The API's request size limit. Azure documents 1 MB for the call, compressed or not. */

@@ -4,7 +4,7 @@
 import { Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { parseObjectBatches } from '../../lambda/formats';
-import { byteCounter } from '../../lambda/object-reader';
+import { byteCounter } from '../../lambda/io/object-reader';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { ndjsonChunks } = require('./write-large-ndjson-gz.js') as {

@@ -16,9 +16,9 @@ import {
   parseJsonObjectRecord,
 } from '../../../lambda/formats/parse-helpers';
 import { JSON_TIME_FIELDS, jsonRecordTime } from '../../../lambda/formats/time';
-import { decodeText } from '../../../lambda/object-reader';
-import { parseObjectBatches, type ObjectRef, type ParseOutcome } from '../../../lambda/parse-object';
-import { JsonRow, RowFactory, rowOriginOf, type RawJson } from '../../../lambda/rows';
+import { decodeText } from '../../../lambda/io/object-reader';
+import { parseObjectBatches, type ObjectRef, type ParseOutcome } from '../../../lambda/pipeline/parse-object';
+import { JsonRow, RowFactory, rowOriginOf, type RawJson } from '../../../lambda/pipeline/rows';
 import { fixture, objectRef } from './helpers';
 import { Random } from '../../support/random';
 

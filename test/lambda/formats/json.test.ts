@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { JsonRecordSplitter } from '../../../lambda/formats/json-splitter';
 import type { SourceItem } from '../../../lambda/formats';
-import { RowBatcher } from '../../../lambda/batcher';
+import { RowBatcher } from '../../../lambda/io/batcher';
 import { fixture, malformedOf, objectRef, parseAll, rowsOf } from './helpers';
 
 function split(text: string, chunkSize = text.length || 1): SourceItem[] {

@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { RowBatcher } from '../../../lambda/batcher';
+import { RowBatcher } from '../../../lambda/io/batcher';
 import { malformedOf, objectRef, parseAll, rowsOf } from './helpers';
 
 describe('ndjson format', () => {

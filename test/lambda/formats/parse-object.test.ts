@@ -13,8 +13,8 @@ import {
   type FormatName,
 } from '../../../lambda/formats';
 import { RESERVED_COLUMN_NAMES } from '../../../lib/azure/table-columns';
-import { byteCounter } from '../../../lambda/object-reader';
-import { recordId, RECORD_ID_LENGTH, RowFactory } from '../../../lambda/rows';
+import { byteCounter } from '../../../lambda/io/object-reader';
+import { recordId, RECORD_ID_LENGTH, RowFactory } from '../../../lambda/pipeline/rows';
 import { chunked, fixture, FIXTURES, malformedOf, objectRef, parseAll, rowsOf } from './helpers';
 
 /** One sample per format, for the checks that must hold for all of them. */

@@ -1,5 +1,5 @@
-import { UnrecognizedMessageError } from './errors';
-import type { ObjectRef } from './rows';
+import { UnrecognizedMessageError } from '../core/errors';
+import type { ObjectRef } from '../pipeline/rows';
 
 /**
  * The object a notification names: the parsers' `ObjectRef` (key URL-decoded, usable as-is in

@@ -9,9 +9,9 @@ import {
   type TokenCredential,
 } from '@azure/identity';
 import { GetWebIdentityTokenCommand, STSClient } from '@aws-sdk/client-sts';
-import type { ForwarderConfig } from './config';
-import { ENTRA_TOKEN_EXCHANGE_AUDIENCE } from './environment';
-import { ConfigurationError, CredentialError, CredentialRejectedError, ForwarderError } from './errors';
+import type { ForwarderConfig } from '../core/config';
+import { ENTRA_TOKEN_EXCHANGE_AUDIENCE } from '../contract/environment';
+import { ConfigurationError, CredentialError, CredentialRejectedError, ForwarderError } from '../core/errors';
 import { putSecretCommand, type SecretCache } from './secrets';
 
 /** Builds the Entra credential for one client secret value. Injectable so tests need no Entra ID. */

@@ -6,17 +6,17 @@ import { STSClient } from '@aws-sdk/client-sts';
 import type { LogsIngestionClientOptions } from '@azure/monitor-ingestion';
 import type { ClientSecretCredentialOptions, TokenCredential } from '@azure/identity';
 import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { loadConfig, type ForwarderConfig } from './config';
+import { loadConfig, type ForwarderConfig } from '../core/config';
 import {
   clientSecretCredentialFactory,
   createTokenCredential,
   stsWebIdentityToken,
   type SecretCredentialFactory,
   type WebIdentityTokenProvider,
-} from './credentials';
-import { TransientError, type ForwarderError } from './errors';
-import { FailureRouter } from './failure-routing';
-import { parseObjectBatches } from './formats';
+} from '../io/credentials';
+import { TransientError, type ForwarderError } from '../core/errors';
+import { FailureRouter } from '../io/sqs-routing';
+import { parseObjectBatches } from '../formats';
 import {
   processMessage,
   type MessageOutcome,
@@ -24,9 +24,9 @@ import {
   type ParseObject,
   type ProcessorDeps,
 } from './process-message';
-import { SecretCache } from './secrets';
-import { createLogsIngestionClient, SentinelUploader } from './sentinel-uploader';
-import { createLogger, createMetrics, Telemetry } from './telemetry';
+import { SecretCache } from '../io/secrets';
+import { createLogsIngestionClient, SentinelUploader } from '../io/sentinel-uploader';
+import { createLogger, createMetrics, Telemetry } from '../core/telemetry';
 
 /**
  * Time kept back from the Lambda's remaining time: uploads are aborted this long before the

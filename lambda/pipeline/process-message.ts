@@ -13,11 +13,11 @@ import {
   ObjectNotFoundError,
   TimeBudgetExhaustedError,
   UnexpectedError,
-} from './errors';
-import { parseMessageBody, type NotifiedObject } from './events';
-import { rowToSend, type FormatName, type ParseOutcome } from './formats';
-import type { SentinelUploader } from './sentinel-uploader';
-import type { Telemetry } from './telemetry';
+} from '../core/errors';
+import { parseMessageBody, type NotifiedObject } from '../io/events';
+import { rowToSend, type FormatName, type ParseOutcome } from '../formats';
+import type { SentinelUploader } from '../io/sentinel-uploader';
+import type { Telemetry } from '../core/telemetry';
 
 /**
  * Parses an object's body into rows (provenance + format columns), one array of outcomes per

@@ -1,7 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { ChangeMessageVisibilityCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
-import type { ForwarderError } from './errors';
+import type { ForwarderError } from '../core/errors';
 import { continuationBody, type ContinuationMessage } from './events';
 
 /**

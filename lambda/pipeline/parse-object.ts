@@ -1,10 +1,10 @@
-import type { FormatName } from './formats/format';
-import { FORMATS } from './formats/registry';
-import { byteCounter, decodedBytes, decodeText, type ByteCounter } from './object-reader';
+import type { FormatName } from '../formats/format';
+import { FORMATS } from '../formats/registry';
+import { byteCounter, decodedBytes, decodeText, type ByteCounter } from '../io/object-reader';
 import { JsonRow, RowFactory, type ObjectRef, type Row } from './rows';
 
 export type { ObjectRef, Row } from './rows';
-export type { ByteCounter } from './object-reader';
+export type { ByteCounter } from '../io/object-reader';
 
 /**
  * What reading an object yields, in object order.

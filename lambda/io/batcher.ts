@@ -1,4 +1,4 @@
-import { JsonRow, rowOriginOf, type RawJson, type Row } from './rows';
+import { JsonRow, rowOriginOf, type RawJson, type Row } from '../pipeline/rows';
 
 /**
  * Most bytes of JSON (the whole array: brackets, commas and rows) the forwarder puts in one request.

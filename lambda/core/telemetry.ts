@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 
-import { METRIC, METRICS_NAMESPACE } from './metric-names';
+import { METRIC, METRICS_NAMESPACE } from '../contract/metric-names';
 
 export { METRIC, METRICS_NAMESPACE };
 

@@ -1,6 +1,6 @@
-import { ENV, type AuthMode } from './environment';
+import { ENV, type AuthMode } from '../contract/environment';
 import { ConfigurationError } from './errors';
-import { FORMAT_NAMES, isFormatName, type FormatName } from './formats';
+import { FORMAT_NAMES, isFormatName, type FormatName } from '../formats';
 
 /** Everything the forwarder reads from its environment, validated once per cold start. */
 export interface ForwarderConfig {

@@ -1,9 +1,9 @@
 import { Readable, pipeline } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip, type ZlibOptions } from 'node:zlib';
-import { DEFAULT_MAX_LINE_LENGTH, splitLines, type Line } from './formats/lines';
+import { DEFAULT_MAX_LINE_LENGTH, splitLines, type Line } from '../formats/lines';
 
-export { DEFAULT_MAX_LINE_LENGTH, type Line } from './formats/lines';
+export { DEFAULT_MAX_LINE_LENGTH, type Line } from '../formats/lines';
 
 /**
  * Byte counts of one object read, filled in while it streams so the caller can report them (also

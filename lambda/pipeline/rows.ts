@@ -1,5 +1,5 @@
 import * as crypto from 'node:crypto';
-import { normalizeTime } from './formats/time';
+import { normalizeTime } from '../formats/time';
 
 /** The S3 object a row came from: what the provenance columns record. */
 export interface ObjectRef {

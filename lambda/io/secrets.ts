@@ -1,5 +1,5 @@
 import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import { ConfigurationError, CredentialError } from './errors';
+import { ConfigurationError, CredentialError } from '../core/errors';
 
 /** Options of {@link SecretCache}. */
 export interface SecretCacheProps {

@@ -14,9 +14,9 @@ import {
   type OversizedRecord,
   type RowBatch,
 } from './batcher';
-import type { JsonRow, Row } from './rows';
+import type { JsonRow, Row } from '../pipeline/rows';
 import { GzipWorker } from './gzip-worker';
-import { classifyIngestionError, type ForwarderError, type IngestionTarget } from './errors';
+import { classifyIngestionError, type ForwarderError, type IngestionTarget } from '../core/errors';
 
 /**
  * Retries the SDK makes per request before the forwarder gives the message back to the queue.
