@@ -1,5 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
@@ -16,14 +16,10 @@ import {
 } from '../io/credentials';
 import { TransientError, type ForwarderError } from '../core/errors';
 import { FailureRouter } from '../io/sqs-routing';
-import { parseObjectBatches } from '../formats';
-import {
-  processMessage,
-  type MessageOutcome,
-  type OpenObject,
-  type ParseObject,
-  type ProcessorDeps,
-} from './process-message';
+import type { ParseObject } from './deliver-object';
+import { parseObjectBatches } from './parse-object';
+import { processMessage, type MessageOutcome, type ProcessorDeps } from './process-message';
+import { s3ObjectOpener, type OpenObject } from '../io/s3-objects';
 import { SecretCache } from '../io/secrets';
 import { createLogsIngestionClient, SentinelUploader } from '../io/sentinel-uploader';
 import { createLogger, createMetrics, Telemetry } from '../core/telemetry';
@@ -69,22 +65,6 @@ export interface DependencyOptions {
   readonly safetyMarginMs?: number;
   /** Clock for the secret TTL and the lag metric. @default Date.now */
   readonly now?: () => number;
-}
-
-/** Opens an object with GetObject, pinned to the notified version when there is one. */
-export function s3ObjectOpener(s3: S3Client): OpenObject {
-  return async (object, signal) => {
-    const out = await s3.send(
-      new GetObjectCommand({
-        Bucket: object.bucket,
-        Key: object.key,
-        ...(object.versionId !== undefined ? { VersionId: object.versionId } : {}),
-      }),
-      { abortSignal: signal },
-    );
-    // In Node the body is an IncomingMessage (an async iterable of Buffers); it is streamed, never buffered.
-    return out.Body as AsyncIterable<Uint8Array>;
-  };
 }
 
 /** Builds the handler's dependencies from the environment: the production wiring, with seams for tests. */

@@ -14,9 +14,9 @@ import type { LogsIngestionClientOptions } from '@azure/monitor-ingestion';
 import {
   createDependencies,
   createHandler,
-  s3ObjectOpener,
   type DependencyOptions,
 } from '../../lambda/pipeline/handler';
+import { s3ObjectOpener } from '../../lambda/io/s3-objects';
 import { captureOutput, metricSum, type CapturedOutput } from '../support/capture';
 import {
   eventBridgeEvent,

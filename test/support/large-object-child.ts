@@ -3,7 +3,7 @@
 // small V8 heap, it proves memory does not grow with the object: holding it would crash the child.
 import { Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
-import { parseObjectBatches } from '../../lambda/formats';
+import { parseObjectBatches } from '../../lambda/pipeline/parse-object';
 import { byteCounter } from '../../lambda/io/object-reader';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports

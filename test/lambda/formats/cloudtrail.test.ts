@@ -99,7 +99,7 @@ describe('cloudtrail format', () => {
       key: 'AWSLogs/123456789012/CloudTrail-Digest/us-east-1/2026/01/01/x.json.gz',
     });
     // WHEN
-    const { parseObject } = await import('../../../lambda/formats');
+    const { parseObject } = await import('../../../lambda/pipeline/parse-object');
     const outcomes = [];
     for await (const o of parseObject('cloudtrail', body, object)) outcomes.push(o);
     // THEN

@@ -1,7 +1,8 @@
 // Shared helpers of the format and object-reader tests.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseObject, type FormatName, type ObjectRef, type ParseOutcome } from '../../../lambda/formats';
+import type { FormatName } from '../../../lambda/formats';
+import { parseObject, type ObjectRef, type ParseOutcome } from '../../../lambda/pipeline/parse-object';
 
 export const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'aws');
 

@@ -7,11 +7,10 @@ import {
   columnsOf,
   FORMAT_NAMES,
   FORMATS,
-  parseObject,
-  parseObjectBatches,
   PROVENANCE_COLUMNS,
   type FormatName,
 } from '../../../lambda/formats';
+import { parseObject, parseObjectBatches } from '../../../lambda/pipeline/parse-object';
 import { RESERVED_COLUMN_NAMES } from '../../../lib/azure/table-columns';
 import { byteCounter } from '../../../lambda/io/object-reader';
 import { recordId, RECORD_ID_LENGTH, RowFactory } from '../../../lambda/pipeline/rows';
