@@ -37,23 +37,48 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.node } },
     rules: { '@typescript-eslint/no-require-imports': 'off', 'no-restricted-syntax': 'off' },
   },
-  {
-    // The runtime must not pull CDK into the Lambda bundle; the constructs must not pull the AWS SDK.
-    files: ['lambda/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        { patterns: ['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs', 'cdktf', '@cdktf/*'] },
-      ],
-    },
-  },
-  {
-    files: ['lib/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        { patterns: ['@aws-sdk/*', '@azure/*', '@aws-lambda-powertools/*'] },
-      ],
-    },
-  },
+  // Import boundaries (ARCHITECTURE.md, "Layers"): each layer may import only the layers below it.
+  // A rule set for a path replaces the one for its parent, so every set repeats what lambda/ forbids.
+  ...layerRules(),
 );
+
+/** no-restricted-imports per layer, from the table below. */
+function layerRules() {
+  // The runtime must not pull CDK into the Lambda bundle.
+  const runtime = ['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs', 'cdktf', '@cdktf/*'];
+  const sdks = ['@aws-sdk/*', '@azure/*', '@aws-lambda-powertools/*'];
+  const layers = [
+    { files: ['lambda/**/*.ts'], forbid: runtime, why: 'the Lambda bundle must not pull in CDK' },
+    {
+      files: ['lambda/contract/**/*.ts'],
+      forbid: [...runtime, ...sdks, '../*'],
+      why: 'contract/ holds names lib/ and lambda/ share: plain constants that import nothing',
+    },
+    {
+      files: ['lambda/formats/**/*.ts'],
+      forbid: [...runtime, ...sdks, '../*'],
+      why: 'formats are pure (text or bytes in, rows and columns out) and import nothing outside lambda/formats',
+    },
+    {
+      files: ['lambda/core/**/*.ts'],
+      forbid: [...runtime, '../io/*', '../pipeline/*'],
+      why: 'core/ (errors, config, telemetry) sits below the I/O edges and the pipeline',
+    },
+    {
+      files: ['lambda/io/**/*.ts'],
+      forbid: [...runtime, '../pipeline/*'],
+      why: 'the I/O edges do not know the pipeline that drives them',
+    },
+    {
+      files: ['lib/**/*.ts'],
+      forbid: [...sdks, '**/lambda/core/*', '**/lambda/io/*', '**/lambda/pipeline/*'],
+      why: 'the constructs share only lambda/formats and lambda/contract with the runtime, never an SDK',
+    },
+  ];
+  return layers.map(({ files, forbid, why }) => ({
+    files,
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: forbid, message: `Layer boundary: ${why}.` }] }],
+    },
+  }));
+}
