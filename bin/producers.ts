@@ -12,8 +12,7 @@ export const producers: ProducerDefinition[] = [
     suffix: '.json.gz',
     format: 'cloudtrail',
     table: { name: 'AwsCloudTrailS3', plan: 'Analytics', retentionInDays: 90, totalRetentionInDays: 365 },
-    lambda: { memorySizeMb: 1024, timeoutSeconds: 300, batchSize: 10, maxConcurrency: 10 },
-    alarms: { oldestMessageAgeSeconds: 300 },
+    // No `lambda` or `alarms`: omitted tuning takes the forwarder construct's defaults.
   },
   {
     name: 'vpc-flow',

@@ -5,7 +5,11 @@ import type { Construct } from 'constructs';
 import { validateProducer } from '../producer/validate-producers';
 import type { AuthMode } from '../../lambda/contract/environment';
 import type { ProducerDefinition } from '../producer/producer';
-import { S3ToSentinelForwarder, type SentinelDestination } from './s3-to-sentinel-forwarder';
+import {
+  S3ToSentinelForwarder,
+  type S3ToSentinelForwarderProps,
+  type SentinelDestination,
+} from './s3-to-sentinel-forwarder';
 
 export interface ProducerStackProps extends StackProps {
   /** The producer this stack deploys. */
@@ -81,31 +85,82 @@ export class ProducerStack extends Stack {
       this.bucket = bucket;
     }
 
-    const tuning = producer.lambda ?? {};
-    this.forwarder = new S3ToSentinelForwarder(this, 'Forwarder', {
-      producerName: producer.name,
-      format: producer.format,
-      bucket: this.bucket,
-      bucketEncryptionKey: bucketKey,
-      prefix: producer.prefix,
-      suffix: producer.suffix,
-      notification: producer.notification,
-      destination: props.destination,
-      authMode: props.authMode,
-      timeout: seconds(tuning.timeoutSeconds),
-      memorySize: tuning.memorySizeMb,
-      batchSize: tuning.batchSize,
-      maxBatchingWindow: seconds(tuning.maxBatchingWindowSeconds),
-      maxConcurrency: tuning.maxConcurrency,
-      visibilityTimeout: seconds(tuning.visibilityTimeoutSeconds),
-      maxReceiveCount: tuning.maxReceiveCount,
-      oldestMessageAgeThreshold: seconds(producer.alarms?.oldestMessageAgeSeconds),
-      alarmEmail: producer.alarms?.email,
-      descriptionSuffix: placeholder ? '[PLACEHOLDER Azure coordinates]' : undefined,
-    });
+    this.forwarder = new S3ToSentinelForwarder(
+      this,
+      'Forwarder',
+      forwarderPropsFromProducer(producer, {
+        bucket: this.bucket,
+        bucketEncryptionKey: bucketKey,
+        destination: props.destination,
+        authMode: props.authMode,
+        placeholderDestination: placeholder,
+      }),
+    );
   }
+}
+
+/** What `ProducerStack` resolves around a producer definition before it builds the forwarder. */
+export interface ForwarderPropsContext {
+  /** The producer's bucket, created or imported. */
+  readonly bucket: s3.IBucket;
+  /**
+   * The bucket's SSE-KMS key, from `bucket.kmsKeyArn`.
+   * @default - none
+   */
+  readonly bucketEncryptionKey?: kms.IKey;
+  /** The producer's Azure coordinates. */
+  readonly destination: SentinelDestination;
+  /**
+   * How the forwarder signs in to Entra ID.
+   * @default - the construct's default (`secret`)
+   */
+  readonly authMode?: AuthMode;
+  /**
+   * True when `destination` is a placeholder: the function's description says so.
+   * @default false
+   */
+  readonly placeholderDestination?: boolean;
+}
+
+/**
+ * The one mapping from a `ProducerDefinition` to `S3ToSentinelForwarderProps`, and the one place
+ * its plain seconds become `Duration`s. A field the definition omits is omitted here too, so the
+ * construct's default applies and no default is written twice.
+ */
+export function forwarderPropsFromProducer(
+  producer: ProducerDefinition,
+  context: ForwarderPropsContext,
+): S3ToSentinelForwarderProps {
+  const tuning = producer.lambda ?? {};
+  const alarms = producer.alarms ?? {};
+  return withoutAbsent({
+    producerName: producer.name,
+    format: producer.format,
+    bucket: context.bucket,
+    bucketEncryptionKey: context.bucketEncryptionKey,
+    prefix: producer.prefix,
+    suffix: producer.suffix,
+    notification: producer.notification,
+    destination: context.destination,
+    authMode: context.authMode,
+    memorySize: tuning.memorySizeMb,
+    timeout: seconds(tuning.timeoutSeconds),
+    batchSize: tuning.batchSize,
+    maxBatchingWindow: seconds(tuning.maxBatchingWindowSeconds),
+    maxConcurrency: tuning.maxConcurrency,
+    visibilityTimeout: seconds(tuning.visibilityTimeoutSeconds),
+    maxReceiveCount: tuning.maxReceiveCount,
+    oldestMessageAgeThreshold: seconds(alarms.oldestMessageAgeSeconds),
+    alarmEmail: alarms.email,
+    descriptionSuffix: context.placeholderDestination ? '[PLACEHOLDER Azure coordinates]' : undefined,
+  });
 }
 
 function seconds(value: number | undefined): Duration | undefined {
   return value === undefined ? undefined : Duration.seconds(value);
+}
+
+/** Drops `undefined` entries, so "absent" means the key is not there at all. */
+function withoutAbsent<T extends object>(props: T): T {
+  return Object.fromEntries(Object.entries(props).filter(([, value]) => value !== undefined)) as T;
 }

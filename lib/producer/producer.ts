@@ -98,42 +98,54 @@ export interface TableOptions {
   readonly transformKql?: string;
 }
 
+/**
+ * The forwarder's tuning, as plain data in seconds and MB so the CDK app, the CDKTF app and the
+ * CLI can all read it. Each field is one `S3ToSentinelForwarderProps` prop under a name that
+ * carries its unit (`timeoutSeconds` → `timeout`, `memorySizeMb` → `memorySize`);
+ * `forwarderPropsFromProducer` (lib/aws/producer-stack.ts) is the one place that converts, and
+ * passes an omitted field on as omitted, so every default below is the construct's. Ranges are
+ * `NUMERIC_LIMITS` (lib/producer/rules.ts), which the construct checks too.
+ */
 export interface LambdaTuning {
   /**
-   * Memory in MB (128–10240). Throughput of gunzip + JSON parsing scales with CPU, which scales
-   * with memory.
+   * Memory in MB (128–10240), the construct's `memorySize`. Throughput of gunzip + JSON parsing
+   * scales with CPU, which scales with memory.
    * @default 1024
    */
   readonly memorySizeMb?: number;
   /**
-   * Function timeout in seconds (30–900; the forwarder keeps 10 s back to hand over before the deadline). Long enough to stream a large object; the queue's
+   * Function timeout in seconds (30–900; the forwarder keeps 10 s back to hand over before the
+   * deadline), the construct's `timeout`. Long enough to stream a large object; the queue's
    * visibility timeout is derived from it.
    * @default 300
    */
   readonly timeoutSeconds?: number;
   /**
-   * Messages per invocation (1–10000; above 10 needs a batching window).
+   * Messages per invocation (1–10000; above 10 needs a batching window), the construct's
+   * `batchSize`.
    * @default 10
    */
   readonly batchSize?: number;
   /**
-   * Seconds the event source waits to fill a batch (0–300).
-   * @default 0
+   * Seconds the event source waits to fill a batch (0–300), the construct's `maxBatchingWindow`.
+   * @default - no batching window
    */
   readonly maxBatchingWindowSeconds?: number;
   /**
    * Most concurrent invocations the SQS event source starts (2–1000), so a backlog cannot
-   * exhaust the account's concurrency or the DCR's ingestion limits.
+   * exhaust the account's concurrency or the DCR's ingestion limits. The construct's
+   * `maxConcurrency`.
    * @default 10
    */
   readonly maxConcurrency?: number;
   /**
-   * Queue visibility timeout in seconds; must exceed the function timeout.
+   * Queue visibility timeout in seconds (0–43200, and greater than the function timeout), the
+   * construct's `visibilityTimeout`.
    * @default - six times the function timeout (AWS's guidance for SQS event sources)
    */
   readonly visibilityTimeoutSeconds?: number;
   /**
-   * Receives before a message moves to the DLQ (1–1000).
+   * Receives before a message moves to the DLQ (1–1000), the construct's `maxReceiveCount`.
    * @default 5
    */
   readonly maxReceiveCount?: number;
@@ -141,12 +153,14 @@ export interface LambdaTuning {
 
 export interface AlarmOptions {
   /**
-   * Alarm when the oldest message in the queue is older than this many seconds.
+   * Alarm when the oldest message in the queue is older than this many seconds (60–1209600, one
+   * minute to SQS's 14-day retention), the construct's `oldestMessageAgeThreshold`.
    * @default 300 - five minutes, the near-real-time latency goal
    */
   readonly oldestMessageAgeSeconds?: number;
   /**
-   * Email address subscribed to an SNS topic that receives every alarm of this producer.
+   * Email address subscribed to an SNS topic that receives every alarm of this producer, the
+   * construct's `alarmEmail`.
    * @default - no topic; alarms have no actions
    */
   readonly email?: string;

@@ -1,6 +1,15 @@
 import { FORMAT_NAMES, isFormatName } from '../../lambda/formats';
 import { tableBaseName } from './naming';
 import type { ProducerDefinition } from './producer';
+import {
+  NUMERIC_LIMITS,
+  checkBatchingWindow,
+  checkEmail,
+  checkLimit,
+  checkProducerName,
+  checkVisibilityTimeout,
+  type DefinitionField,
+} from './rules';
 
 /** Thrown for a producer configuration that cannot be deployed; the message says what to change. */
 export class ProducerConfigError extends Error {
@@ -10,7 +19,6 @@ export class ProducerConfigError extends Error {
   }
 }
 
-const PRODUCER_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 // Azure custom table names: letters, digits and underscores, starting with a letter; the full
 // name including `_CL` is limited to 63 characters.
 const TABLE_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
@@ -18,14 +26,6 @@ const TABLE_NAME_MAX = 63 - '_CL'.length;
 // S3 bucket naming rules (general purpose buckets).
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
-const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
-
-interface Range {
-  readonly field: string;
-  readonly min: number;
-  readonly max: number;
-  readonly value: number | undefined;
-}
 
 /**
  * Checks every producer and the set as a whole. All problems are collected and reported together,
@@ -66,11 +66,8 @@ export function validateProducers(producers: readonly ProducerDefinition[]): voi
 /** The problems with one producer, each naming the field and what is allowed. */
 export function validateProducer(producer: ProducerDefinition): string[] {
   const problems: string[] = [];
-  if (typeof producer.name !== 'string' || !PRODUCER_NAME.test(producer.name)) {
-    problems.push(
-      `\`name\` (${JSON.stringify(producer.name)}) must be 1–32 lower-case letters, digits or hyphens, starting with a letter`,
-    );
-  }
+  const name = checkProducerName('name', producer.name);
+  if (name) problems.push(name);
   if (!isFormatName(producer.format)) {
     problems.push(
       `\`format\` (${JSON.stringify(producer.format)}) is not a known format; use one of: ${FORMAT_NAMES.join(', ')}`,
@@ -82,11 +79,9 @@ export function validateProducer(producer: ProducerDefinition): string[] {
   }
   problems.push(...validateBucket(producer));
   problems.push(...validateTable(producer));
-  problems.push(...validateTuning(producer));
-  const email = producer.alarms?.email;
-  if (email !== undefined && !EMAIL.test(email)) {
-    problems.push(`\`alarms.email\` (${JSON.stringify(email)}) is not an email address`);
-  }
+  problems.push(...validateNumbers(producer));
+  const email = checkEmail('alarms.email', producer.alarms?.email);
+  if (email) problems.push(email);
   return problems;
 }
 
@@ -135,12 +130,6 @@ function validateTable(producer: ProducerDefinition): string[] {
       `\`table.retentionInDays\` is fixed by Azure for the ${plan} plan; remove it and set \`table.totalRetentionInDays\``,
     );
   }
-  problems.push(
-    ...checkRanges([
-      { field: 'table.retentionInDays', min: 4, max: 730, value: table.retentionInDays },
-      { field: 'table.totalRetentionInDays', min: 4, max: 4383, value: table.totalRetentionInDays },
-    ]),
-  );
   if (
     table.retentionInDays !== undefined &&
     table.totalRetentionInDays !== undefined &&
@@ -156,31 +145,33 @@ function validateTable(producer: ProducerDefinition): string[] {
   return problems;
 }
 
-function validateTuning(producer: ProducerDefinition): string[] {
+/** Every numeric field against its limit, then the rules that join two of them. */
+function validateNumbers(producer: ProducerDefinition): string[] {
+  const problems = (Object.keys(NUMERIC_LIMITS) as DefinitionField[])
+    .map((field) => checkLimit(field, NUMERIC_LIMITS[field], definitionValue(producer, field)))
+    .filter((problem): problem is string => problem !== undefined);
   const tuning = producer.lambda ?? {};
-  const alarms = producer.alarms ?? {};
-  const problems = checkRanges([
-    { field: 'lambda.memorySizeMb', min: 128, max: 10240, value: tuning.memorySizeMb },
-    { field: 'lambda.timeoutSeconds', min: 30, max: 900, value: tuning.timeoutSeconds },
-    { field: 'lambda.batchSize', min: 1, max: 10000, value: tuning.batchSize },
-    { field: 'lambda.maxBatchingWindowSeconds', min: 0, max: 300, value: tuning.maxBatchingWindowSeconds },
-    { field: 'lambda.maxConcurrency', min: 2, max: 1000, value: tuning.maxConcurrency },
-    { field: 'lambda.visibilityTimeoutSeconds', min: 1, max: 43200, value: tuning.visibilityTimeoutSeconds },
-    { field: 'lambda.maxReceiveCount', min: 1, max: 1000, value: tuning.maxReceiveCount },
-    { field: 'alarms.oldestMessageAgeSeconds', min: 60, max: 1209600, value: alarms.oldestMessageAgeSeconds },
-  ]);
-  if ((tuning.batchSize ?? 10) > 10 && (tuning.maxBatchingWindowSeconds ?? 0) === 0) {
-    problems.push(
-      `\`lambda.batchSize\` (${tuning.batchSize}) above 10 needs \`lambda.maxBatchingWindowSeconds\` of at least 1 (an SQS event source rule)`,
+  const batching = checkBatchingWindow(
+    { batchSize: 'lambda.batchSize', maxBatchingWindow: 'lambda.maxBatchingWindowSeconds' },
+    tuning.batchSize,
+    tuning.maxBatchingWindowSeconds,
+  );
+  if (batching) problems.push(batching);
+  // Only when both are given: an omitted timeout is the construct's default, which it checks.
+  if (typeof tuning.visibilityTimeoutSeconds === 'number' && typeof tuning.timeoutSeconds === 'number') {
+    const visibility = checkVisibilityTimeout(
+      { visibilityTimeout: 'lambda.visibilityTimeoutSeconds', timeout: 'lambda.timeoutSeconds' },
+      tuning.visibilityTimeoutSeconds,
+      tuning.timeoutSeconds,
     );
+    if (visibility) problems.push(visibility);
   }
   return problems;
 }
 
-function checkRanges(ranges: readonly Range[]): string[] {
-  return ranges
-    .filter(
-      (r) => r.value !== undefined && (!Number.isInteger(r.value) || r.value < r.min || r.value > r.max),
-    )
-    .map((r) => `\`${r.field}\` (${r.value}) must be a whole number from ${r.min} to ${r.max}`);
+/** The value at `lambda.timeoutSeconds` and the like; definitions may come from untyped JSON. */
+function definitionValue(producer: ProducerDefinition, field: DefinitionField): unknown {
+  const [section, key] = field.split('.');
+  const group: unknown = (producer as unknown as Record<string, unknown>)[section];
+  return typeof group === 'object' && group !== null ? (group as Record<string, unknown>)[key] : undefined;
 }

@@ -1,7 +1,16 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { ENV, ProducerStack, S3ToSentinelForwarder, type ProducerDefinition } from '../../lib';
+import {
+  ENV,
+  NUMERIC_LIMITS,
+  ProducerStack,
+  S3ToSentinelForwarder,
+  forwarderPropsFromProducer,
+  type DefinitionField,
+  type ProducerDefinition,
+} from '../../lib';
 import { TEST_DESTINATION, TEST_ENV, synthForwarder } from '../support/aws';
 
 function synthProducer(producer: ProducerDefinition, extra: { serverAccessLogsBucket?: boolean } = {}) {
@@ -128,7 +137,133 @@ describe('ProducerStack options', () => {
 
   test('fails if the producer definition is invalid, naming it', () => {
     expect(() => synthProducer({ ...minimal, lambda: { timeoutSeconds: 5 } })).toThrow(
-      'producer "minimal": `lambda.timeoutSeconds` (5) must be a whole number from 30 to 900',
+      'producer "minimal": `lambda.timeoutSeconds` (5) must be a whole number from 30 to 900 seconds',
+    );
+  });
+});
+
+describe('forwarderPropsFromProducer', () => {
+  // Stand-ins: the mapping passes them through and never looks inside.
+  const bucket = { bucketName: 'org-logs' } as s3.IBucket;
+  const key = { keyArn: 'arn:aws:kms:eu-west-1:123456789012:key/k' } as kms.IKey;
+
+  test('maps every field, turning seconds into Durations and MB into memorySize', () => {
+    const producer: ProducerDefinition = {
+      name: 'full',
+      bucket: { kind: 'new' },
+      format: 'cloudtrail',
+      prefix: 'AWSLogs/',
+      suffix: '.json.gz',
+      notification: 'eventbridge',
+      table: { name: 'Ignored' },
+      lambda: {
+        memorySizeMb: 2048,
+        timeoutSeconds: 120,
+        batchSize: 50,
+        maxBatchingWindowSeconds: 5,
+        maxConcurrency: 20,
+        visibilityTimeoutSeconds: 900,
+        maxReceiveCount: 3,
+      },
+      alarms: { oldestMessageAgeSeconds: 600, email: 'ops@example.com' },
+    };
+    const props = forwarderPropsFromProducer(producer, {
+      bucket,
+      bucketEncryptionKey: key,
+      destination: TEST_DESTINATION,
+      authMode: 'federated',
+      placeholderDestination: true,
+    });
+    expect(props).toStrictEqual({
+      producerName: 'full',
+      format: 'cloudtrail',
+      bucket,
+      bucketEncryptionKey: key,
+      prefix: 'AWSLogs/',
+      suffix: '.json.gz',
+      notification: 'eventbridge',
+      destination: TEST_DESTINATION,
+      authMode: 'federated',
+      memorySize: 2048,
+      timeout: Duration.seconds(120),
+      batchSize: 50,
+      maxBatchingWindow: Duration.seconds(5),
+      maxConcurrency: 20,
+      visibilityTimeout: Duration.seconds(900),
+      maxReceiveCount: 3,
+      oldestMessageAgeThreshold: Duration.seconds(600),
+      alarmEmail: 'ops@example.com',
+      descriptionSuffix: '[PLACEHOLDER Azure coordinates]',
+    });
+    expect(props.timeout?.toMinutes()).toBe(2);
+  });
+
+  test('leaves every omitted field out, so the construct’s defaults apply (no placeholder suffix either)', () => {
+    const props = forwarderPropsFromProducer(minimal, { bucket, destination: TEST_DESTINATION });
+    expect(props).toStrictEqual({
+      producerName: 'minimal',
+      format: 'text',
+      bucket,
+      destination: TEST_DESTINATION,
+    });
+  });
+
+  // The limits table pairs each definition field with a construct prop; the mapping must agree.
+  test.each((Object.keys(NUMERIC_LIMITS) as DefinitionField[]).filter((f) => 'prop' in NUMERIC_LIMITS[f]))(
+    'maps %s to the prop its limit names, in the limit’s unit',
+    (field) => {
+      const limit = NUMERIC_LIMITS[field] as { prop: string; min: number };
+      const [section, name] = field.split('.');
+      const value = limit.min + 1;
+      const props = forwarderPropsFromProducer(
+        { ...minimal, [section]: { [name]: value } },
+        {
+          bucket,
+          destination: TEST_DESTINATION,
+        },
+      ) as unknown as Record<string, number | Duration>;
+      const mapped = props[limit.prop];
+      expect(mapped instanceof Duration ? mapped.toSeconds() : mapped).toBe(value);
+    },
+  );
+});
+
+describe('ProducerStack builds the forwarder from forwarderPropsFromProducer', () => {
+  test('given tuning reaches the synthesized resources in their units', () => {
+    const { template } = synthProducer({
+      ...minimal,
+      lambda: {
+        memorySizeMb: 2048,
+        timeoutSeconds: 120,
+        batchSize: 50,
+        maxBatchingWindowSeconds: 5,
+        maxConcurrency: 20,
+        visibilityTimeoutSeconds: 900,
+        maxReceiveCount: 3,
+      },
+      alarms: { oldestMessageAgeSeconds: 600 },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', { MemorySize: 2048, Timeout: 120 });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 50,
+      MaximumBatchingWindowInSeconds: 5,
+      ScalingConfig: { MaximumConcurrency: 20 },
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      QueueName: 's3-to-sentinel-minimal',
+      VisibilityTimeout: 900,
+      RedrivePolicy: Match.objectLike({ maxReceiveCount: 3 }),
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 's3-to-sentinel-minimal-queue-oldest-message-age',
+      Threshold: 600,
+    });
+  });
+
+  test('fails if the visibility timeout is not above the default timeout, naming the construct props', () => {
+    // Only the construct knows its default timeout, so the rule fires there, in its own names.
+    expect(() => synthProducer({ ...minimal, lambda: { visibilityTimeoutSeconds: 300 } })).toThrow(
+      '`visibilityTimeout` (300 seconds) must be greater than the function `timeout` (300 seconds)',
     );
   });
 });

@@ -144,7 +144,22 @@ describe('validateProducers', () => {
     [
       'the batch size is over 10 without a window',
       { lambda: { batchSize: 20 } },
-      '`lambda.batchSize` (20) above 10 needs `lambda.maxBatchingWindowSeconds`',
+      '`lambda.batchSize` (20) above 10 needs a `lambda.maxBatchingWindowSeconds` of at least 1 second',
+    ],
+    [
+      'a number is given as a string (untyped JSON)',
+      { lambda: { timeoutSeconds: '300' } },
+      '`lambda.timeoutSeconds` ("300") must be a whole number from 30 to 900 seconds',
+    ],
+    [
+      'the visibility timeout is over SQS’s 12 hours',
+      { lambda: { visibilityTimeoutSeconds: 43201 } },
+      '`lambda.visibilityTimeoutSeconds` (43201) must be a whole number from 0 to 43200 seconds',
+    ],
+    [
+      'the visibility timeout is not above the timeout given beside it',
+      { lambda: { timeoutSeconds: 120, visibilityTimeoutSeconds: 120 } },
+      '`lambda.visibilityTimeoutSeconds` (120 seconds) must be greater than the function `lambda.timeoutSeconds` (120 seconds)',
     ],
     [
       'the alarm email is invalid',
@@ -158,6 +173,31 @@ describe('validateProducers', () => {
     ],
   ])('fails if %s', (_case, change, message) => {
     expect(() => validateProducers([withChange(change)])).toThrow(message);
+  });
+
+  test('leaves the visibility timeout to the construct when the timeout is its default', () => {
+    // The default timeout lives in the construct only, so only the construct can compare.
+    expect(() => validateProducers([withChange({ lambda: { visibilityTimeoutSeconds: 60 } })])).not.toThrow();
+  });
+
+  test('accepts the ends of each limit, and omitted tuning', () => {
+    expect(() =>
+      validateProducers([
+        withChange({
+          lambda: {
+            memorySizeMb: 10240,
+            timeoutSeconds: 30,
+            batchSize: 10000,
+            maxBatchingWindowSeconds: 300,
+            maxConcurrency: 2,
+            visibilityTimeoutSeconds: 43200,
+            maxReceiveCount: 1000,
+          },
+          alarms: { oldestMessageAgeSeconds: 60 },
+        }),
+        withChange({ name: 'bare', table: { name: 'Bare' }, lambda: {} }),
+      ]),
+    ).not.toThrow();
   });
 
   test('fails if no producer is configured', () => {

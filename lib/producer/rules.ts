@@ -1,0 +1,122 @@
+import type { LambdaTuning } from './producer';
+
+/**
+ * The rules a producer definition (`validateProducer`) and the `S3ToSentinelForwarder` construct
+ * (`validateForwarderProps`) both enforce, written once. Every check takes the field's name as
+ * the caller wrote it, so one rule reads `lambda.timeoutSeconds` for a definition and `timeout`
+ * for the construct. Plain data and pure functions: the CDKTF app and the CLI read it too.
+ */
+
+export type LimitUnit = 'MB' | 'seconds' | 'days' | 'messages' | 'concurrent invocations' | 'receives';
+
+/** The range of one numeric setting, whole numbers only. */
+export interface NumericLimit {
+  readonly min: number;
+  readonly max: number;
+  /** The unit of the checked number; a construct `Duration` prop is checked in seconds. */
+  readonly unit: LimitUnit;
+  /**
+   * The same setting's prop on `S3ToSentinelForwarderProps`.
+   * @default - the setting is not a forwarder prop (an Azure table setting)
+   */
+  readonly prop?: string;
+}
+
+/** A numeric field of a `ProducerDefinition`, as its author writes it. */
+export type DefinitionField =
+  | `lambda.${keyof LambdaTuning}`
+  | 'alarms.oldestMessageAgeSeconds'
+  | 'table.retentionInDays'
+  | 'table.totalRetentionInDays';
+
+/**
+ * Every numeric limit, keyed by the definition field; `prop` names the construct's side of it.
+ * Where AWS allows more, the comment says why this product does not. Adding a `LambdaTuning`
+ * field without a row here fails to compile.
+ */
+export const NUMERIC_LIMITS = {
+  'lambda.memorySizeMb': { prop: 'memorySize', min: 128, max: 10240, unit: 'MB' },
+  // Lambda allows 1 s; the forwarder keeps 10 s back to report and hand over before the deadline.
+  'lambda.timeoutSeconds': { prop: 'timeout', min: 30, max: 900, unit: 'seconds' },
+  'lambda.batchSize': { prop: 'batchSize', min: 1, max: 10000, unit: 'messages' },
+  'lambda.maxBatchingWindowSeconds': { prop: 'maxBatchingWindow', min: 0, max: 300, unit: 'seconds' },
+  'lambda.maxConcurrency': { prop: 'maxConcurrency', min: 2, max: 1000, unit: 'concurrent invocations' },
+  // SQS's own range; anything not above the function timeout fails `checkVisibilityTimeout`.
+  'lambda.visibilityTimeoutSeconds': { prop: 'visibilityTimeout', min: 0, max: 43200, unit: 'seconds' },
+  'lambda.maxReceiveCount': { prop: 'maxReceiveCount', min: 1, max: 1000, unit: 'receives' },
+  // CloudWatch takes any threshold, but SQS reports the age once a minute and keeps a message
+  // at most 14 days: outside that range the alarm is noise or never fires.
+  'alarms.oldestMessageAgeSeconds': {
+    prop: 'oldestMessageAgeThreshold',
+    min: 60,
+    max: 1209600,
+    unit: 'seconds',
+  },
+  'table.retentionInDays': { min: 4, max: 730, unit: 'days' },
+  'table.totalRetentionInDays': { min: 4, max: 4383, unit: 'days' },
+} as const satisfies Record<DefinitionField, NumericLimit>;
+
+/** The problem with a number outside its limit, or `undefined` when it is absent or allowed. */
+export function checkLimit(name: string, limit: NumericLimit, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'number' && Number.isInteger(value) && value >= limit.min && value <= limit.max) {
+    return undefined;
+  }
+  const shown = typeof value === 'number' ? String(value) : JSON.stringify(value);
+  return `\`${name}\` (${shown}) must be a whole number from ${limit.min} to ${limit.max} ${limit.unit}`;
+}
+
+// At most 32 so every physical name built from it fits; the longest is the IAM role
+// `s3-to-sentinel-<name>-forwarder` (IAM allows 64 characters).
+const PRODUCER_NAME = /^[a-z][a-z0-9-]{0,31}$/;
+
+/** The producer-name rule: `name` in a definition, `producerName` on the construct. */
+export function checkProducerName(name: string, value: unknown): string | undefined {
+  if (typeof value === 'string' && PRODUCER_NAME.test(value)) return undefined;
+  return `\`${name}\` (${JSON.stringify(value)}) must be 1–32 lower-case letters, digits or hyphens, starting with a letter`;
+}
+
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+
+/** A shape check only: SNS sends a confirmation mail, which is the real test of the address. */
+export function checkEmail(name: string, value: unknown): string | undefined {
+  if (value === undefined || (typeof value === 'string' && EMAIL.test(value))) return undefined;
+  return `\`${name}\` (${JSON.stringify(value)}) is not an email address`;
+}
+
+/** Lambda rejects an SQS event source with more messages per batch than this and no batching window. */
+export const MAX_BATCH_SIZE_WITHOUT_WINDOW = 10;
+
+/** Batches above 10 messages need a batching window of at least 1 second. */
+export function checkBatchingWindow(
+  names: { readonly batchSize: string; readonly maxBatchingWindow: string },
+  batchSize: unknown,
+  windowSeconds: unknown,
+): string | undefined {
+  if (typeof batchSize !== 'number' || batchSize <= MAX_BATCH_SIZE_WITHOUT_WINDOW) return undefined;
+  if (typeof windowSeconds === 'number' && windowSeconds >= 1) return undefined;
+  return (
+    `\`${names.batchSize}\` (${batchSize}) above ${MAX_BATCH_SIZE_WITHOUT_WINDOW} needs a ` +
+    `\`${names.maxBatchingWindow}\` of at least 1 second (an SQS event source rule)`
+  );
+}
+
+/** How many function timeouts AWS recommends the visibility timeout of an SQS event source spans. */
+export const VISIBILITY_TIMEOUT_FACTOR = 6;
+
+/**
+ * A visibility timeout not above the function timeout lets a message become visible again while
+ * it is still being processed, so a second invocation forwards the same object twice.
+ */
+export function checkVisibilityTimeout(
+  names: { readonly visibilityTimeout: string; readonly timeout: string },
+  visibilitySeconds: number,
+  timeoutSeconds: number,
+): string | undefined {
+  if (visibilitySeconds > timeoutSeconds) return undefined;
+  return (
+    `\`${names.visibilityTimeout}\` (${visibilitySeconds} seconds) must be greater than the function ` +
+    `\`${names.timeout}\` (${timeoutSeconds} seconds); omit it to get ${VISIBILITY_TIMEOUT_FACTOR} × ` +
+    `the timeout (${timeoutSeconds * VISIBILITY_TIMEOUT_FACTOR} seconds)`
+  );
+}
