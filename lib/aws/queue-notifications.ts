@@ -1,4 +1,4 @@
-import { ArnFormat, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -108,14 +108,4 @@ export class ScopedSqsRuleTarget implements events.IRuleTarget {
       retryPolicy: { maximumEventAgeInSeconds: 86400, maximumRetryAttempts: 185 },
     };
   }
-}
-
-/** The ARN of an SSM parameter given its name (with or without a leading slash). */
-export function parameterArn(scope: Construct, parameterName: string): string {
-  return Stack.of(scope).formatArn({
-    service: 'ssm',
-    resource: 'parameter',
-    resourceName: parameterName.replace(/^\//, ''),
-    arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-  });
 }

@@ -1,25 +1,24 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack, Validations, type CfnResource } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import * as events from 'aws-cdk-lib/aws-events';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import * as logs from 'aws-cdk-lib/aws-logs';
-import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as sns from 'aws-cdk-lib/aws-sns';
-import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Duration } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as events from 'aws-cdk-lib/aws-events';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ENTRA_TOKEN_EXCHANGE_AUDIENCE, ENV, type AuthMode } from '../../lambda/contract/environment';
+import type { AuthMode } from '../../lambda/contract/environment';
 import type { FormatName } from '../../lambda/formats';
-import { METRIC, METRICS_NAMESPACE } from '../../lambda/contract/metric-names';
-import { awsResourceNames, secretKeyAlias, secretParameterName } from '../producer/naming';
 import type { NotificationMode } from '../producer/producer';
-import { forwarderBundleDir } from './lambda-asset';
-import { ScopedSqsDestination, ScopedSqsRuleTarget, parameterArn } from './queue-notifications';
+import { DEFAULT_FUNCTION_TIMEOUT, ForwarderFunction } from './forwarder-function';
+import type { ForwarderMetricName, ForwarderMetrics } from './forwarder-metrics';
+import { ForwarderMonitoring } from './forwarder-monitoring';
+import { ForwarderQueues } from './forwarder-queues';
 import { resolveVisibilityTimeout, validateForwarderProps } from './validate-forwarder-props';
+
+export type { ForwarderMetricName } from './forwarder-metrics';
 
 /** Where the forwarder delivers: the Azure side's outputs for one producer. */
 export interface SentinelDestination {
@@ -155,10 +154,14 @@ export interface S3ToSentinelForwarderProps {
  * SQS queue with a dead-letter queue → the bundled forwarder Lambda → the Logs Ingestion API;
  * the home of the Sentinel client secret (SSM SecureString name + customer-managed KMS key);
  * alarms and a dashboard.
+ *
+ * Composed of three parts — `ForwarderQueues`, `ForwarderFunction` and `ForwarderMonitoring` —
+ * that add their resources to this construct directly, so each keeps the construct id (and so the
+ * logical id) it had when this class built everything itself.
  */
 export class S3ToSentinelForwarder extends Construct {
   public readonly producerName: string;
-  /** Encrypts both queues (and the alarm topic); its policy admits the publishing service. */
+  /** Encrypts both queues; its policy admits the publishing service. */
   public readonly queueKey: kms.Key;
   public readonly queue: sqs.Queue;
   public readonly deadLetterQueue: sqs.Queue;
@@ -179,478 +182,146 @@ export class S3ToSentinelForwarder extends Construct {
   /** The topic every alarm notifies, when `alarmEmail` or `alarmTopic` is given. */
   public readonly alarmTopic?: sns.ITopic;
   public readonly dashboard: cloudwatch.Dashboard;
+  private readonly metrics: ForwarderMetrics;
 
   constructor(scope: Construct, id: string, props: S3ToSentinelForwarderProps) {
     super(scope, id);
     validateForwarderProps(props);
-    const producer = props.producerName;
-    this.producerName = producer;
-    const names = awsResourceNames(producer);
-    const timeout = props.timeout ?? Duration.minutes(5);
-    const visibilityTimeout = resolveVisibilityTimeout(this, timeout, props.visibilityTimeout);
-    const notification = props.notification ?? 'direct';
+    this.producerName = props.producerName;
+    const timeout = props.timeout ?? DEFAULT_FUNCTION_TIMEOUT;
 
-    this.queueKey = new kms.Key(this, 'QueueKey', {
-      description: `s3-to-sentinel ${producer}: encrypts the notification queue and its DLQ`,
-      enableKeyRotation: true,
-      alias: `alias/s3-to-sentinel/${producer}/queue`,
-      removalPolicy: RemovalPolicy.RETAIN,
+    const queues = new ForwarderQueues(this, {
+      producerName: props.producerName,
+      bucket: props.bucket,
+      prefix: props.prefix,
+      suffix: props.suffix,
+      notification: props.notification,
+      // The one invariant that spans two parts: the queue's visibility against the function's timeout.
+      visibilityTimeout: resolveVisibilityTimeout(this, timeout, props.visibilityTimeout),
+      maxReceiveCount: props.maxReceiveCount,
+      deadLetterRetentionPeriod: props.deadLetterRetentionPeriod,
     });
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      queueName: names.deadLetterQueueName,
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: this.queueKey,
-      enforceSSL: true,
-      retentionPeriod: props.deadLetterRetentionPeriod ?? Duration.days(14),
-    });
-    this.queue = new sqs.Queue(this, 'Queue', {
-      queueName: names.queueName,
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: this.queueKey,
-      enforceSSL: true,
-      visibilityTimeout,
-      // Outlives a long Sentinel outage (transient failures return to this queue with a growing
-      // visibility timeout), yet stays below the DLQ's 14 days: a message keeps its original
-      // enqueue time when it moves, so it still has at least a week there.
-      retentionPeriod: Duration.days(7),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount ?? 5 },
-    });
-    this.rule = this.connectNotifications(props, notification);
+    this.queueKey = queues.key;
+    this.queue = queues.queue;
+    this.deadLetterQueue = queues.deadLetterQueue;
+    this.rule = queues.rule;
 
-    this.secretKey = new kms.Key(this, 'SecretKey', {
-      description: `s3-to-sentinel ${producer}: encrypts the Sentinel client secret in SSM`,
-      enableKeyRotation: true,
-      alias: secretKeyAlias(producer),
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    this.secretParameterName = props.secretParameterName ?? secretParameterName(producer);
-
-    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
-      logGroupName: `/aws/lambda/${names.functionName}`,
-      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    const authMode = props.authMode ?? 'secret';
-    // An explicit role instead of AWSLambdaBasicExecutionRole: it may write to this log group only.
-    this.role = new iam.Role(this, 'Role', {
-      roleName: names.roleName,
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `s3-to-sentinel ${producer}: the forwarder function`,
-    });
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'WriteOwnLogs',
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [this.logGroup.logGroupArn],
-      }),
-    );
-    this.function = new lambda.Function(this, 'Function', {
-      role: this.role,
-      functionName: names.functionName,
-      description:
-        `s3-to-sentinel ${producer}: forwards s3://${props.bucket.bucketName}/${props.prefix ?? ''}* ` +
-        `(${props.format}) to ${props.destination.streamName}${props.descriptionSuffix ? ` ${props.descriptionSuffix}` : ''}`,
-      runtime: lambda.Runtime.NODEJS_22_X,
-      architecture: lambda.Architecture.ARM_64,
-      handler: 'index.handler',
-      code: props.code ?? lambda.Code.fromAsset(forwarderBundleDir()),
-      memorySize: props.memorySize ?? 1024,
+    const forwarder = new ForwarderFunction(this, {
+      producerName: props.producerName,
+      format: props.format,
+      bucket: props.bucket,
+      bucketEncryptionKey: props.bucketEncryptionKey,
+      prefix: props.prefix,
+      destination: props.destination,
+      authMode: props.authMode,
+      queue: queues.queue,
+      deadLetterQueue: queues.deadLetterQueue,
+      queueKey: queues.key,
       timeout,
-      logGroup: this.logGroup,
-      loggingFormat: lambda.LoggingFormat.JSON,
-      tracing: lambda.Tracing.ACTIVE,
-      environment: {
-        [ENV.producerName]: producer,
-        [ENV.format]: props.format,
-        [ENV.tenantId]: props.destination.tenantId,
-        [ENV.clientId]: props.destination.clientId,
-        [ENV.logsIngestionEndpoint]: props.destination.logsIngestionEndpoint,
-        [ENV.dcrImmutableId]: props.destination.dcrImmutableId,
-        [ENV.streamName]: props.destination.streamName,
-        [ENV.authMode]: authMode,
-        [ENV.clientSecretParameter]: this.secretParameterName,
-        [ENV.queueUrl]: this.queue.queueUrl,
-        [ENV.deadLetterQueueUrl]: this.deadLetterQueue.queueUrl,
-        POWERTOOLS_SERVICE_NAME: 's3-to-sentinel',
-        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-        NODE_OPTIONS: '--enable-source-maps',
-      },
+      memorySize: props.memorySize,
+      batchSize: props.batchSize,
+      maxBatchingWindow: props.maxBatchingWindow,
+      maxConcurrency: props.maxConcurrency,
+      logRetention: props.logRetention,
+      secretParameterName: props.secretParameterName,
+      code: props.code,
+      descriptionSuffix: props.descriptionSuffix,
     });
-    this.function.addEventSource(
-      new SqsEventSource(this.queue, {
-        batchSize: props.batchSize ?? 10,
-        maxBatchingWindow: props.maxBatchingWindow,
-        maxConcurrency: props.maxConcurrency ?? 10,
-        // The handler reports failed messages only; without this pairing one poison object would
-        // re-deliver (and duplicate) every other object of its batch.
-        reportBatchItemFailures: true,
-      }),
-    );
-    // Permanent failures go straight to the DLQ with their reason instead of five retries, and an
-    // object the function runs out of time on continues in a new message on the source queue.
-    // Written out rather than grantSendMessages, which adds kms:ReEncrypt* and GenerateDataKey*.
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'SendFailuresAndContinuations',
-        actions: ['sqs:SendMessage'],
-        resources: [this.deadLetterQueue.queueArn, this.queue.queueArn],
-      }),
-    );
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'EncryptQueueMessages',
-        actions: ['kms:GenerateDataKey'],
-        resources: [this.queueKey.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `sqs.${Stack.of(this).region}.amazonaws.com` } },
-      }),
-    );
-    this.grantReads(props, authMode);
+    this.secretKey = forwarder.secretKey;
+    this.secretParameterName = forwarder.secretParameterName;
+    this.logGroup = forwarder.logGroup;
+    this.role = forwarder.role;
+    this.function = forwarder.function;
 
-    this.alarmTopic = this.createAlarmTopic(props);
-    const alarms = this.createAlarms(props);
-    this.deadLetterQueueAlarm = alarms.dlq;
-    this.oldestMessageAgeAlarm = alarms.age;
-    this.errorsAlarm = alarms.errors;
-    this.throttlesAlarm = alarms.throttles;
-    this.dashboard = this.createDashboard(producer);
-    this.acknowledgeNagFindings(props);
-  }
-
-  private connectNotifications(
-    props: S3ToSentinelForwarderProps,
-    mode: NotificationMode,
-  ): events.Rule | undefined {
-    if (mode === 'direct') {
-      // CDK rejects an empty filter object; no prefix and no suffix means every object.
-      const filters: s3.NotificationKeyFilter[] =
-        props.prefix || props.suffix ? [{ prefix: props.prefix, suffix: props.suffix }] : [];
-      props.bucket.addEventNotification(
-        s3.EventType.OBJECT_CREATED,
-        new ScopedSqsDestination(this.queue, this.queueKey),
-        ...filters,
-      );
-      return undefined;
-    }
-    props.bucket.enableEventBridgeNotification();
-    const key = keyPattern(props.prefix, props.suffix);
-    const rule = new events.Rule(this, 'ObjectCreatedRule', {
-      description: `s3-to-sentinel ${props.producerName}: Object Created in ${props.bucket.bucketName}`,
-      eventPattern: {
-        source: ['aws.s3'],
-        detailType: ['Object Created'],
-        detail: { bucket: { name: [props.bucket.bucketName] }, ...(key ? { object: { key } } : {}) },
-      },
+    const monitoring = new ForwarderMonitoring(this, {
+      producerName: props.producerName,
+      queue: queues.queue,
+      deadLetterQueue: queues.deadLetterQueue,
+      function: forwarder.function,
+      oldestMessageAgeThreshold: props.oldestMessageAgeThreshold,
+      alarmEmail: props.alarmEmail,
+      alarmTopic: props.alarmTopic,
     });
-    rule.addTarget(
-      new ScopedSqsRuleTarget({
-        queue: this.queue,
-        queueArn: this.queueArnFromName(this.queue),
-        deadLetterQueue: this.deadLetterQueue,
-        deadLetterQueueArn: this.queueArnFromName(this.deadLetterQueue),
-        key: this.queueKey,
-      }),
-    );
-    return rule;
+    this.metrics = monitoring.metrics;
+    this.alarmTopic = monitoring.alarmTopic;
+    this.deadLetterQueueAlarm = monitoring.deadLetterQueueAlarm;
+    this.oldestMessageAgeAlarm = monitoring.oldestMessageAgeAlarm;
+    this.errorsAlarm = monitoring.errorsAlarm;
+    this.throttlesAlarm = monitoring.throttlesAlarm;
+    this.dashboard = monitoring.dashboard;
   }
 
   /**
-   * The queue's ARN built from its fixed name: the key policy names the queue while the queue
-   * names the key, and a `Fn::GetAtt` both ways would be a circular dependency.
+   * One of the metrics the forwarder emits (namespace `S3ToSentinel`, dimensions `service` and
+   * `Producer`).
+   * @default - sum over 5 minutes
    */
-  private queueArnFromName(queue: sqs.Queue): string {
-    const name =
-      queue === this.queue
-        ? awsResourceNames(this.producerName).queueName
-        : awsResourceNames(this.producerName).deadLetterQueueName;
-    return Stack.of(this).formatArn({
-      service: 'sqs',
-      resource: name,
-      arnFormat: ArnFormat.NO_RESOURCE_NAME,
-    });
+  public metric(metricName: ForwarderMetricName, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.metric(metricName, props);
   }
 
-  /** Least privilege: the objects under the prefix, the one parameter, the one key through SSM. */
-  private grantReads(props: S3ToSentinelForwarderProps, authMode: AuthMode): void {
-    const region = Stack.of(this).region;
-    this.function.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'ReadProducerObjects',
-        // GetObjectVersion: the handler reads the exact version the notification names.
-        actions: ['s3:GetObject', 's3:GetObjectVersion'],
-        resources: [props.bucket.arnForObjects(`${props.prefix ?? ''}*`)],
-      }),
-    );
-    const bucketKey = props.bucketEncryptionKey ?? props.bucket.encryptionKey;
-    if (bucketKey) {
-      this.function.addToRolePolicy(
-        new iam.PolicyStatement({
-          sid: 'DecryptProducerObjects',
-          actions: ['kms:Decrypt'],
-          resources: [bucketKey.keyArn],
-          conditions: { StringEquals: { 'kms:ViaService': `s3.${region}.amazonaws.com` } },
-        }),
-      );
-    }
-    if (authMode === 'federated') {
-      this.role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          sid: 'MintEntraAssertion',
-          // GetWebIdentityToken has no resource-level permissions; the conditions pin what it mints.
-          actions: ['sts:GetWebIdentityToken'],
-          resources: ['*'],
-          conditions: {
-            'ForAllValues:StringEquals': { 'sts:IdentityTokenAudience': ENTRA_TOKEN_EXCHANGE_AUDIENCE },
-            NumericLessThanEquals: { 'sts:DurationSeconds': 300 },
-          },
-        }),
-      );
-      return;
-    }
-    const secretArn = parameterArn(this, this.secretParameterName);
-    this.function.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'ReadClientSecret',
-        actions: ['ssm:GetParameter'],
-        resources: [secretArn],
-      }),
-    );
-    this.function.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'DecryptClientSecret',
-        actions: ['kms:Decrypt'],
-        resources: [this.secretKey.keyArn],
-        conditions: {
-          StringEquals: {
-            'kms:EncryptionContext:PARAMETER_ARN': secretArn,
-            'kms:ViaService': `ssm.${region}.amazonaws.com`,
-          },
-        },
-      }),
-    );
+  /** Objects whose rows all reached Sentinel. @default - sum over 5 minutes */
+  public metricObjectsDelivered(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.metricObjectsDelivered(props);
   }
 
-  private createAlarmTopic(props: S3ToSentinelForwarderProps): sns.ITopic | undefined {
-    if (props.alarmTopic) return props.alarmTopic;
-    if (props.alarmEmail === undefined) return undefined;
-    // A key of its own: CloudWatch must use it to publish to the encrypted topic, and that grant
-    // must not reach the key that protects the log notifications.
-    const key = new kms.Key(this, 'AlarmTopicKey', {
-      description: `s3-to-sentinel ${props.producerName}: encrypts the alarm topic`,
-      enableKeyRotation: true,
-    });
-    key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowCloudWatchAlarmsToEncrypt',
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-      }),
-    );
-    const topic = new sns.Topic(this, 'AlarmTopic', {
-      displayName: `s3-to-sentinel ${props.producerName} alarms`,
-      masterKey: key,
-      enforceSSL: true,
-    });
-    topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
-    return topic;
+  /** Rows the Logs Ingestion API accepted. @default - sum over 5 minutes */
+  public metricRecordsDelivered(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.metricRecordsDelivered(props);
   }
 
-  private createAlarms(props: S3ToSentinelForwarderProps) {
-    const producer = props.producerName;
-    const prefix = `s3-to-sentinel-${producer}`;
-    const minute = Duration.minutes(1);
-    const ageThreshold = props.oldestMessageAgeThreshold ?? Duration.minutes(5);
-    const dlq = this.deadLetterQueue
-      .metricApproximateNumberOfMessagesVisible({ period: minute, statistic: cloudwatch.Stats.MAXIMUM })
-      .createAlarm(this, 'DeadLetterQueueAlarm', {
-        alarmName: `${prefix}-dlq-messages`,
-        alarmDescription: `${producer}: objects failed permanently and wait in ${this.deadLetterQueue.node.id}. Read the function's errors, fix the cause, then \`s3-to-sentinel redrive --producer ${producer}\`.`,
-        threshold: 0,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        // No datapoints means an idle, empty DLQ.
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-    const age = this.queue
-      .metricApproximateAgeOfOldestMessage({ period: minute, statistic: cloudwatch.Stats.MAXIMUM })
-      .createAlarm(this, 'OldestMessageAgeAlarm', {
-        alarmName: `${prefix}-queue-oldest-message-age`,
-        alarmDescription: `${producer}: logs are reaching Sentinel later than ${ageThreshold.toSeconds()} seconds. Check \`s3-to-sentinel status --producer ${producer}\`, throttles and Azure availability.`,
-        threshold: ageThreshold.toSeconds(),
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 3,
-        datapointsToAlarm: 3,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-    const fiveMinutes = Duration.minutes(5);
-    const errors = this.function
-      .metricErrors({ period: fiveMinutes, statistic: cloudwatch.Stats.SUM })
-      .createAlarm(this, 'ErrorsAlarm', {
-        alarmName: `${prefix}-function-errors`,
-        alarmDescription: `${producer}: the forwarder invocation itself failed (crash, timeout, out of memory). Read its log group.`,
-        threshold: 0,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-    const throttles = this.function
-      .metricThrottles({ period: fiveMinutes, statistic: cloudwatch.Stats.SUM })
-      .createAlarm(this, 'ThrottlesAlarm', {
-        alarmName: `${prefix}-function-throttles`,
-        alarmDescription: `${producer}: invocations were throttled; raise account concurrency or lower maxConcurrency of other functions.`,
-        threshold: 0,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-    if (this.alarmTopic) {
-      const action = new cwActions.SnsAction(this.alarmTopic);
-      for (const alarm of [dlq, age, errors, throttles]) {
-        alarm.addAlarmAction(action);
-        alarm.addOkAction(action);
-      }
-    }
-    return { dlq, age, errors, throttles };
+  /** Serialized JSON bytes the Logs Ingestion API accepted. @default - sum over 5 minutes */
+  public metricBytesDelivered(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.metricBytesDelivered(props);
   }
 
-  private createDashboard(producer: string): cloudwatch.Dashboard {
-    const period = Duration.minutes(5);
-    const custom = (metricName: string, statistic: string = cloudwatch.Stats.SUM) =>
-      new cloudwatch.Metric({
-        namespace: METRICS_NAMESPACE,
-        metricName,
-        dimensionsMap: { service: 's3-to-sentinel', Producer: producer },
-        statistic,
-        period,
-      });
-    return new cloudwatch.Dashboard(this, 'Dashboard', {
-      dashboardName: `s3-to-sentinel-${producer}`,
-      widgets: [
-        [
-          new cloudwatch.GraphWidget({
-            title: 'Queue',
-            left: [
-              this.queue.metricApproximateNumberOfMessagesVisible({ period }),
-              this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, label: 'DLQ visible' }),
-            ],
-            right: [
-              this.queue.metricApproximateAgeOfOldestMessage({ period, statistic: cloudwatch.Stats.MAXIMUM }),
-            ],
-          }),
-          new cloudwatch.GraphWidget({
-            title: 'Forwarder',
-            left: [this.function.metricInvocations({ period }), this.function.metricErrors({ period })],
-            right: [this.function.metricDuration({ period, statistic: cloudwatch.Stats.p(99) })],
-          }),
-        ],
-        [
-          new cloudwatch.GraphWidget({
-            title: 'Records',
-            left: [
-              custom(METRIC.recordsDelivered),
-              custom(METRIC.malformedLines),
-              custom(METRIC.oversizedRecords),
-              custom(METRIC.recordsFailed),
-            ],
-          }),
-          new cloudwatch.GraphWidget({
-            title: 'Lag from S3 event to acceptance (ms)',
-            left: [
-              custom('IngestionLag', cloudwatch.Stats.p(50)),
-              custom('IngestionLag', cloudwatch.Stats.p(99)),
-            ],
-          }),
-        ],
-      ],
-    });
+  /** Lines the format could not parse. @default - sum over 5 minutes */
+  public metricMalformedLines(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.metricMalformedLines(props);
   }
 
-  /** Each finding this construct accepts, scoped to the one resource, with its reason. */
-  private acknowledgeNagFindings(props: S3ToSentinelForwarderProps): void {
-    const role = Validations.of(this.role);
-    role.acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'X-Ray PutTraceSegments/PutTelemetryRecords and (federated mode) sts:GetWebIdentityToken support no resource-level permissions; the STS grant is pinned by audience and duration conditions.',
-    });
-    role.acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${nagResourceId(this.function.node.defaultChild as CfnResource, props.bucket.arnForObjects(`${props.prefix ?? ''}*`))}]`,
-      reason:
-        'The objects under the producer prefix: the forwarder reads whichever object a notification names.',
-    });
-    // CDK's singleton that writes the bucket's notification configuration (or turns on its
-    // EventBridge notifications); it is CDK's code, in the bucket's stack.
-    const notificationsHandler = Stack.of(props.bucket).node.tryFindChild(
-      'BucketNotificationsHandler050a0587b7544547bf325f094a3db834',
-    );
-    if (notificationsHandler) {
-      Validations.of(notificationsHandler).acknowledge({
-        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-        reason:
-          "CDK's bucket-notifications custom resource handler; only writes its own logs with this policy.",
-      });
-      Validations.of(notificationsHandler).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          "CDK's bucket-notifications custom resource handler: s3:PutBucketNotification has to name buckets unknown to it.",
-      });
-    }
-    const runtime =
-      'The forwarder targets Node.js 22 on purpose: the runtime its bundle is built and tested for.';
-    const fn = Validations.of(this.function);
-    fn.acknowledge({ id: 'AwsSolutions-L1', reason: runtime });
-    fn.acknowledge({ id: 'Serverless-LambdaLatestVersion', reason: runtime });
-    fn.acknowledge({
-      id: 'Serverless-LambdaDLQ',
-      reason:
-        'Invoked by an SQS event source mapping, never asynchronously: failed messages go to the queue redrive DLQ.',
-    });
-    fn.acknowledge({
-      id: 'Serverless-LambdaEventSourceMappingDestination',
-      reason:
-        'An SQS event source mapping has no on-failure destination; the queue redrive policy is its DLQ.',
-    });
-    const dlq = Validations.of(this.deadLetterQueue);
-    dlq.acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is the dead-letter queue of the notification queue.',
-    });
-    dlq.acknowledge({
-      id: 'Serverless-SQSRedrivePolicy',
-      reason:
-        'This queue is the dead-letter queue; its messages are redriven by hand (`s3-to-sentinel redrive`).',
-    });
+  /** Rows over the Logs Ingestion API's size limit. @default - sum over 5 minutes */
+  public metricOversizedRecords(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.metricOversizedRecords(props);
   }
-}
 
-/**
- * A resource ARN in the form cdk-nag names it in a finding id: `Fn::Join` flattened, `Ref` as
- * `<Id>`, `Fn::GetAtt` as `<Id.Attr>` (e.g. `<Bucket83908E77.Arn>/AWSLogs/*`).
- */
-function nagResourceId(node: CfnResource, arn: string): string {
-  const flatten = (value: unknown): string => {
-    if (typeof value === 'string') return value;
-    const v = value as Record<string, unknown>;
-    if (Array.isArray(v['Fn::Join'])) {
-      const [separator, parts] = v['Fn::Join'] as [string, unknown[]];
-      return parts.map(flatten).join(separator);
-    }
-    if (typeof v.Ref === 'string') return `<${v.Ref}>`;
-    if (Array.isArray(v['Fn::GetAtt'])) return `<${(v['Fn::GetAtt'] as string[]).join('.')}>`;
-    return JSON.stringify(value);
-  };
-  return flatten(Stack.of(node).resolve(arn));
-}
+  /** Objects that held no data for the format. @default - sum over 5 minutes */
+  public metricSkippedObjects(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.metricSkippedObjects(props);
+  }
 
-/** The EventBridge pattern for the object key: prefix, suffix, both (wildcard) or none. */
-function keyPattern(prefix: string | undefined, suffix: string | undefined): string[] | undefined {
-  if (prefix && suffix) return events.Match.wildcard(`${escapeWildcard(prefix)}*${escapeWildcard(suffix)}`);
-  if (prefix) return events.Match.prefix(prefix);
-  if (suffix) return events.Match.suffix(suffix);
-  return undefined;
-}
+  /** S3 test events received. @default - sum over 5 minutes */
+  public metricTestEvents(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.metricTestEvents(props);
+  }
 
-function escapeWildcard(text: string): string {
-  return text.replace(/[\\*]/g, (c) => `\\${c}`);
+  /** S3 events other than object creations, acknowledged unread. @default - sum over 5 minutes */
+  public metricSkippedEvents(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.metricSkippedEvents(props);
+  }
+
+  /** Rows the Logs Ingestion API rejected. @default - sum over 5 minutes */
+  public metricRecordsFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.metricRecordsFailed(props);
+  }
+
+  /** Failed messages of one failure class. @default - sum over 5 minutes */
+  public metricFailures(failureClass: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.metricFailures(failureClass, props);
+  }
+
+  /** Milliseconds from the S3 event to the API's acceptance. @default - p99 over 5 minutes */
+  public metricIngestionLag(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.metricIngestionLag(props);
+  }
+
+  /** Age of the oldest queued notification. @default - maximum over 5 minutes */
+  public metricOldestMessageAge(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.metricOldestMessageAge(props);
+  }
+
+  /** Notifications waiting in the dead-letter queue. @default - maximum over 5 minutes */
+  public metricDeadLetterQueueMessages(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.metricDeadLetterQueueMessages(props);
+  }
 }

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -10,16 +12,6 @@ import { METRIC, METRICS_NAMESPACE } from '../../lambda/contract/metric-names';
 import { TEST_DESTINATION, TEST_ENV, synthForwarder } from '../support/aws';
 
 const BUCKET_KEY_ARN = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
-const PARAMETER_ARN = {
-  'Fn::Join': [
-    '',
-    [
-      'arn:',
-      { Ref: 'AWS::Partition' },
-      ':ssm:eu-west-1:123456789012:parameter/s3-to-sentinel/app-logs/client-secret',
-    ],
-  ],
-};
 const existingBucket = (stack: Stack) =>
   s3.Bucket.fromBucketAttributes(stack, 'Existing', {
     bucketName: 'org-logs',
@@ -115,299 +107,155 @@ describe('S3ToSentinelForwarder defaults (one test per documented @default)', ()
       Code: { S3Bucket: Match.anyValue(), S3Key: Match.stringLikeRegexp('^[0-9a-f]{64}\\.zip$') },
     });
   });
-});
 
-describe('S3ToSentinelForwarder function', () => {
-  const { template, forwarder } = synthForwarder({ prefix: 'app/', suffix: '.ndjson.gz' });
-
-  test('runs Node.js 22 on arm64 with JSON logs and tracing', () => {
-    template.hasResourceProperties('AWS::Lambda::Function', {
-      FunctionName: 's3-to-sentinel-app-logs',
-      Runtime: 'nodejs22.x',
-      Architectures: ['arm64'],
-      Handler: 'index.handler',
-      LoggingConfig: { LogFormat: 'JSON', LogGroup: Match.anyValue() },
-      TracingConfig: { Mode: 'Active' },
-    });
-  });
-
-  test('gets the Azure coordinates as environment variables', () => {
-    template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: {
-        Variables: Match.objectLike({
-          [ENV.producerName]: 'app-logs',
-          [ENV.format]: 'ndjson',
-          [ENV.tenantId]: TEST_DESTINATION.tenantId,
-          [ENV.clientId]: TEST_DESTINATION.clientId,
-          [ENV.logsIngestionEndpoint]: TEST_DESTINATION.logsIngestionEndpoint,
-          [ENV.dcrImmutableId]: TEST_DESTINATION.dcrImmutableId,
-          [ENV.streamName]: TEST_DESTINATION.streamName,
-        }),
-      },
-    });
-  });
-
-  test('knows both queues, and may send failures to the DLQ and continuations to the queue', () => {
-    template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: {
-        Variables: Match.objectLike({
-          [ENV.queueUrl]: { Ref: Match.stringLikeRegexp('^ForwarderQueue[0-9A-F]') },
-          [ENV.deadLetterQueueUrl]: { Ref: Match.stringLikeRegexp('^ForwarderDeadLetterQueue') },
-        }),
-      },
-    });
-    const statements = policyStatements(template);
-    expect(statements).toContainEqual(
-      expect.objectContaining({
-        Sid: 'SendFailuresAndContinuations',
-        Action: 'sqs:SendMessage',
-        Resource: [
-          { 'Fn::GetAtt': [expect.stringMatching(/^ForwarderDeadLetterQueue/), 'Arn'] },
-          { 'Fn::GetAtt': [expect.stringMatching(/^ForwarderQueue[0-9A-F]/), 'Arn'] },
-        ],
-      }),
-    );
-    expect(statements).toContainEqual(
-      expect.objectContaining({
-        Sid: 'EncryptQueueMessages',
-        Action: 'kms:GenerateDataKey',
-        Condition: { StringEquals: { 'kms:ViaService': 'sqs.eu-west-1.amazonaws.com' } },
-      }),
-    );
-    const sends = statements.filter((s) => [s.Action].flat().includes('sqs:SendMessage'));
-    expect(sends).toHaveLength(1);
-  });
-
-  test('reports batch item failures (the handler returns failed message ids only)', () => {
-    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-      FunctionResponseTypes: ['ReportBatchItemFailures'],
-    });
-  });
-
-  test('filters notifications by prefix and suffix', () => {
+  test('prefix and suffix default to none: every object is announced and readable', () => {
     template.hasResourceProperties('Custom::S3BucketNotifications', {
       NotificationConfiguration: {
-        QueueConfigurations: [
-          Match.objectLike({
-            Filter: {
-              Key: {
-                FilterRules: Match.arrayWith([
-                  { Name: 'suffix', Value: '.ndjson.gz' },
-                  { Name: 'prefix', Value: 'app/' },
-                ]),
-              },
-            },
-          }),
-        ],
+        QueueConfigurations: [Match.not(Match.objectLike({ Filter: Match.anyValue() }))],
       },
     });
-  });
-
-  test('role has no AWS managed policies and writes only to its own log group', () => {
-    template.hasResourceProperties('AWS::IAM::Role', {
-      RoleName: 's3-to-sentinel-app-logs-forwarder',
-      AssumeRolePolicyDocument: Match.objectLike({
-        Statement: [Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' } })],
-      }),
-      ManagedPolicyArns: Match.absent(),
-    });
-    expect(policyStatements(template)).toContainEqual(
-      expect.objectContaining({
-        Sid: 'WriteOwnLogs',
-        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^ForwarderLogGroup/), 'Arn'] },
-      }),
-    );
-  });
-
-  test('reads only objects under the prefix', () => {
-    const read = policyStatements(template).find((s) => s.Sid === 'ReadProducerObjects');
-    expect(read).toMatchObject({ Action: ['s3:GetObject', 's3:GetObjectVersion'], Effect: 'Allow' });
-    expect(JSON.stringify(read?.Resource)).toMatch(/"\/app\/\*"/);
-    const actions = policyStatements(template).flatMap((s) => [s.Action].flat());
-    expect(actions).not.toContain('s3:ListBucket');
-    expect(actions.filter((a) => a.startsWith('s3:'))).toEqual(['s3:GetObject', 's3:GetObjectVersion']);
-  });
-
-  test('reads only its own SSM parameter', () => {
-    expect(policyStatements(template)).toContainEqual(
-      expect.objectContaining({
-        Sid: 'ReadClientSecret',
-        Action: 'ssm:GetParameter',
-        Resource: PARAMETER_ARN,
-      }),
-    );
-  });
-
-  test('decrypts the secret only through SSM and only for that parameter', () => {
-    const decrypt = policyStatements(template).find((s) => s.Sid === 'DecryptClientSecret');
-    expect(decrypt).toMatchObject({
-      Action: 'kms:Decrypt',
-      Resource: { 'Fn::GetAtt': [expect.stringMatching(/^ForwarderSecretKey/), 'Arn'] },
-      Condition: {
-        StringEquals: {
-          'kms:EncryptionContext:PARAMETER_ARN': PARAMETER_ARN,
-          'kms:ViaService': 'ssm.eu-west-1.amazonaws.com',
-        },
-      },
+    expect(policyStatements(template).find((st) => st.Sid === 'ReadProducerObjects')?.Resource).toEqual({
+      'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^Bucket/), 'Arn'] }, '/*']],
     });
   });
 
-  test('exposes its resources as public fields', () => {
-    expect(forwarder.function.runtime).toBe(lambda.Runtime.NODEJS_22_X);
-    expect(forwarder.secretParameterName).toBe('/s3-to-sentinel/app-logs/client-secret');
-    expect(forwarder.rule).toBeUndefined();
+  test('bucketEncryptionKey defaults to the bucket’s key: none for an SSE-S3 bucket', () => {
+    expect(policyStatements(template).map((st) => st.Sid)).not.toContain('DecryptProducerObjects');
+  });
+
+  test('descriptionSuffix defaults to none', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: { 'Fn::Join': ['', Match.arrayWith(['/* (ndjson) to Custom-AppLogs'])] },
+    });
   });
 });
 
-describe('S3ToSentinelForwarder queues and keys', () => {
-  const { template } = synthForwarder();
+/** Every prop documented with a default above; the guard below keeps this list complete. */
+const DEFAULTS_TESTED = [
+  'bucketEncryptionKey',
+  'prefix',
+  'suffix',
+  'notification',
+  'authMode',
+  'timeout',
+  'memorySize',
+  'batchSize',
+  'maxBatchingWindow',
+  'maxConcurrency',
+  'visibilityTimeout',
+  'maxReceiveCount',
+  'deadLetterRetentionPeriod',
+  'logRetention',
+  'oldestMessageAgeThreshold',
+  'alarmEmail',
+  'alarmTopic',
+  'secretParameterName',
+  'code',
+  'descriptionSuffix',
+];
 
-  test('both queues are encrypted with the customer-managed queue key', () => {
-    const queues = template.findResources('AWS::SQS::Queue');
-    expect(Object.keys(queues)).toHaveLength(2);
-    for (const queue of Object.values(queues)) {
-      expect(queue.Properties.KmsMasterKeyId).toEqual({
-        'Fn::GetAtt': [expect.stringMatching(/^ForwarderQueueKey/), 'Arn'],
-      });
-    }
-  });
-
-  test('both queues deny requests without TLS', () => {
-    const policies = Object.values(template.findResources('AWS::SQS::QueuePolicy'));
-    const denies = policies.flatMap((p) =>
-      p.Properties.PolicyDocument.Statement.filter(
-        (s: Statement) =>
-          s.Effect === 'Deny' && JSON.stringify(s.Condition) === '{"Bool":{"aws:SecureTransport":"false"}}',
-      ),
-    );
-    expect(denies).toHaveLength(2);
-  });
-
-  test('both keys rotate', () => {
-    const keys = Object.values(template.findResources('AWS::KMS::Key'));
-    expect(keys).toHaveLength(2);
-    for (const key of keys) expect(key.Properties.EnableKeyRotation).toBe(true);
-  });
-
-  test('the secret key has the alias the CLI writes with', () => {
-    template.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/s3-to-sentinel/app-logs' });
-  });
-
-  test('the queue admits S3 only from the producer bucket and account', () => {
-    expect(queuePolicyStatements(template)).toContainEqual(
-      expect.objectContaining({
-        Sid: 'AllowS3Notifications',
-        Principal: { Service: 's3.amazonaws.com' },
-        Action: 'sqs:SendMessage',
-        Condition: {
-          ArnLike: { 'aws:SourceArn': { 'Fn::GetAtt': [expect.stringMatching(/^Bucket/), 'Arn'] } },
-          StringEquals: { 'aws:SourceAccount': TEST_ENV.account },
-        },
-      }),
-    );
-  });
-
-  test('the queue key admits S3 only with an aws:SourceArn condition on the bucket', () => {
-    expect(keyPolicyStatements(template)).toContainEqual(
-      expect.objectContaining({
-        Sid: 'AllowS3NotificationsToEncrypt',
-        Principal: { Service: 's3.amazonaws.com' },
-        Action: ['kms:GenerateDataKey*', 'kms:Decrypt'],
-        Condition: {
-          ArnLike: { 'aws:SourceArn': { 'Fn::GetAtt': [expect.stringMatching(/^Bucket/), 'Arn'] } },
-          StringEquals: { 'aws:SourceAccount': TEST_ENV.account },
-        },
-      }),
-    );
-  });
-
-  test('no service principal gets the key or the queue without a condition', () => {
-    const serviceStatements = [...keyPolicyStatements(template), ...queuePolicyStatements(template)].filter(
-      (s) => s.Effect === 'Allow' && typeof s.Principal === 'object' && 'Service' in s.Principal,
-    );
-    expect(serviceStatements.length).toBeGreaterThan(0);
-    for (const s of serviceStatements) expect(s.Condition).toBeDefined();
-  });
+test('every prop documented with a @default has a test above (docs and code cannot drift)', () => {
+  const source = readFileSync(join(__dirname, '../../lib/aws/s3-to-sentinel-forwarder.ts'), 'utf8');
+  const props = source.slice(source.indexOf('export interface S3ToSentinelForwarderProps'));
+  const documented = [...props.matchAll(/@default[^]*?\*\/\s*readonly (\w+)\?/g)].map((m) => m[1]);
+  expect(documented.sort()).toEqual([...DEFAULTS_TESTED].sort());
 });
 
-describe('S3ToSentinelForwarder in eventbridge mode', () => {
+describe('S3ToSentinelForwarder composition', () => {
   const { template, forwarder } = synthForwarder({
     notification: 'eventbridge',
-    prefix: 'AWSLogs/',
-    suffix: '.gz',
+    alarmEmail: 'soc@example.com',
   });
 
-  test('turns on the bucket EventBridge notifications instead of a queue notification', () => {
-    template.hasResourceProperties('Custom::S3BucketNotifications', {
-      NotificationConfiguration: { EventBridgeConfiguration: {} },
-    });
-    const notifications = template.findResources('Custom::S3BucketNotifications');
-    for (const n of Object.values(notifications)) {
-      expect(n.Properties.NotificationConfiguration.QueueConfigurations).toBeUndefined();
-    }
-  });
-
-  test('routes Object Created events of the bucket, prefix and suffix to the queue, failures to the DLQ', () => {
-    template.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: {
-        source: ['aws.s3'],
-        'detail-type': ['Object Created'],
-        detail: {
-          bucket: { name: [{ Ref: Match.stringLikeRegexp('^Bucket') }] },
-          object: { key: [{ wildcard: 'AWSLogs/*.gz' }] },
-        },
-      },
-      Targets: [
-        Match.objectLike({
-          Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ForwarderQueue[0-9A-F]'), 'Arn'] },
-          DeadLetterConfig: {
-            Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ForwarderDeadLetterQueue'), 'Arn'] },
-          },
-        }),
-      ],
-    });
-    expect(forwarder.rule).toBeDefined();
-  });
-
-  test('the queues admit EventBridge only from this rule', () => {
-    const statements = queuePolicyStatements(template).filter((s) =>
-      s.Sid?.startsWith('AllowEventBridgeRule'),
+  test('keeps every logical id it had before it was composed of parts (a new id replaces the resource)', () => {
+    expect(
+      Object.keys(template.toJSON().Resources)
+        .filter((id) => id.startsWith('Forwarder'))
+        .sort(),
+    ).toEqual(
+      [
+        'ForwarderQueueKey4FB10C05',
+        'ForwarderQueueKeyAlias476B2704',
+        'ForwarderDeadLetterQueue10393842',
+        'ForwarderDeadLetterQueuePolicy0E4D4AB9',
+        'ForwarderQueue44418DB5',
+        'ForwarderQueuePolicy1C9C8803',
+        'ForwarderObjectCreatedRule4EFC5211',
+        'ForwarderSecretKey4FE23B5D',
+        'ForwarderSecretKeyAliasFDD6300B',
+        'ForwarderLogGroup91AB72B6',
+        'ForwarderRoleDD76EF76',
+        'ForwarderRoleDefaultPolicy29B080A0',
+        'ForwarderFunctionB3355642',
+        'ForwarderFunctionSqsEventSourceTestStackForwarderQueueBADA4878064EB661',
+        'ForwarderAlarmTopicKey8D613A68',
+        'ForwarderAlarmTopic74C76DAE',
+        'ForwarderAlarmTopicPolicyBED1617A',
+        'ForwarderAlarmTopicsocexamplecom29D802DC',
+        'ForwarderDeadLetterQueueAlarm157100F7',
+        'ForwarderOldestMessageAgeAlarm74BB5FA2',
+        'ForwarderErrorsAlarmEF83E696',
+        'ForwarderThrottlesAlarm5FA6B41B',
+        'ForwarderDashboard98F0E1B3',
+      ].sort(),
     );
-    expect(statements).toHaveLength(2);
-    for (const s of statements) {
-      expect(s.Condition).toEqual({
-        ArnEquals: {
-          'aws:SourceArn': { 'Fn::GetAtt': [expect.stringMatching(/^ForwarderObjectCreatedRule/), 'Arn'] },
-        },
-      });
-    }
   });
 
-  test('the queue key admits EventBridge only for these two queues', () => {
-    const statement = keyPolicyStatements(template).find((s) => s.Sid === 'AllowEventBridgeToEncrypt');
-    expect(statement?.Condition).toEqual({
-      StringEquals: {
-        'kms:EncryptionContext:aws:sqs:arn': [
-          {
-            'Fn::Join': ['', expect.arrayContaining([':sqs:eu-west-1:123456789012:s3-to-sentinel-app-logs'])],
-          },
-          {
-            'Fn::Join': [
-              '',
-              expect.arrayContaining([':sqs:eu-west-1:123456789012:s3-to-sentinel-app-logs-dlq']),
-            ],
-          },
-        ],
-      },
+  test('the parts share one queue key, and the function consumes the parts’ queues', () => {
+    template.resourceCountIs('AWS::SQS::Queue', 2);
+    for (const queue of Object.values(template.findResources('AWS::SQS::Queue'))) {
+      expect(queue.Properties.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': ['ForwarderQueueKey4FB10C05', 'Arn'] });
+    }
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': ['ForwarderQueue44418DB5', 'Arn'] },
+      FunctionName: { Ref: 'ForwarderFunctionB3355642' },
     });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 's3-to-sentinel-app-logs-function-errors',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: 'ForwarderFunctionB3355642' } }],
+    });
+  });
+
+  test('exposes the parts’ resources as public fields', () => {
+    expect(forwarder.queue.node.path).toBe('TestStack/Forwarder/Queue');
+    expect(forwarder.queueKey.node.path).toBe('TestStack/Forwarder/QueueKey');
+    expect(forwarder.function.runtime).toBe(lambda.Runtime.NODEJS_22_X);
+    expect(forwarder.secretParameterName).toBe('/s3-to-sentinel/app-logs/client-secret');
+    expect(forwarder.rule?.node.path).toBe('TestStack/Forwarder/ObjectCreatedRule');
+    expect(forwarder.alarmTopic).toBeDefined();
+    expect(forwarder.dashboard.node.path).toBe('TestStack/Forwarder/Dashboard');
+  });
+
+  test('no service principal gets any key or queue without a condition, across the parts', () => {
+    const statements = [...keyPolicyStatements(template), ...queuePolicyStatements(template)].filter(
+      (st) => st.Effect === 'Allow' && typeof st.Principal === 'object' && 'Service' in st.Principal,
+    );
+    expect(statements.length).toBeGreaterThanOrEqual(3);
+    for (const st of statements) expect(st.Condition).toBeDefined();
+  });
+
+  test('metric helpers name the forwarder’s metrics with its dimensions, defaults first', () => {
+    expect(forwarder.metricRecordsDelivered()).toMatchObject({
+      namespace: METRICS_NAMESPACE,
+      metricName: METRIC.recordsDelivered,
+      dimensions: { service: 's3-to-sentinel', Producer: 'app-logs' },
+      statistic: 'Sum',
+    });
+    expect(forwarder.metric(METRIC.bytesDelivered, { statistic: 'Average' })).toMatchObject({
+      metricName: METRIC.bytesDelivered,
+      statistic: 'Average',
+    });
+    expect(forwarder.metricIngestionLag().statistic).toBe('p99');
+    expect(forwarder.metricFailures('permanent').dimensions).toMatchObject({ FailureClass: 'permanent' });
+    expect(forwarder.metricOldestMessageAge().metricName).toBe('ApproximateAgeOfOldestMessage');
+    expect(forwarder.metricDeadLetterQueueMessages().metricName).toBe('ApproximateNumberOfMessagesVisible');
   });
 });
 
 describe('S3ToSentinelForwarder on an existing SSE-KMS bucket', () => {
   const { template } = synthForwarder({ prefix: 'AWSLogs/' }, existingBucket);
 
-  test('decrypts objects with the bucket key through S3 only', () => {
+  test('decrypts objects with the bucket key through S3 only and reads s3://org-logs/AWSLogs/* only', () => {
     expect(policyStatements(template)).toContainEqual(
       expect.objectContaining({
         Sid: 'DecryptProducerObjects',
@@ -416,11 +264,7 @@ describe('S3ToSentinelForwarder on an existing SSE-KMS bucket', () => {
         Condition: { StringEquals: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' } },
       }),
     );
-  });
-
-  test('reads s3://org-logs/AWSLogs/* only', () => {
-    const read = policyStatements(template).find((s) => s.Sid === 'ReadProducerObjects');
-    expect(read?.Resource).toEqual({
+    expect(policyStatements(template).find((s) => s.Sid === 'ReadProducerObjects')?.Resource).toEqual({
       'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::org-logs/AWSLogs/*']],
     });
   });
@@ -433,81 +277,7 @@ describe('S3ToSentinelForwarder on an existing SSE-KMS bucket', () => {
   });
 });
 
-describe('S3ToSentinelForwarder alarms', () => {
-  const { template } = synthForwarder({ alarmEmail: 'soc@example.com' });
-
-  test.each([
-    ['s3-to-sentinel-app-logs-dlq-messages', 'ApproximateNumberOfMessagesVisible', 0],
-    ['s3-to-sentinel-app-logs-queue-oldest-message-age', 'ApproximateAgeOfOldestMessage', 300],
-    ['s3-to-sentinel-app-logs-function-errors', 'Errors', 0],
-    ['s3-to-sentinel-app-logs-function-throttles', 'Throttles', 0],
-  ])('%s alarms on %s above %d, treating missing data as not breaching', (name, metric, threshold) => {
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      AlarmName: name,
-      MetricName: metric,
-      Threshold: threshold,
-      ComparisonOperator: 'GreaterThanThreshold',
-      TreatMissingData: 'notBreaching',
-      AlarmActions: [{ Ref: Match.stringLikeRegexp('^ForwarderAlarmTopic') }],
-    });
-  });
-
-  test('the email topic is encrypted, TLS-only and subscribed', () => {
-    template.hasResourceProperties('AWS::SNS::Topic', {
-      KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ForwarderAlarmTopicKey'), 'Arn'] },
-    });
-    template.hasResourceProperties('AWS::SNS::Subscription', {
-      Protocol: 'email',
-      Endpoint: 'soc@example.com',
-    });
-    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-        ]),
-      },
-    });
-  });
-
-  test('CloudWatch gets its own key for the topic, scoped to the account, never the queue key', () => {
-    const statements = keyPolicyStatements(template).filter(
-      (st) => JSON.stringify(st.Principal) === '{"Service":"cloudwatch.amazonaws.com"}',
-    );
-    expect(statements).toEqual([
-      expect.objectContaining({
-        Sid: 'AllowCloudWatchAlarmsToEncrypt',
-        Condition: { StringEquals: { 'aws:SourceAccount': TEST_ENV.account } },
-      }),
-    ]);
-    const keys = template.findResources('AWS::KMS::Key');
-    const queueKeyId = Object.keys(keys).find((id) => id.startsWith('ForwarderQueueKey'))!;
-    expect(JSON.stringify(keys[queueKeyId].Properties.KeyPolicy)).not.toContain('cloudwatch.amazonaws.com');
-  });
-
-  test('no service principal gets any key or queue without a condition, alarm topic included', () => {
-    const statements = [...keyPolicyStatements(template), ...queuePolicyStatements(template)].filter(
-      (st) => st.Effect === 'Allow' && typeof st.Principal === 'object' && 'Service' in st.Principal,
-    );
-    expect(statements.length).toBeGreaterThanOrEqual(3);
-    for (const st of statements) expect(st.Condition).toBeDefined();
-  });
-
-  test('a dashboard per producer that plots the metrics the forwarder emits', () => {
-    const dashboard = Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0];
-    const body = JSON.stringify(dashboard.Properties.DashboardBody);
-    for (const name of [
-      METRIC.recordsDelivered,
-      METRIC.malformedLines,
-      METRIC.recordsFailed,
-      METRIC.ingestionLag,
-    ]) {
-      expect(body).toContain(`\\"${METRICS_NAMESPACE}\\",\\"${name}\\"`);
-    }
-    template.hasResourceProperties('AWS::CloudWatch::Dashboard', {
-      DashboardName: 's3-to-sentinel-app-logs',
-    });
-  });
-
+describe('S3ToSentinelForwarder alarm topic', () => {
   test('an existing alarm topic receives every alarm and no topic is created', () => {
     const app = new App();
     const stack = new Stack(app, 'TopicStack', { env: TEST_ENV });
@@ -525,6 +295,17 @@ describe('S3ToSentinelForwarder alarms', () => {
     expect(alarms).toHaveLength(4);
     for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^SocTopic/) }]);
+    }
+  });
+
+  test('alarmEmail creates an encrypted topic every alarm notifies', () => {
+    const { template } = synthForwarder({ alarmEmail: 'soc@example.com' });
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'soc@example.com',
+    });
+    for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
+      expect(alarm.Properties.AlarmActions).toEqual([{ Ref: 'ForwarderAlarmTopic74C76DAE' }]);
     }
   });
 });
@@ -550,6 +331,57 @@ describe('S3ToSentinelForwarder tuning', () => {
       VisibilityTimeout: 720,
     });
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
+  });
+
+  test('passes notification filters, DLQ settings, the alarm threshold and the description suffix through', () => {
+    const { template } = synthForwarder({
+      prefix: 'app/',
+      suffix: '.gz',
+      maxReceiveCount: 3,
+      deadLetterRetentionPeriod: Duration.days(10),
+      oldestMessageAgeThreshold: Duration.minutes(15),
+      secretParameterName: '/custom/secret',
+      descriptionSuffix: '[PLACEHOLDER]',
+    });
+    template.hasResourceProperties('Custom::S3BucketNotifications', {
+      NotificationConfiguration: {
+        QueueConfigurations: [
+          Match.objectLike({
+            Filter: {
+              Key: {
+                FilterRules: Match.arrayWith([
+                  { Name: 'suffix', Value: '.gz' },
+                  { Name: 'prefix', Value: 'app/' },
+                ]),
+              },
+            },
+          }),
+        ],
+      },
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      QueueName: 's3-to-sentinel-app-logs',
+      RedrivePolicy: Match.objectLike({ maxReceiveCount: 3 }),
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      QueueName: 's3-to-sentinel-app-logs-dlq',
+      MessageRetentionPeriod: 864000,
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 's3-to-sentinel-app-logs-queue-oldest-message-age',
+      Threshold: 900,
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: { 'Fn::Join': ['', Match.arrayWith(['/app/* (ndjson) to Custom-AppLogs [PLACEHOLDER]'])] },
+      Environment: { Variables: Match.objectLike({ [ENV.clientSecretParameter]: '/custom/secret' }) },
+    });
+  });
+
+  test('code replaces the bundled forwarder', () => {
+    const { template } = synthForwarder({
+      code: lambda.Code.fromInline('exports.handler = async () => ({});'),
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', { Code: { ZipFile: Match.anyValue() } });
   });
 
   test('federated mode mints only Entra-audience tokens of at most 5 minutes and reads no secret', () => {

@@ -1,0 +1,211 @@
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { ForwarderMetrics } from './forwarder-metrics';
+
+export interface ForwarderMonitoringProps {
+  /** The producer's name; names the alarms and the dashboard. */
+  readonly producerName: string;
+  /** The notification queue. */
+  readonly queue: sqs.IQueue;
+  /** The notification queue's dead-letter queue. */
+  readonly deadLetterQueue: sqs.IQueue;
+  /** The forwarder function. */
+  readonly function: lambda.IFunction;
+  /**
+   * Alarm when the oldest queued message is older than this.
+   * @default Duration.minutes(5) - the near-real-time latency goal
+   */
+  readonly oldestMessageAgeThreshold?: Duration;
+  /**
+   * Email subscribed to a new SNS topic that receives every alarm.
+   * @default - no email subscription
+   */
+  readonly alarmEmail?: string;
+  /**
+   * An existing topic for every alarm (instead of `alarmEmail`).
+   * @default - a topic is created only when `alarmEmail` is given
+   */
+  readonly alarmTopic?: sns.ITopic;
+}
+
+/**
+ * Part of `S3ToSentinelForwarder`: alarms on the dead-letter queue, the queue's lag and the
+ * function's errors and throttles, the topic they notify, and a dashboard of the forwarder's
+ * metrics (cdk-monitoring-constructs' alarm conventions, without the dependency).
+ *
+ * Not a construct of its own, for the reason `ForwarderQueues` gives: it adds its resources to
+ * `scope` under the ids that are part of their logical ids.
+ */
+export class ForwarderMonitoring {
+  /** The metrics the alarms and the dashboard use. */
+  public readonly metrics: ForwarderMetrics;
+  /** The topic every alarm notifies, when `alarmEmail` or `alarmTopic` is given. */
+  public readonly alarmTopic?: sns.ITopic;
+  public readonly deadLetterQueueAlarm: cloudwatch.Alarm;
+  public readonly oldestMessageAgeAlarm: cloudwatch.Alarm;
+  public readonly errorsAlarm: cloudwatch.Alarm;
+  public readonly throttlesAlarm: cloudwatch.Alarm;
+  public readonly dashboard: cloudwatch.Dashboard;
+
+  constructor(scope: Construct, props: ForwarderMonitoringProps) {
+    if (props.alarmEmail !== undefined && props.alarmTopic !== undefined) {
+      throw new Error(
+        'give `alarmEmail` or `alarmTopic`, not both: subscribe the address to your topic instead',
+      );
+    }
+    this.metrics = new ForwarderMetrics({
+      producerName: props.producerName,
+      queue: props.queue,
+      deadLetterQueue: props.deadLetterQueue,
+    });
+    this.alarmTopic = props.alarmTopic ?? createAlarmTopic(scope, props.producerName, props.alarmEmail);
+
+    const producer = props.producerName;
+    const prefix = `s3-to-sentinel-${producer}`;
+    const minute = Duration.minutes(1);
+    const ageThreshold = props.oldestMessageAgeThreshold ?? Duration.minutes(5);
+    this.deadLetterQueueAlarm = this.metrics
+      .metricDeadLetterQueueMessages({ period: minute })
+      .createAlarm(scope, 'DeadLetterQueueAlarm', {
+        alarmName: `${prefix}-dlq-messages`,
+        alarmDescription: `${producer}: objects failed permanently and wait in ${props.deadLetterQueue.node.id}. Read the function's errors, fix the cause, then \`s3-to-sentinel redrive --producer ${producer}\`.`,
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        // No datapoints means an idle, empty DLQ.
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    this.oldestMessageAgeAlarm = this.metrics
+      .metricOldestMessageAge({ period: minute })
+      .createAlarm(scope, 'OldestMessageAgeAlarm', {
+        alarmName: `${prefix}-queue-oldest-message-age`,
+        alarmDescription: `${producer}: logs are reaching Sentinel later than ${ageThreshold.toSeconds()} seconds. Check \`s3-to-sentinel status --producer ${producer}\`, throttles and Azure availability.`,
+        threshold: ageThreshold.toSeconds(),
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 3,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    const fiveMinutes = Duration.minutes(5);
+    this.errorsAlarm = props.function
+      .metricErrors({ period: fiveMinutes, statistic: cloudwatch.Stats.SUM })
+      .createAlarm(scope, 'ErrorsAlarm', {
+        alarmName: `${prefix}-function-errors`,
+        alarmDescription: `${producer}: the forwarder invocation itself failed (crash, timeout, out of memory). Read its log group.`,
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    this.throttlesAlarm = props.function
+      .metricThrottles({ period: fiveMinutes, statistic: cloudwatch.Stats.SUM })
+      .createAlarm(scope, 'ThrottlesAlarm', {
+        alarmName: `${prefix}-function-throttles`,
+        alarmDescription: `${producer}: invocations were throttled; raise account concurrency or lower maxConcurrency of other functions.`,
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    if (this.alarmTopic) {
+      const action = new cwActions.SnsAction(this.alarmTopic);
+      for (const alarm of [
+        this.deadLetterQueueAlarm,
+        this.oldestMessageAgeAlarm,
+        this.errorsAlarm,
+        this.throttlesAlarm,
+      ]) {
+        alarm.addAlarmAction(action);
+        alarm.addOkAction(action);
+      }
+    }
+    this.dashboard = this.createDashboard(scope, props);
+  }
+
+  private createDashboard(scope: Construct, props: ForwarderMonitoringProps): cloudwatch.Dashboard {
+    const metrics = this.metrics;
+    return new cloudwatch.Dashboard(scope, 'Dashboard', {
+      dashboardName: `s3-to-sentinel-${props.producerName}`,
+      widgets: [
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Queue',
+            left: [
+              props.queue.metricApproximateNumberOfMessagesVisible(),
+              metrics.metricDeadLetterQueueMessages({ label: 'DLQ visible' }),
+            ],
+            right: [metrics.metricOldestMessageAge()],
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Forwarder',
+            left: [props.function.metricInvocations(), props.function.metricErrors()],
+            right: [props.function.metricDuration({ statistic: cloudwatch.Stats.p(99) })],
+          }),
+        ],
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Records',
+            left: [
+              metrics.metricRecordsDelivered(),
+              metrics.metricMalformedLines(),
+              metrics.metricOversizedRecords(),
+              metrics.metricRecordsFailed(),
+            ],
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Lag from S3 event to acceptance (ms)',
+            left: [
+              metrics.metricIngestionLag({ statistic: cloudwatch.Stats.p(50) }),
+              metrics.metricIngestionLag({ statistic: cloudwatch.Stats.p(99) }),
+            ],
+          }),
+        ],
+      ],
+    });
+  }
+}
+
+/**
+ * A topic for `alarmEmail`, encrypted with a key of its own: CloudWatch must use the key to publish,
+ * and that grant must not reach the key that protects the log notifications.
+ */
+function createAlarmTopic(
+  scope: Construct,
+  producerName: string,
+  alarmEmail: string | undefined,
+): sns.ITopic | undefined {
+  if (alarmEmail === undefined) return undefined;
+  const key = new kms.Key(scope, 'AlarmTopicKey', {
+    description: `s3-to-sentinel ${producerName}: encrypts the alarm topic`,
+    enableKeyRotation: true,
+  });
+  key.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'AllowCloudWatchAlarmsToEncrypt',
+      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+      actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(scope).account } },
+    }),
+  );
+  const topic = new sns.Topic(scope, 'AlarmTopic', {
+    displayName: `s3-to-sentinel ${producerName} alarms`,
+    masterKey: key,
+    enforceSSL: true,
+  });
+  const subscription = topic.addSubscription(new subscriptions.EmailSubscription(alarmEmail));
+  Validations.of(subscription).acknowledge({
+    id: 'Serverless-SNSRedrivePolicy',
+    reason:
+      'An email subscription: an alarm mail SNS cannot deliver has no consumer to redrive to, and the alarm state stays in CloudWatch.',
+  });
+  return topic;
+}
