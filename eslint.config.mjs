@@ -78,7 +78,10 @@ function layerRules() {
   return layers.map(({ files, forbid, why }) => ({
     files,
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: forbid, message: `Layer boundary: ${why}.` }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: forbid, message: `Layer boundary: ${why}.` }] },
+      ],
     },
   }));
 }

@@ -1,5 +1,4 @@
 import {
-  AuthenticationError,
   ClientAssertionCredential,
   ClientSecretCredential,
   type AccessToken,
@@ -12,6 +11,7 @@ import { GetWebIdentityTokenCommand, STSClient } from '@aws-sdk/client-sts';
 import type { ForwarderConfig } from '../core/config';
 import { ENTRA_TOKEN_EXCHANGE_AUDIENCE } from '../contract/environment';
 import { ConfigurationError, CredentialError, CredentialRejectedError, ForwarderError } from '../core/errors';
+import { classifyEntraError } from './entra-errors';
 import { putSecretCommand, type SecretCache } from './secrets';
 
 /** Builds the Entra credential for one client secret value. Injectable so tests need no Entra ID. */
@@ -31,21 +31,6 @@ export function clientSecretCredentialFactory(
   return (tenantId, clientId, clientSecret) =>
     new ClientSecretCredential(tenantId, clientId, clientSecret, options);
 }
-
-/**
- * The OAuth error code of an Entra failure. `@azure/identity` reports a rejected client secret
- * either as an AuthenticationError carrying the error response or (via MSAL, as in 4.12) as an
- * AuthenticationRequiredError whose message starts with the code: `invalid_client: ... AADSTS7000215`.
- */
-function entraErrorCode(err: unknown): string | undefined {
-  if (err instanceof AuthenticationError && typeof err.errorResponse?.error === 'string')
-    return err.errorResponse.error;
-  const match = err instanceof Error ? /^([a-z_]+):/.exec(err.message) : null;
-  return match?.[1];
-}
-
-/** Entra error codes that mean the app's credentials are wrong, not that Entra is unwell. */
-const REJECTED_CODES = new Set(['invalid_client', 'unauthorized_client', 'invalid_request', 'invalid_grant']);
 
 /**
  * A TokenCredential over a client secret that can rotate: asks the {@link SecretCache} for the
@@ -83,62 +68,19 @@ export class RotatingSecretCredential implements TokenCredential {
   }
 
   private classify(err: unknown): ForwarderError {
-    if (err instanceof ForwarderError) return err;
     const { tenantId, clientId, producer } = this.props;
-    const code = entraErrorCode(err);
-    if (code !== undefined && REJECTED_CODES.has(code)) {
-      // A rejected secret may have just been rotated: read SSM again on the next attempt.
-      this.props.secrets.invalidate();
-      return new CredentialRejectedError(
-        `producer ${producer}: Entra ID rejected the app registration's credentials (${code}, ` +
-          `tenant ${tenantId}, client ${clientId}). Check AZURE_TENANT_ID and AZURE_CLIENT_ID against the Azure ` +
-          `stack outputs and write a current client secret with ${putSecretCommand(producer)}.`,
-        { cause: err },
-      );
-    }
-    return new CredentialError(
-      `producer ${producer}: getting an Entra token failed (${err instanceof Error ? err.name : 'error'}); retrying later.`,
-      { cause: err },
-    );
+    const error = classifyEntraError(err, {
+      producer,
+      tenantId,
+      clientId,
+      rejectedFix:
+        'Check AZURE_TENANT_ID and AZURE_CLIENT_ID against the Azure stack outputs and write a current ' +
+        `client secret with ${putSecretCommand(producer)}.`,
+    });
+    // A rejected secret may have just been rotated: read SSM again on the next attempt.
+    if (error instanceof CredentialRejectedError) this.props.secrets.invalidate();
+    return error;
   }
-}
-
-/** A TokenCredential whose failures come out classified (see errors.ts). */
-class ClassifyingCredential implements TokenCredential {
-  public constructor(
-    private readonly inner: TokenCredential,
-    private readonly classify: (err: unknown) => ForwarderError,
-  ) {}
-
-  public async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
-    try {
-      return await this.inner.getToken(scopes, options);
-    } catch (err) {
-      throw this.classify(err);
-    }
-  }
-}
-
-/** Classifies an Entra ID failure: rejected credentials are permanent, anything else transient. */
-function classifyEntraError(
-  err: unknown,
-  producer: string,
-  fix: { readonly rejected: string },
-): ForwarderError {
-  if (err instanceof ForwarderError) return err;
-  const code = entraErrorCode(err);
-  if (code !== undefined && REJECTED_CODES.has(code)) {
-    return new CredentialRejectedError(
-      `producer ${producer}: Entra ID rejected the credentials (${code}): ${fix.rejected}`,
-      {
-        cause: err,
-      },
-    );
-  }
-  return new CredentialError(
-    `producer ${producer}: getting an Entra token failed (${err instanceof Error ? err.name : 'error'}); retrying later.`,
-    { cause: err },
-  );
 }
 
 /** Returns an AWS-issued web identity token (a JWT) for `audience` (federated mode). */
@@ -192,6 +134,64 @@ export function stsWebIdentityToken(sts: STSClient, producer: string): WebIdenti
   };
 }
 
+/**
+ * Entra's `ClientAssertionCredential` whose assertion is an AWS outbound identity federation token,
+ * with its failures classified.
+ */
+class FederatedCredential implements TokenCredential {
+  readonly #inner: ClientAssertionCredential;
+  /** The last failure of the assertion callback, as STS's side classified it. */
+  #assertionFailure: ForwarderError | undefined;
+
+  public constructor(
+    private readonly config: ForwarderConfig,
+    provider: WebIdentityTokenProvider,
+    options: ClientAssertionCredentialOptions | undefined,
+  ) {
+    this.#inner = new ClientAssertionCredential(
+      config.tenantId,
+      config.clientId,
+      async () => {
+        try {
+          const token = await provider(ENTRA_TOKEN_EXCHANGE_AUDIENCE);
+          this.#assertionFailure = undefined;
+          return token;
+        } catch (err) {
+          this.#assertionFailure = err instanceof ForwarderError ? err : undefined;
+          throw err;
+        }
+      },
+      options,
+    );
+  }
+
+  public async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
+    try {
+      return await this.#inner.getToken(scopes, options);
+    } catch (err) {
+      throw this.classify(err);
+    }
+  }
+
+  private classify(err: unknown): ForwarderError {
+    // @azure/identity rethrows a failed assertion as an AuthenticationRequiredError that keeps only
+    // its message: without this, STS's permanent "grant the permission" error would read as transient.
+    const failure = this.#assertionFailure;
+    if (failure !== undefined && err instanceof Error && err.message.includes(failure.message))
+      return failure;
+    const { producerName: producer, tenantId, clientId } = this.config;
+    return classifyEntraError(err, {
+      producer,
+      tenantId,
+      clientId,
+      rejectedFix:
+        `The managed identity ${clientId} must have a federated identity credential trusting this AWS ` +
+        `account's token issuer, the forwarder role as subject and audience ${ENTRA_TOKEN_EXCHANGE_AUDIENCE}: ` +
+        'redeploy the Azure stack in federated mode.',
+    });
+  }
+}
+
 /** What {@link createTokenCredential} may be given instead of its defaults. */
 export interface CredentialDeps {
   /** Secret mode: the cache over the SSM parameter. */
@@ -213,20 +213,7 @@ export interface CredentialDeps {
 export function createTokenCredential(config: ForwarderConfig, deps: CredentialDeps): TokenCredential {
   if (config.authMode === 'federated') {
     const provider = deps.webIdentityToken ?? stsWebIdentityToken(new STSClient({}), config.producerName);
-    const assertion = new ClientAssertionCredential(
-      config.tenantId,
-      config.clientId,
-      () => provider(ENTRA_TOKEN_EXCHANGE_AUDIENCE),
-      deps.assertionOptions,
-    );
-    return new ClassifyingCredential(assertion, (err) =>
-      classifyEntraError(err, config.producerName, {
-        rejected:
-          `the managed identity ${config.clientId} (tenant ${config.tenantId}) must have a federated identity ` +
-          `credential trusting this AWS account's token issuer, the forwarder role as subject and audience ` +
-          `${ENTRA_TOKEN_EXCHANGE_AUDIENCE}; redeploy the Azure stack in federated mode.`,
-      }),
-    );
+    return new FederatedCredential(config, provider, deps.assertionOptions);
   }
   if (deps.secrets === undefined) {
     throw new ConfigurationError(

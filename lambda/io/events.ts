@@ -1,5 +1,9 @@
+import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
+import { S3EventNotificationEventBridgeSchema, S3Schema } from '@aws-lambda-powertools/parser/schemas/s3';
+import { SnsSqsNotificationSchema } from '@aws-lambda-powertools/parser/schemas/sns';
+import { z } from 'zod';
 import { UnrecognizedMessageError } from '../core/errors';
-import type { ObjectRef } from '../pipeline/rows';
+import type { ObjectRef } from '../core/object-ref';
 
 /**
  * The object a notification names: the parsers' `ObjectRef` (key URL-decoded, usable as-is in
@@ -43,9 +47,6 @@ export type ParsedMessage =
 /** Marks a continuation message's body; unlikely to collide with any AWS event shape. */
 export const CONTINUATION_MARKER = 's3ToSentinelContinuation';
 
-/** How much of an unrecognized body to quote in the error: enough to recognize it, never a whole object. */
-const QUOTE_CHARS = 200;
-
 /**
  * Decodes an S3 notification key: S3 form-encodes keys ('+' for a space, '%XX' for the rest).
  * '+' must become a space before percent-decoding, so that a literal '+' (sent as '%2B') survives.
@@ -60,73 +61,174 @@ export function decodeS3Key(encoded: string): string {
   }
 }
 
-type Json = Record<string, unknown>;
+// The shapes, from Powertools' schemas where AWS defines them. A field the forwarder does not read
+// is made optional (still checked when present), or loosened where a real sender differs: no
+// message should reach the DLQ over a field nothing uses.
 
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+const PowertoolsS3Record = S3Schema.shape.Records.element;
+const PowertoolsS3Entity = PowertoolsS3Record.shape.s3;
 
-function str(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
+/**
+ * One S3 notification record. The forwarder reads eventName, eventTime, s3.bucket.name and
+ * s3.object; the rest is provenance that the project's own senders leave out (the local run,
+ * bin/local-run.ts) or fill in differently (the backfill's events, cli/s3-event.ts, carry no request
+ * ids). Powertools also takes `sourceIPAddress` as IPv4 or `s3.amazonaws.com` only, where S3
+ * reports IPv6 clients of its dual-stack endpoints too.
+ */
+const S3NotificationRecord = PowertoolsS3Record.partial({
+  eventVersion: true,
+  awsRegion: true,
+  userIdentity: true,
+}).extend({
+  requestParameters: z.object({ sourceIPAddress: z.string() }).optional(),
+  responseElements: z.record(z.string(), z.string()).optional(),
+  s3: PowertoolsS3Entity.partial({ s3SchemaVersion: true, configurationId: true }).extend({
+    bucket: PowertoolsS3Entity.shape.bucket.partial({ ownerIdentity: true, arn: true }),
+  }),
+});
+const S3Notification = z.object({ Records: z.array(S3NotificationRecord).min(1) });
 
-function num(value: unknown): number | undefined {
-  if (typeof value === 'number' && Number.isFinite(value)) return value;
-  if (typeof value === 'string' && value !== '' && Number.isFinite(Number(value))) return Number(value);
-  return undefined;
-}
+/** The message S3 sends when a notification configuration is saved (Powertools has no schema for it). */
+const S3TestEvent = z.object({ Event: z.literal('s3:TestEvent'), Bucket: z.string().optional() });
 
-function unrecognized(body: string, why: string): UnrecognizedMessageError {
-  const quoted = body.length > QUOTE_CHARS ? `${body.slice(0, QUOTE_CHARS)}…` : body;
+/** EventBridge's envelope, of which the forwarder reads `source`, `detail-type` and `time`. */
+const EventBridgeEnvelope = EventBridgeSchema.partial({
+  version: true,
+  id: true,
+  account: true,
+  region: true,
+  resources: true,
+});
+
+/** Any EventBridge event from S3: only "Object Created" is read, the others are counted and skipped. */
+const S3EventBridgeEvent = EventBridgeEnvelope.extend({
+  source: z.literal('aws.s3'),
+  detail: z.object({
+    bucket: z.object({ name: z.string() }).partial().optional(),
+    object: z.object({ key: z.string() }).partial().optional(),
+  }),
+});
+
+const PowertoolsS3Detail = S3EventNotificationEventBridgeSchema.shape.detail;
+
+/** An EventBridge "Object Created" event; `source-ip-address` may be IPv6 here too. */
+const S3ObjectCreatedEvent = EventBridgeEnvelope.extend({
+  detail: PowertoolsS3Detail.partial({ version: true, 'request-id': true, requester: true }).extend({
+    'source-ip-address': z.string().optional(),
+  }),
+});
+
+/** SNS's notification as delivered to SQS, of which the forwarder reads `Type` and `Message`. */
+const SnsNotification = SnsSqsNotificationSchema.partial({
+  TopicArn: true,
+  MessageId: true,
+  Timestamp: true,
+});
+
+/** The forwarder's own continuation message (see {@link continuationBody}). */
+const Continuation = z.object({
+  [CONTINUATION_MARKER]: z.object({
+    object: z.object({
+      bucket: z.string().min(1),
+      key: z.string(), // Written by the forwarder itself: already decoded.
+      versionId: z.string().min(1).optional(),
+      eTag: z.string().min(1).optional(),
+      eventTime: z.string().min(1),
+      size: z.number().nonnegative().optional(),
+    }),
+    nextRecordIndex: z.number().int().nonnegative(),
+  }),
+});
+
+/** What belongs on the queue, named in every error. */
+const EXPECTED =
+  'Expected an S3 event notification ({"Records":[...]}, direct or through SNS), an EventBridge ' +
+  '"Object Created" event from aws.s3, the S3 test event or a continuation message of the forwarder; ' +
+  'the message goes to the DLQ.';
+/** The fix for a body of no known shape: something else writes to the queue. */
+const STRANGER_FIX =
+  "Find what else sends to this queue (only the bucket's notification, its SNS topic or its EventBridge " +
+  'rule should) and stop it; nothing needs redriving.';
+/** The fix for a known shape with a field the forwarder cannot read: a variant it does not know. */
+const VARIANT_FIX =
+  'If AWS sent it, the forwarder does not know this variant of the shape: report it with the path above, ' +
+  'and after deploying a forwarder that reads it, move the message back with `s3-to-sentinel redrive`.';
+
+/** Keys of an unrecognized object named in the error: enough to recognize the sender. */
+const NAMED_KEYS = 5;
+const KEY_CHARS = 40;
+
+/**
+ * The error for a body that is none of the shapes above. It describes the body by its shape and
+ * first keys, never its values: a message sent here by mistake may hold anything, and this text is
+ * logged and stored with the message in the DLQ.
+ */
+function unrecognized(what: string, fix = STRANGER_FIX): UnrecognizedMessageError {
   return new UnrecognizedMessageError(
-    `The SQS message is not an S3 notification the forwarder understands (${why}); it goes to the DLQ. ` +
-      `Only S3 event notifications (direct or through SNS) and EventBridge "Object Created" events belong ` +
-      `on this queue. The body starts: ${JSON.stringify(quoted)}`,
+    `The SQS message is not an S3 notification the forwarder understands: ${what}. ${EXPECTED} ${fix}`,
   );
 }
 
-/** One record of an S3 notification (`{"Records":[...]}`). */
-function fromNotificationRecord(record: unknown): NotifiedObject | SkippedEvent | undefined {
-  if (!isObject(record) || !isObject(record.s3)) return undefined;
-  const s3 = record.s3;
-  const bucket = isObject(s3.bucket) ? str(s3.bucket.name) : undefined;
-  const object = isObject(s3.object) ? s3.object : undefined;
-  const rawKey = object !== undefined ? str(object.key) : undefined;
-  const eventName = str(record.eventName);
-  if (bucket === undefined || rawKey === undefined || eventName === undefined) return undefined;
-  const key = decodeS3Key(rawKey);
-  // eventName is 'ObjectCreated:Put' from S3 and 's3:ObjectCreated:Put' from some emitters.
-  if (!/^(s3:)?ObjectCreated:/.test(eventName)) return { bucket, key, eventName };
-  return {
-    bucket,
-    key,
-    ...optional('versionId', str(object?.versionId)),
-    ...optional('eTag', str(object?.eTag)),
-    eventTime: str(record.eventTime) ?? new Date().toISOString(),
-    ...optional('size', num(object?.size)),
-  };
+/** The error for a body of a known shape that its schema refused. */
+function invalid(shape: string, error: z.ZodError, fix = VARIANT_FIX): UnrecognizedMessageError {
+  return unrecognized(`${shape} whose ${firstIssue(error)}`, fix);
+}
+
+function shapeOf(doc: unknown): string {
+  if (Array.isArray(doc)) return `a JSON array of ${doc.length} items`;
+  if (doc === null || typeof doc !== 'object') return `a JSON ${doc === null ? 'null' : typeof doc}`;
+  const keys = Object.keys(doc);
+  if (keys.length === 0) return 'an empty JSON object';
+  const named = keys.slice(0, NAMED_KEYS).map((k) => JSON.stringify(cut(k)));
+  return `a JSON object with keys ${named.join(', ')}${keys.length > NAMED_KEYS ? ', …' : ''}`;
+}
+
+/** A key of the body, as much as the error names of it. */
+function cut(key: string): string {
+  return key.length > KEY_CHARS ? `${key.slice(0, KEY_CHARS)}…` : key;
+}
+
+/**
+ * Where a schema refused the body, by path: zod's messages name the expected type, not the value
+ * found, so nothing of the body's content is echoed.
+ */
+function firstIssue(error: z.ZodError): string {
+  const [issue, ...rest] = error.issues;
+  const path = issue.path.reduce<string>(
+    (at, part) =>
+      typeof part === 'number' ? `${at}[${part}]` : `${at}${at === '' ? '' : '.'}${cut(String(part))}`,
+    '',
+  );
+  const more = rest.length > 0 ? `, and ${rest.length} more problem${rest.length > 1 ? 's' : ''}` : '';
+  return `${path === '' ? 'shape' : path} is wrong (${issue.message}${more})`;
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+  return (value === undefined || value === '' ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
-function isSkipped(entry: NotifiedObject | SkippedEvent): entry is SkippedEvent {
-  return 'eventName' in entry;
-}
-
-function fromS3Notification(doc: Json, body: string): ParsedMessage {
-  const records = doc.Records;
-  if (!Array.isArray(records)) throw unrecognized(body, 'Records is not an array');
+function fromS3Notification(doc: unknown): ParsedMessage {
+  const parsed = S3Notification.safeParse(doc);
+  if (!parsed.success) throw invalid('an S3 notification', parsed.error);
   const objects: NotifiedObject[] = [];
   const skipped: SkippedEvent[] = [];
-  records.forEach((record, i) => {
-    const entry = fromNotificationRecord(record);
-    if (entry === undefined)
-      throw unrecognized(body, `Records[${i}] has no eventName, s3.bucket.name or s3.object.key`);
-    if (isSkipped(entry)) skipped.push(entry);
-    else objects.push(entry);
-  });
+  for (const record of parsed.data.Records) {
+    const { bucket, object } = record.s3;
+    const key = decodeS3Key(object.key);
+    // eventName is 'ObjectCreated:Put' from S3 and 's3:ObjectCreated:Put' from some emitters.
+    if (!/^(s3:)?ObjectCreated:/.test(record.eventName)) {
+      skipped.push({ bucket: bucket.name, key, eventName: record.eventName });
+      continue;
+    }
+    objects.push({
+      bucket: bucket.name,
+      key,
+      ...optional('versionId', object.versionId),
+      ...optional('eTag', object.eTag),
+      eventTime: record.eventTime,
+      ...optional('size', object.size),
+    });
+  }
   return { kind: 'objects', objects, skipped };
 }
 
@@ -135,80 +237,69 @@ function fromS3Notification(doc: Json, body: string): ParsedMessage {
  * Its keys are decoded the same way as notification keys; since that encoding is not documented for
  * EventBridge, the key as written is kept in `rawKey` for the opener's second try.
  */
-function fromEventBridge(doc: Json, body: string): ParsedMessage {
-  const detailType = str(doc['detail-type']) ?? '';
-  const detail = isObject(doc.detail) ? doc.detail : undefined;
-  const bucket = detail !== undefined && isObject(detail.bucket) ? str(detail.bucket.name) : undefined;
-  const object = detail !== undefined && isObject(detail.object) ? detail.object : undefined;
-  const rawKey = object !== undefined ? str(object.key) : undefined;
+function fromEventBridge(doc: unknown): ParsedMessage {
+  const envelope = S3EventBridgeEvent.safeParse(doc);
+  if (!envelope.success) throw invalid('an EventBridge event from aws.s3', envelope.error);
+  const detailType = envelope.data['detail-type'];
   if (detailType !== 'Object Created') {
+    const { bucket, object } = envelope.data.detail;
     return {
       kind: 'objects',
       objects: [],
       skipped: [
         {
-          ...optional('bucket', bucket),
-          ...optional('key', rawKey !== undefined ? decodeS3Key(rawKey) : undefined),
+          ...optional('bucket', bucket?.name),
+          ...optional('key', object?.key !== undefined ? decodeS3Key(object.key) : undefined),
           eventName: detailType || 'unknown',
         },
       ],
     };
   }
-  if (bucket === undefined || rawKey === undefined) {
-    throw unrecognized(
-      body,
-      'an EventBridge Object Created event without detail.bucket.name or detail.object.key',
-    );
+  const parsed = S3ObjectCreatedEvent.safeParse(doc);
+  if (!parsed.success) {
+    throw invalid('an EventBridge "Object Created" event', parsed.error);
   }
+  const { time, detail } = parsed.data;
+  const rawKey = detail.object.key;
   const key = decodeS3Key(rawKey);
   return {
     kind: 'objects',
     objects: [
       {
-        bucket,
+        bucket: detail.bucket.name,
         key,
         ...optional('rawKey', rawKey !== key ? rawKey : undefined),
-        ...optional('versionId', str(object?.['version-id'])),
-        ...optional('eTag', str(object?.etag)),
-        eventTime: str(doc.time) ?? new Date().toISOString(),
-        ...optional('size', num(object?.size)),
+        ...optional('versionId', detail.object['version-id']),
+        ...optional('eTag', detail.object.etag),
+        eventTime: time,
+        ...optional('size', detail.object.size),
       },
     ],
     skipped: [],
   };
 }
 
-function fromContinuation(doc: Json, body: string): ParsedMessage {
-  const c = doc[CONTINUATION_MARKER];
-  const object = isObject(c) && isObject(c.object) ? c.object : undefined;
-  const next = isObject(c) ? num(c.nextRecordIndex) : undefined;
-  const bucket = object !== undefined ? str(object.bucket) : undefined;
-  const key = object !== undefined && typeof object.key === 'string' ? object.key : undefined;
-  const eventTime = object !== undefined ? str(object.eventTime) : undefined;
-  if (
-    bucket === undefined ||
-    key === undefined ||
-    eventTime === undefined ||
-    next === undefined ||
-    next < 0
-  ) {
-    throw unrecognized(
-      body,
-      'a continuation message without object.bucket, object.key, object.eventTime or nextRecordIndex',
+function fromContinuation(doc: unknown): ParsedMessage {
+  const parsed = Continuation.safeParse(doc);
+  if (!parsed.success)
+    throw invalid(
+      'a continuation message',
+      parsed.error,
+      'Another version of the forwarder wrote it: once all run one version, move it back with `s3-to-sentinel redrive`.',
     );
-  }
+  const { object, nextRecordIndex } = parsed.data[CONTINUATION_MARKER];
   return {
     kind: 'continuation',
     continuation: {
       object: {
-        bucket,
-        key, // Written by the forwarder itself: already decoded.
-        ...optional('versionId', str(object?.versionId)),
-        ...optional('eTag', str(object?.eTag)),
-        eventTime,
-        ...optional('size', num(object?.size)),
+        bucket: object.bucket,
+        key: object.key,
+        ...optional('versionId', object.versionId),
+        ...optional('eTag', object.eTag),
+        eventTime: object.eventTime,
+        ...optional('size', object.size),
       },
-      nextRecordIndex: Math.floor(next),
+      nextRecordIndex,
     },
   };
 }
@@ -218,37 +309,48 @@ export function continuationBody(continuation: ContinuationMessage): string {
   return JSON.stringify({ [CONTINUATION_MARKER]: continuation });
 }
 
-function parseDocument(doc: unknown, body: string, depth: number): ParsedMessage {
-  if (!isObject(doc)) throw unrecognized(body, 'not a JSON object');
-  if (doc.Event === 's3:TestEvent') return { kind: 'test-event', ...optional('bucket', str(doc.Bucket)) };
-  if (Array.isArray(doc.Records)) return fromS3Notification(doc, body);
-  if (doc.source === 'aws.s3' && isObject(doc.detail)) return fromEventBridge(doc, body);
-  if (doc[CONTINUATION_MARKER] !== undefined) return fromContinuation(doc, body);
-  // SNS without raw message delivery wraps the S3 notification as a JSON string in Message.
-  if (doc.Type === 'Notification' && typeof doc.Message === 'string' && depth === 0) {
-    let inner: unknown;
-    try {
-      inner = JSON.parse(doc.Message);
-    } catch {
-      throw unrecognized(body, 'an SNS notification whose Message is not JSON');
-    }
-    return parseDocument(inner, body, depth + 1);
+/** SNS without raw message delivery wraps the S3 notification as a JSON string in `Message`. */
+function fromSns(doc: unknown): ParsedMessage {
+  const parsed = SnsNotification.safeParse(doc);
+  if (!parsed.success) throw invalid('an SNS notification', parsed.error);
+  let inner: unknown;
+  try {
+    inner = JSON.parse(parsed.data.Message);
+  } catch {
+    throw unrecognized('an SNS notification whose Message is not JSON');
   }
-  throw unrecognized(body, 'no Records, Event, EventBridge detail or SNS Message');
+  return parseDocument(inner, false);
+}
+
+/**
+ * Picks the shape by the key that tells them apart, then parses it whole, so the error names what
+ * is wrong with the shape the body was meant to have.
+ */
+function parseDocument(doc: unknown, outermost: boolean): ParsedMessage {
+  const at = outermost ? '' : 'an SNS notification whose Message is ';
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw unrecognized(at + shapeOf(doc));
+  const fields = doc as Record<string, unknown>;
+  const test = S3TestEvent.safeParse(doc);
+  if (test.success) return { kind: 'test-event', ...optional('bucket', test.data.Bucket) };
+  if ('Records' in fields) return fromS3Notification(doc);
+  if (fields.source === 'aws.s3') return fromEventBridge(doc);
+  if (CONTINUATION_MARKER in fields) return fromContinuation(doc);
+  if (fields.Type === 'Notification' && outermost) return fromSns(doc);
+  throw unrecognized(`${at}${shapeOf(doc)}, with no Records, Event, EventBridge source or SNS Message`);
 }
 
 /**
  * Parses one SQS message body into what the forwarder should do with it.
  *
  * @throws UnrecognizedMessageError (permanent) for any body that is not one of the shapes above,
- *   quoting the start of the body.
+ *   naming the shape it has (never its content) and what was expected.
  */
 export function parseMessageBody(body: string): ParsedMessage {
   let doc: unknown;
   try {
     doc = JSON.parse(body);
   } catch {
-    throw unrecognized(body, 'not JSON');
+    throw unrecognized(`the body is not JSON (${body.length} characters)`);
   }
-  return parseDocument(doc, body, 0);
+  return parseDocument(doc, true);
 }

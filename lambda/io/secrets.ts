@@ -1,4 +1,5 @@
-import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import { ConfigurationError, CredentialError } from '../core/errors';
 
 /** Options of {@link SecretCache}. */
@@ -10,8 +11,6 @@ export interface SecretCacheProps {
   readonly ttlSeconds: number;
   /** For error messages. */
   readonly producer: string;
-  /** Clock, injectable for tests. @default Date.now */
-  readonly now?: () => number;
 }
 
 /**
@@ -36,73 +35,93 @@ const PERMANENT_SSM_ERRORS = new Set([
 ]);
 
 /**
- * The Entra client secret, read from an SSM SecureString with decryption and cached for a TTL:
- * once per cold start, then again after the TTL so a rotated secret is picked up without a
- * redeploy. The value lives only in a private field; nothing here logs it, and `toJSON`/inspection
- * of the cache reveal only the parameter name.
+ * The Entra client secret, read from an SSM SecureString with decryption and cached for a TTL by
+ * Powertools' SSMProvider: once per cold start, then again after the TTL so a rotated secret is
+ * picked up without a redeploy. The value lives only in the provider's cache; nothing here logs it,
+ * and `toJSON`/inspection of the cache reveal only the parameter name.
  */
 export class SecretCache {
   readonly #props: SecretCacheProps;
-  readonly #now: () => number;
-  #value: string | undefined;
-  #expiresAt = 0;
+  readonly #provider: SSMProvider;
   #inFlight: Promise<string> | undefined;
+  #refreshing: Promise<string> | undefined;
 
   public constructor(props: SecretCacheProps) {
     this.#props = props;
-    this.#now = props.now ?? Date.now;
+    this.#provider = new SSMProvider({ awsSdkV3Client: props.ssm });
   }
 
   /** The secret; reads SSM only when the cached value is missing or older than the TTL. */
-  public async get(): Promise<string> {
-    if (this.#value !== undefined && this.#now() < this.#expiresAt) return this.#value;
-    // Concurrent callers (parallel uploads asking for a token) share one GetParameter call.
-    this.#inFlight ??= this.#read().finally(() => {
-      this.#inFlight = undefined;
+  public get(): Promise<string> {
+    // A fresh read under way serves everyone; otherwise concurrent callers (parallel uploads asking
+    // for a token) share one read, since Powertools does not coalesce reads of a missing value.
+    return (
+      this.#refreshing ??
+      (this.#inFlight ??= this.#read(false).finally(() => {
+        this.#inFlight = undefined;
+      }))
+    );
+  }
+
+  /**
+   * Reads SSM now, whatever the cache holds, and caches the result for a new TTL: for a caller that
+   * must know the current value (Entra rejected the cached one; it may have just been rotated).
+   */
+  public refresh(): Promise<string> {
+    this.#refreshing ??= this.#read(true).finally(() => {
+      this.#refreshing = undefined;
     });
-    return this.#inFlight;
+    return this.#refreshing;
   }
 
   /** Forgets the cached value, e.g. after Entra rejected it, so the next `get` reads SSM again. */
   public invalidate(): void {
-    this.#value = undefined;
-    this.#expiresAt = 0;
+    this.#provider.clearCache();
   }
 
   public toJSON(): { parameterName: string } {
     return { parameterName: this.#props.parameterName };
   }
 
-  async #read(): Promise<string> {
-    const { ssm, parameterName, producer } = this.#props;
+  async #read(forceFetch: boolean): Promise<string> {
+    const { parameterName, producer, ttlSeconds } = this.#props;
     let value: string | undefined;
     try {
-      const out = await ssm.send(new GetParameterCommand({ Name: parameterName, WithDecryption: true }));
-      value = out.Parameter?.Value;
+      value = await this.#provider.get(parameterName, { decrypt: true, maxAge: ttlSeconds, forceFetch });
     } catch (err) {
-      const name = err instanceof Error ? err.name : 'error';
-      if (PERMANENT_SSM_ERRORS.has(name)) {
-        throw new ConfigurationError(
-          `producer ${producer}: the client secret parameter ${parameterName} cannot be read (${name}). ` +
-            (name === 'ParameterNotFound'
-              ? `Write it with ${putSecretCommand(producer)}.`
-              : "Grant the forwarder's role ssm:GetParameter on it and kms:Decrypt on its key."),
-          { cause: err },
-        );
-      }
-      throw new CredentialError(
-        `producer ${producer}: reading the client secret parameter ${parameterName} failed (${name}); retrying later.`,
-        { cause: err },
-      );
+      throw classifySsmError(err, parameterName, producer);
     }
     if (value === undefined || value === '') {
+      // Powertools caches '' like any value; drop it so the secret, once written, is read at once.
+      this.#provider.clearCache();
       throw new ConfigurationError(
         `producer ${producer}: the client secret parameter ${parameterName} is empty. ` +
           `Write it with ${putSecretCommand(producer)}.`,
       );
     }
-    this.#value = value;
-    this.#expiresAt = this.#now() + this.#props.ttlSeconds * 1000;
     return value;
   }
+}
+
+/**
+ * Classifies a failed read: a missing parameter or permission is permanent, naming its fix; anything
+ * else (throttling, 5xx, network) is transient. Powertools wraps the SDK's error in a
+ * GetParameterError whose `cause` is the original.
+ */
+function classifySsmError(err: unknown, parameterName: string, producer: string): Error {
+  const sdkError = err instanceof Error && err.cause instanceof Error ? err.cause : err;
+  const name = sdkError instanceof Error ? sdkError.name : 'error';
+  if (PERMANENT_SSM_ERRORS.has(name)) {
+    return new ConfigurationError(
+      `producer ${producer}: the client secret parameter ${parameterName} cannot be read (${name}). ` +
+        (name === 'ParameterNotFound'
+          ? `Write it with ${putSecretCommand(producer)}.`
+          : "Grant the forwarder's role ssm:GetParameter on it and kms:Decrypt on its key."),
+      { cause: sdkError },
+    );
+  }
+  return new CredentialError(
+    `producer ${producer}: reading the client secret parameter ${parameterName} failed (${name}); retrying later.`,
+    { cause: sdkError },
+  );
 }

@@ -63,7 +63,7 @@ export interface DependencyOptions {
   readonly parse?: ParseObject;
   readonly openObject?: OpenObject;
   readonly safetyMarginMs?: number;
-  /** Clock for the secret TTL and the lag metric. @default Date.now */
+  /** Clock for the lag metric (the secret's TTL runs on Powertools' cache, on `Date`). @default Date.now */
   readonly now?: () => number;
 }
 
@@ -82,7 +82,6 @@ export function createDependencies(options: DependencyOptions = {}): HandlerDeps
               parameterName: config.clientSecretParameter!,
               ttlSeconds: config.secretTtlSeconds,
               producer: config.producerName,
-              ...(options.now !== undefined ? { now: options.now } : {}),
             }),
           }
         : {}),

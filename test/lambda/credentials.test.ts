@@ -18,6 +18,7 @@ beforeEach(() => {
   ssmMock.reset();
   stsMock.reset();
 });
+afterEach(() => jest.useRealTimers());
 
 const config: ForwarderConfig = {
   producerName: 'app-logs',
@@ -33,13 +34,12 @@ const config: ForwarderConfig = {
   uploadConcurrency: 4,
 };
 
-function secrets(ttlSeconds = 900, now = Date.now): SecretCache {
+function secrets(ttlSeconds = 900): SecretCache {
   return new SecretCache({
     ssm: new SSMClient({}),
     parameterName: '/p',
     ttlSeconds,
     producer: 'app-logs',
-    now,
   });
 }
 
@@ -53,13 +53,27 @@ describe('RotatingSecretCredential', () => {
       .on(GetParameterCommand)
       .resolvesOnce({ Parameter: { Value: 's1' } })
       .resolves({ Parameter: { Value: 's2' } });
-    let clock = 0;
+    // The secret's cache reads the time from `Date`: fake only that.
+    jest.useFakeTimers({
+      doNotFake: [
+        'hrtime',
+        'nextTick',
+        'performance',
+        'queueMicrotask',
+        'setImmediate',
+        'clearImmediate',
+        'setInterval',
+        'clearInterval',
+        'setTimeout',
+        'clearTimeout',
+      ],
+    });
     const built: string[] = [];
     const credential = new RotatingSecretCredential({
       tenantId: 'tenant-1',
       clientId: 'client-1',
       producer: 'app-logs',
-      secrets: secrets(60, () => clock),
+      secrets: secrets(60),
       factory: (tenant, client, secret) => {
         built.push(`${tenant}/${client}/${secret}`);
         return okToken(`token-for-${secret}`);
@@ -67,7 +81,7 @@ describe('RotatingSecretCredential', () => {
     });
     expect((await credential.getToken('scope'))?.token).toBe('token-for-s1');
     expect((await credential.getToken('scope'))?.token).toBe('token-for-s1');
-    clock += 61_000;
+    jest.setSystemTime(Date.now() + 61_000);
     expect((await credential.getToken('scope'))?.token).toBe('token-for-s2');
     expect(built).toStrictEqual(['tenant-1/client-1/s1', 'tenant-1/client-1/s2']);
   });
@@ -139,6 +153,27 @@ describe('createTokenCredential', () => {
       SigningAlgorithm: 'RS256',
       DurationSeconds: 300,
     });
+  });
+
+  test("federated mode fails with STS's classified error, not a transient Entra one, when no token can be had", async () => {
+    // GIVEN STS refusing the token (a permanent, actionable error)
+    const refused = new ConfigurationError(
+      'producer app-logs: STS refused GetWebIdentityToken (AccessDenied).',
+    );
+    const credential = createTokenCredential(
+      { ...config, authMode: 'federated' },
+      {
+        webIdentityToken: async () => {
+          throw refused;
+        },
+        // Nothing listens here: the assertion fails before any request to Entra.
+        assertionOptions: { authorityHost: 'https://127.0.0.1:9' },
+      },
+    );
+    // WHEN
+    const error = await credential.getToken('scope').catch((e: unknown) => e);
+    // THEN @azure/identity's wrapper (which keeps only the message) does not hide it
+    expect(error).toBe(refused);
   });
 
   test('federated mode fails permanent, naming the permission, when STS refuses', async () => {

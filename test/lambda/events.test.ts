@@ -129,36 +129,152 @@ describe('parseMessageBody', () => {
     });
   });
 
-  test.each([
-    ['not JSON', 'hello world'],
-    ['a JSON array', '[1,2,3]'],
-    ['an unrelated object', '{"foo":"bar"}'],
-    ['a record without s3', '{"Records":[{"eventName":"ObjectCreated:Put"}]}'],
-    ['SNS with a non-JSON message', '{"Type":"Notification","Message":"hi"}'],
-  ])('fails permanent on %s, quoting the body', (_what, text) => {
-    let error: unknown;
-    try {
-      parseMessageBody(text);
-    } catch (err) {
-      error = err;
-    }
-    expect(error).toBeInstanceOf(UnrecognizedMessageError);
-    expect((error as UnrecognizedMessageError).retryable).toBe(false);
-    expect((error as Error).message).toContain(JSON.stringify(text));
+  test("reads the shapes real senders use where they differ from Powertools' schemas", () => {
+    // GIVEN an IPv6 client (S3's dual-stack endpoints), in a notification and in an EventBridge event,
+    // and a lifecycle expiry, whose requester S3 names by its service name
+    const ipv6 = s3Notification({ bucket: 'logs', key: 'v6.json' }) as {
+      Records: { requestParameters: object; responseElements: object }[];
+    };
+    ipv6.Records[0].requestParameters = { sourceIPAddress: '2001:db8::1' };
+    const bridged = eventBridgeEvent({ bucket: 'logs', key: 'v6.json' }) as { detail: object };
+    bridged.detail = { ...bridged.detail, 'source-ip-address': '2001:db8::1' };
+    const expired = s3Notification({
+      bucket: 'logs',
+      key: 'old.json',
+      eventName: 'LifecycleExpiration:Delete',
+    }) as {
+      Records: { requestParameters: object }[];
+    };
+    expired.Records[0].requestParameters = { sourceIPAddress: 's3.amazonaws.com' };
+    // WHEN / THEN
+    expect(parseMessageBody(body(ipv6))).toMatchObject({ objects: [{ key: 'v6.json' }] });
+    expect(parseMessageBody(body(bridged))).toMatchObject({ objects: [{ key: 'v6.json' }] });
+    expect(parseMessageBody(body(expired))).toMatchObject({
+      objects: [],
+      skipped: [{ bucket: 'logs', key: 'old.json', eventName: 'LifecycleExpiration:Delete' }],
+    });
   });
 
-  test('quotes only the first 200 characters of a long body', () => {
-    const text = `{"unexpected":"${'x'.repeat(5000)}"}`;
-    expect(() => parseMessageBody(text)).toThrow(UnrecognizedMessageError);
-    try {
-      parseMessageBody(text);
-    } catch (err) {
-      const message = (err as Error).message;
-      // Quoted as a JSON string (the log stays one line); drop the closing quote to compare prefixes.
-      const quoted = (n: number): string => JSON.stringify(text.slice(0, n)).slice(0, -1);
-      expect(message).toContain(quoted(200));
-      expect(message).not.toContain(quoted(201));
-      expect(message.length).toBeLessThan(800);
-    }
+  test('reads a notification that carries only the fields the forwarder reads, as the local run sends', () => {
+    // GIVEN a record without the provenance fields (userIdentity, requestParameters, responseElements, ...)
+    const minimal = {
+      Records: [
+        {
+          eventSource: 'aws:s3',
+          eventTime: '2026-11-28T10:00:00.000Z',
+          eventName: 'ObjectCreated:Put',
+          s3: { bucket: { name: 'logs' }, object: { key: 'a+b.json', size: 3 } },
+        },
+      ],
+    };
+    // WHEN / THEN
+    expect(parseMessageBody(body(minimal))).toStrictEqual({
+      kind: 'objects',
+      objects: [{ bucket: 'logs', key: 'a b.json', eventTime: '2026-11-28T10:00:00.000Z', size: 3 }],
+      skipped: [],
+    });
+  });
+
+  test('recognizes a test event that carries no bucket', () => {
+    expect(parseMessageBody('{"Event":"s3:TestEvent"}')).toStrictEqual({ kind: 'test-event' });
+  });
+
+  const STRANGER_FIX = 'Find what else sends to this queue';
+  const VARIANT_FIX = 'If AWS sent it, the forwarder does not know this variant of the shape';
+  test.each([
+    ['not JSON', 'hello world', 'the body is not JSON (11 characters)', STRANGER_FIX],
+    ['a JSON array', '["hello"]', 'a JSON array of 1 items', STRANGER_FIX],
+    [
+      'an unrelated object',
+      '{"foo":"hello","bar":1}',
+      'a JSON object with keys "foo", "bar", with no Records, Event, EventBridge source or SNS Message',
+      STRANGER_FIX,
+    ],
+    [
+      'a record without s3',
+      '{"Records":[{"eventName":"ObjectCreated:Put","eventTime":"hello"}]}',
+      'an S3 notification whose Records[0].',
+      VARIANT_FIX,
+    ],
+    [
+      'SNS with a non-JSON message',
+      body({ ...snsWrapped({}), Message: 'hello' }),
+      'an SNS notification whose Message is not JSON',
+      STRANGER_FIX,
+    ],
+    [
+      'SNS without a Message',
+      '{"Type":"Notification","TopicArn":"hello"}',
+      'an SNS notification whose Message is wrong (Invalid input: expected string, received undefined)',
+      VARIANT_FIX,
+    ],
+    [
+      'SNS carrying something else',
+      body(snsWrapped({ greeting: 'hello' })),
+      'an SNS notification whose Message is a JSON object with keys "greeting", with no Records',
+      STRANGER_FIX,
+    ],
+    [
+      'an EventBridge Object Created event without a key',
+      body({
+        ...eventBridgeEvent({ bucket: 'hello', key: 'k' }),
+        detail: { version: '0', bucket: { name: 'hello' } },
+      }),
+      'an EventBridge "Object Created" event whose detail.object is wrong',
+      VARIANT_FIX,
+    ],
+    [
+      'a continuation with a negative index',
+      continuationBody({ object: { bucket: 'hello', key: 'k', eventTime: 't' }, nextRecordIndex: -1 }),
+      'a continuation message whose s3ToSentinelContinuation.nextRecordIndex is wrong',
+      'Another version of the forwarder wrote it',
+    ],
+  ])(
+    'fails permanent on %s, naming its shape and the fix but none of its content',
+    (_what, text, shape, fix) => {
+      // WHEN
+      let error: unknown;
+      try {
+        parseMessageBody(text);
+      } catch (err) {
+        error = err;
+      }
+      // THEN
+      expect(error).toBeInstanceOf(UnrecognizedMessageError);
+      expect((error as UnrecognizedMessageError).retryable).toBe(false);
+      const message = (error as Error).message;
+      expect(message).toContain(
+        `The SQS message is not an S3 notification the forwarder understands: ${shape}`,
+      );
+      expect(message).toContain(
+        'Expected an S3 event notification ({"Records":[...]}, direct or through SNS)',
+      );
+      expect(message).toContain(fix);
+      expect(message).not.toContain('hello');
+    },
+  );
+
+  test('names at most five keys of a large body, each cut short, and nothing else of it', () => {
+    // GIVEN an object with many keys, one very long, and a long value
+    const doc = Object.fromEntries([
+      [`${'k'.repeat(100)}`, 'x'.repeat(5000)],
+      ...Array.from({ length: 9 }, (_, i) => [`key${i}`, 'secret-value']),
+    ]);
+    // WHEN
+    const error = (() => {
+      try {
+        return parseMessageBody(JSON.stringify(doc));
+      } catch (err) {
+        return err as Error;
+      }
+    })() as Error;
+    // THEN
+    expect(error.message).toContain(
+      `a JSON object with keys "${'k'.repeat(40)}…", "key0", "key1", "key2", "key3", …,`,
+    );
+    expect(error.message).not.toContain('key4');
+    expect(error.message).not.toContain('secret-value');
+    expect(error.message).not.toContain('xxx');
+    expect(error.message.length).toBeLessThan(800);
   });
 });
