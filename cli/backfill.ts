@@ -1,6 +1,11 @@
 import { existsSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
-import { ListObjectsV2Command, type S3Client, type _Object } from '@aws-sdk/client-s3';
+import {
+  paginateListObjectsV2,
+  type ListObjectsV2CommandOutput,
+  type S3Client,
+  type _Object,
+} from '@aws-sdk/client-s3';
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { awsResourceNames, type ProducerDefinition } from '../lib/producer';
 import { regionOf, resolveQueueUrl } from './aws';
@@ -196,16 +201,7 @@ export async function backfill(options: BackfillOptions, deps: BackfillDeps): Pr
   };
 
   try {
-    let continuationToken: string | undefined;
-    do {
-      const page = await listPage(
-        deps.s3,
-        bucket,
-        prefix,
-        continuationToken,
-        continuationToken ? undefined : previous?.lastKey,
-      );
-      continuationToken = page.NextContinuationToken;
+    for await (const page of listPages(deps.s3, bucket, prefix, previous?.lastKey)) {
       for (const object of page.Contents ?? []) {
         listed += 1;
         const key = object.Key!;
@@ -232,7 +228,7 @@ export async function backfill(options: BackfillOptions, deps: BackfillDeps): Pr
         });
         if (pending.length >= batchSize) await flush();
       }
-    } while (continuationToken !== undefined);
+    }
     await flush();
   } catch (error) {
     progress.stop();
@@ -279,42 +275,46 @@ function inWindow(object: _Object, since: Date | undefined, until: Date | undefi
   return true;
 }
 
-async function listPage(
+/**
+ * The listing of s3://bucket/prefix, page by page, starting after `startAfter` (a resumed run's last
+ * key). Only the listing's own failures are translated here: the caller's, thrown while it handles
+ * a page, pass through untouched.
+ */
+async function* listPages(
   s3: S3Client,
   bucket: string,
   prefix: string,
-  continuationToken: string | undefined,
   startAfter: string | undefined,
-) {
+): AsyncGenerator<ListObjectsV2CommandOutput> {
   try {
-    return await s3.send(
-      new ListObjectsV2Command({
-        Bucket: bucket,
-        Prefix: prefix === '' ? undefined : prefix,
-        ContinuationToken: continuationToken,
-        StartAfter: startAfter,
-      }),
+    yield* paginateListObjectsV2(
+      { client: s3 },
+      { Bucket: bucket, Prefix: prefix === '' ? undefined : prefix, StartAfter: startAfter },
     );
   } catch (error) {
-    const region = await regionOf(s3);
-    switch (awsErrorName(error)) {
-      case 'NoSuchBucket':
-        throw new OperationalError(
-          `bucket ${bucket} does not exist (region ${region}): check --bucket and --region`,
-          {
-            cause: error,
-          },
-        );
-      case 'AccessDenied':
-        throw new OperationalError(
-          `not allowed to list s3://${bucket}/${prefix}: your identity needs s3:ListBucket on arn:aws:s3:::${bucket}`,
-          { cause: error },
-        );
-      default:
-        throw new OperationalError(`could not list s3://${bucket}/${prefix}: ${describeError(error)}`, {
+    throw await listFailure(error, s3, bucket, prefix);
+  }
+}
+
+async function listFailure(error: unknown, s3: S3Client, bucket: string, prefix: string): Promise<Error> {
+  const region = await regionOf(s3);
+  switch (awsErrorName(error)) {
+    case 'NoSuchBucket':
+      return new OperationalError(
+        `bucket ${bucket} does not exist (region ${region}): check --bucket and --region`,
+        {
           cause: error,
-        });
-    }
+        },
+      );
+    case 'AccessDenied':
+      return new OperationalError(
+        `not allowed to list s3://${bucket}/${prefix}: your identity needs s3:ListBucket on arn:aws:s3:::${bucket}`,
+        { cause: error },
+      );
+    default:
+      return new OperationalError(`could not list s3://${bucket}/${prefix}: ${describeError(error)}`, {
+        cause: error,
+      });
   }
 }
 

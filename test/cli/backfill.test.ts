@@ -7,6 +7,7 @@ import {
   type SendMessageBatchCommandInput,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { backfill } from '../../cli/backfill';
@@ -201,8 +202,41 @@ describe('backfill', () => {
     await expect(
       backfill({ producer: producer(), prefix }, { s3: local.s3, sqs, output: recordingOutput() }),
     ).rejects.toThrow(
-      `queue ${QUEUE_URL} rejected the message for s3://${BUCKET}/${prefix}bad.ndjson.gz: InvalidMessageContents bad characters`,
+      // Anchored: a failure while handling a page is not reported as a failure of the listing.
+      new RegExp(
+        `^queue ${QUEUE_URL} rejected the message for s3://${BUCKET}/${prefix}bad\\.ndjson\\.gz: InvalidMessageContents bad characters`,
+      ),
     );
+  });
+
+  test('fails if listing a later page is denied, naming the permission and what was enqueued', async () => {
+    // GIVEN a listing whose first page (one object) succeeds and whose second is denied
+    const s3 = new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+    const s3Mock = mockClient(s3);
+    s3Mock
+      .on(ListObjectsV2Command)
+      .resolvesOnce({
+        Contents: [{ Key: 'app/denied/a.ndjson.gz', Size: 1, LastModified: new Date() }],
+        NextContinuationToken: 'page-2',
+      })
+      .rejects(Object.assign(new Error('Access Denied'), { name: 'AccessDenied' }));
+    acceptAll(sqsMock);
+
+    // WHEN / THEN
+    await expect(
+      backfill({ producer: producer(), prefix: 'app/denied/' }, { s3, sqs, output: recordingOutput() }),
+    ).rejects.toThrow(
+      `not allowed to list s3://${BUCKET}/app/denied/: your identity needs s3:ListBucket on arn:aws:s3:::${BUCKET} ` +
+        '(0 messages enqueued before the failure; pass --state-file <file> to make the run resumable)',
+    );
+    const calls = s3Mock.commandCalls(ListObjectsV2Command);
+    expect(calls).toHaveLength(2);
+    expect(calls[1].args[0].input).toMatchObject({
+      Bucket: BUCKET,
+      Prefix: 'app/denied/',
+      ContinuationToken: 'page-2',
+    });
+    s3Mock.restore();
   });
 
   test('--dry-run prints what would be sent and sends nothing', async () => {
