@@ -16,6 +16,10 @@
  * it would take CPU from the phase being measured. A run that did not deliver every row fails.
  * Each phase line also reports the CPU the phase and the servers used, to read the figures by.
  *
+ * `--cpu N` starts every phase process under `taskset -c N` (Linux), so the phase runs on core N
+ * alone: on one core, as a 1,769 MB Lambda does. Run the parent on another core so that s3rver
+ * and the emulator do not share it: `taskset -c 1 node bench/run.mjs --mb 100 --cpu 0`.
+ *
  * The last line printed is one JSON object:
  * {"mb","forwarder_MBps","floor_MBps","naive_MBps","ratio_floor","ratio_naive","records_per_s","peak_rss_MB"}
  * where peak_rss_MB is the forwarder phase's.
@@ -234,10 +238,20 @@ async function measure(
   return { ...ran, serversCpuSeconds: (used.user + used.system) / 1e6 };
 }
 
+/**
+ * The command that starts a phase process: node itself, or under `taskset -c <cpu>` when `--cpu`
+ * pins the phases to one core.
+ */
+function phaseCommand(args: string[]): [string, string[]] {
+  const cpu = arg('cpu', '');
+  return cpu === '' ? [process.execPath, args] : ['taskset', ['-c', cpu, process.execPath, ...args]];
+}
+
 /** Parent side: run `phase` in a fresh node process and read its result line. */
 function child(phase: string, config: PhaseConfig, nodeArgs: string[] = []): Promise<PhaseResult> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [...nodeArgs, __filename, '--phase', phase], {
+    const [command, args] = phaseCommand([...nodeArgs, __filename, '--phase', phase]);
+    const proc = spawn(command, args, {
       // bench/run.mjs has already silenced the AWS SDK's Node 20 notice in this environment.
       env: { ...process.env, BENCH_CONFIG: JSON.stringify(config), POWERTOOLS_LOG_LEVEL: 'WARN' },
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -272,6 +286,8 @@ async function main(): Promise<void> {
   const runs = Math.max(1, Number(arg('runs', '3')));
   if (!Number.isFinite(mb) || mb <= 0)
     throw new Error(`--mb must be a positive number, got ${arg('mb', '')}`);
+  const cpu = arg('cpu', '');
+  if (cpu !== '' && !/^\d+$/.test(cpu)) throw new Error(`--cpu must be a core number, got ${cpu}`);
   const dir = join(tmpdir(), `s3-to-sentinel-bench-${process.pid}`);
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'bench.ndjson.gz');
@@ -297,7 +313,8 @@ async function main(): Promise<void> {
     );
     rmSync(file);
     console.log(
-      `generated ${generated.lines} records, ${round(generated.bytes / MB)} MB uncompressed, ${round(compressed / MB)} MB gzip`,
+      `generated ${generated.lines} records, ${round(generated.bytes / MB)} MB uncompressed, ${round(compressed / MB)} MB gzip` +
+        (cpu !== '' ? `; phases pinned to core ${cpu}` : ''),
     );
     const config: PhaseConfig = {
       s3Endpoint: s3.endpoint,

@@ -28,8 +28,7 @@ const SOURCES = [
 ];
 
 /**
- * One CloudTrail-like record (about 1.2 KB of JSON), varied so gzip ratios are realistic. Also the
- * scanners' differential test's input (test/lambda/formats/json-scan-wasm.test.ts).
+ * One CloudTrail-like record (about 1.2 KB of JSON), varied so gzip ratios are realistic.
  */
 export function cloudTrailRecord(i: number, rand: () => number): string {
   const hex = (n: number): string =>

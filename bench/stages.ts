@@ -8,18 +8,19 @@
  *  - split:  + line splitting;
  *  - parse:  + the ndjson format's parsing and the rows (`parseObjectBatches`);
  *  - batch:  + serializing the rows into ≤ 1 MB request bodies (`RowBatcher`);
- *  - gzip:   + compressing each body as the uploader does (on its worker thread), up to 4 at once.
+ *  - gzip:   + compressing each body as the uploader does (zlib's thread pool), up to 4 at once.
  * This is for A/B-ing a change to those layers; `npm run bench` measures the whole forwarder.
  */
 import { spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BufferPool, MAX_BATCH_BYTES, RowBatcher } from '../lambda/io/batcher';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+import { MAX_BATCH_BYTES, RowBatcher } from '../lambda/io/batcher';
 import { splitLines } from '../lambda/formats/lines';
 import { decodeText } from '../lambda/io/object-reader';
-import { parseObjectBatches, rowToSend } from '../lambda/pipeline/parse-object';
-import { GzipWorker } from '../lambda/io/gzip-worker';
+import { parseObjectBatches } from '../lambda/pipeline/parse-object';
 import { gzipOptions } from '../lambda/io/sentinel-uploader';
 import { EVENT_TIME, generate } from './generate';
 
@@ -49,20 +50,18 @@ async function runStage(stage: Stage, file: string): Promise<number> {
     for await (const lines of splitLines(decodeText(body))) units += lines.length;
     return units;
   }
-  const pool = new BufferPool(MAX_BATCH_BYTES, 5);
-  const compressor = new GzipWorker({ zlib: gzipOptions() });
-  const batcher = new RowBatcher(MAX_BATCH_BYTES, pool);
+  const compress = promisify(gzip);
+  const batcher = new RowBatcher(MAX_BATCH_BYTES);
   const inFlight: Promise<void>[] = [];
   const send = async (body: Buffer): Promise<void> => {
-    if (stage === 'gzip') await compressor.compress(body);
-    pool.release(body);
+    if (stage === 'gzip') await compress(body, gzipOptions());
   };
   for await (const outcomes of parseObjectBatches('ndjson', body, OBJECT)) {
     for (const outcome of outcomes) {
       if (outcome.kind !== 'row') continue;
       units++;
       if (stage === 'parse') continue;
-      const added = batcher.add(rowToSend(outcome), outcome.index);
+      const added = batcher.add(outcome.row, outcome.index);
       if (added.kind !== 'batch') continue;
       inFlight.push(send(added.batch.body));
       if (inFlight.length >= 4) await inFlight.shift();
@@ -71,7 +70,6 @@ async function runStage(stage: Stage, file: string): Promise<number> {
   const last = batcher.flush();
   if (last !== undefined && stage !== 'parse') inFlight.push(send(last.body));
   await Promise.all(inFlight);
-  await compressor.close();
   return units;
 }
 

@@ -2,7 +2,7 @@
  * S3 event notifications as S3 itself writes them, so backfilled history goes through exactly the
  * code path of live objects in the forwarder.
  */
-import { unquotedETag } from '../lambda/pipeline/rows';
+import { unquotedETag } from '../lambda/core/rows';
 
 /** The object a backfill message announces. */
 export interface BackfillObject {

@@ -1,6 +1,6 @@
 import type { Column } from './schema';
 
-/** Formats the forwarder can parse. Adding one is adding a module beside this file and a line in `index.ts`. */
+/** Formats the forwarder can parse. Adding one is adding a module beside this file and a line in `registry.ts`. */
 export type FormatName = 'cloudtrail' | 'vpcflow' | 'ndjson' | 'json' | 'text';
 
 /** What a parser needs to know about the object it reads (a subset of the runtime's `ObjectRef`). */
@@ -17,17 +17,6 @@ export interface ObjectIdentity {
 export type SourceItem =
   /** A record's source text (a line, or one JSON value) and the line it starts on. */
   | { readonly kind: 'record'; readonly text: string; readonly lineNumber: number }
-  /**
-   * A record already proven to be one JSON object (see `json-scan.ts`), given as its UTF-8 bytes
-   * for column `column`, with its own event time read: the row is made without parsing it.
-   */
-  | {
-      readonly kind: 'json-object';
-      readonly lineNumber: number;
-      readonly column: string;
-      readonly json: Buffer;
-      readonly time: string | undefined;
-    }
   /** A record known to be bad without parsing it (too long, cut off). */
   | { readonly kind: 'malformed'; readonly lineNumber: number; readonly reason: string }
   /** The whole object is not data for this format (a CloudTrail digest): nothing to send. */
@@ -53,12 +42,6 @@ export interface FormatParser {
    * per-record work stays synchronous. Must not buffer more than one record's text.
    */
   split(text: AsyncIterable<string>): AsyncIterable<SourceItem[]>;
-  /**
-   * Optional: splits the object's decompressed bytes instead of its text, with the same outcome
-   * as `split` over their decoding (it may yield `json-object` items, which `split` does not).
-   * Used in place of `split` when present: it spares decoding what need not be.
-   */
-  splitBytes?(bytes: AsyncIterable<Buffer>): AsyncIterable<SourceItem[]>;
   /** Parses the text of one `record` slot. Never throws: a bad record is a {@link RecordError}. */
   parse(text: string, lineNumber: number): ParsedRecord | RecordError;
 }

@@ -1,7 +1,7 @@
 /** Small helpers shared by the format parsers. */
 import { DEFAULT_MAX_LINE_LENGTH, isBlank, splitLines, type Line } from './lines';
 import type { ParsedRecord, RecordError, SourceItem } from './format';
-import { RawJson } from '../pipeline/rows';
+import { RawJson } from './raw-json';
 
 /** Longest excerpt of a parser's own error message kept in a malformed-record reason. */
 const MAX_REASON_DETAIL = 160;

@@ -1,4 +1,5 @@
-import { JsonRow, rowOriginOf, type RawJson, type Row } from '../pipeline/rows';
+import type { Row } from '../core/object-ref';
+import { rawColumnsOf } from '../formats/raw-json';
 
 /**
  * Most bytes of JSON (the whole array: brackets, commas and rows) the forwarder puts in one request.
@@ -11,7 +12,7 @@ export const MAX_BATCH_BYTES = 1_000_000;
 
 /** Rows of one object, in record order, ready for one upload request. */
 export interface RowBatch {
-  /** The request body: the rows as one JSON array, UTF-8, serialized once while measuring them. */
+  /** The request body: the rows as one JSON array, UTF-8. */
   readonly body: Buffer;
   /** Number of rows. */
   readonly count: number;
@@ -21,7 +22,7 @@ export interface RowBatch {
   /** Serialized size of the batch as a JSON array, in bytes (UTF-8). */
   readonly bytes: number;
   /**
-   * Whether some row carries a column as its record's own source text ({@link RawJson}), which may
+   * Whether some row carries a column as its record's own source text (`RawJson`), which may
    * hold what `JSON.parse` would normalize: duplicate keys, numbers out of range. See
    * {@link canonicalBody}.
    */
@@ -42,253 +43,90 @@ export type AddResult =
   | { readonly kind: 'oversized'; readonly record: OversizedRecord };
 
 /**
- * A free list of equal-sized buffers. Batch buffers live outside the V8 heap, where the garbage
- * collector frees them late; reusing them keeps the forwarder's memory flat however large the object.
- */
-export class BufferPool {
-  readonly #free: Buffer[] = [];
-
-  /** @param keep most free buffers kept for reuse (the rest are left to the garbage collector) */
-  public constructor(
-    public readonly size: number,
-    private readonly keep: number,
-  ) {}
-
-  /**
-   * A buffer of `size` bytes, in a SharedArrayBuffer: the compressing worker thread reads a batch
-   * in place (see GzipWorker).
-   */
-  public acquire(): Buffer {
-    return this.#free.pop() ?? Buffer.from(new SharedArrayBuffer(this.size));
-  }
-
-  /** Gives back a buffer (or a view of one) from `acquire`; its content must no longer be in use. */
-  public release(buffer: Buffer): void {
-    const whole =
-      buffer.byteOffset === 0 && buffer.buffer.byteLength >= this.size
-        ? Buffer.from(buffer.buffer, 0, this.size)
-        : undefined;
-    if (whole !== undefined && this.#free.length < this.keep) this.#free.push(whole);
-  }
-}
-
-const CLOSING_BRACE = Buffer.from('}');
-
-/** Most bytes one UTF-16 code unit pair takes in UTF-8: a write with this much room left was whole. */
-const MAX_UTF8_BYTES_PER_CHARACTER = 4;
-
-/**
- * Packs rows into batches of at most {@link MAX_BATCH_BYTES} of JSON, measuring each row's
- * serialized UTF-8 size exactly. Each row is serialized once, straight into the batch's buffer: the
- * buffer is the request body, so nothing is serialized or joined again, and the garbage collector
- * has no row strings left to trace once a row is added.
- *
- * A row made by {@link RowFactory} is written in pieces: its provenance columns from the object's
- * template, then each format column, a {@link RawJson} one as its source text. Writing the pieces
- * one after another, rather than concatenating them first, spares copying every record's text into
- * a joined string and a second pass to measure it; whether a row fitted is read off the bytes
- * written, and it is measured exactly only when it may not have.
+ * Packs rows into batches of at most {@link MAX_BATCH_BYTES} of JSON. Each row is serialized once
+ * ({@link rowJson}) and measured in UTF-8 bytes; a batch's body is its rows joined into one array.
  */
 export class RowBatcher {
-  #buffer: Buffer;
-  #count = 0;
+  #rows: string[] = [];
   #firstIndex = -1;
   #lastIndex = -1;
-  /** Bytes written to the buffer: `[`, the rows and their commas (`]` is added when taken). */
-  #bytes = 1;
-  /** False once a piece of the row being written may have been cut short by the buffer's end. */
-  #whole = true;
+  /** Bytes of the batch being filled: `[`, the rows, their commas and `]`. */
+  #bytes = 2;
   /** Whether a row of the batch being filled carries source text (see {@link RowBatch.verbatim}). */
   #verbatim = false;
 
-  /**
-   * @param pool where batch buffers come from; give the same pool buffers back (`release`) once a
-   *   batch is sent, so memory stays at a few buffers however many batches an object makes
-   */
-  public constructor(
-    private readonly maxBytes: number = MAX_BATCH_BYTES,
-    private readonly pool: BufferPool = new BufferPool(maxBytes, 0),
-  ) {
-    if (pool.size < maxBytes) {
-      throw new RangeError(`BufferPool buffers of ${pool.size} bytes cannot hold batches of ${maxBytes}`);
-    }
-    this.#buffer = this.newBuffer();
-  }
+  public constructor(private readonly maxBytes: number = MAX_BATCH_BYTES) {}
 
   /** Rows buffered and not yet returned in a batch. */
   public get pendingRows(): number {
-    return this.#count;
+    return this.#rows.length;
   }
 
-  public add(row: Row | JsonRow, index: number): AddResult {
-    const start = this.#bytes;
-    if (this.#count > 0) this.#buffer[this.#bytes++] = 0x2c; // ','
-    this.#whole = true;
-    // In pieces (see the class comment); #put notes a piece the buffer's end may have cut short.
-    if (row instanceof JsonRow) {
-      this.#put(row.factory.ownJson(row.index, row.time));
-      this.#putBytes(row.factory.sharedJsonBytes(row.column));
-      this.#putBytes(row.json);
-      this.#putBytes(CLOSING_BRACE);
-    } else {
-      emitRowJson(row, this.#put);
-    }
-    // +1 for the closing bracket.
-    if (this.#whole && this.#bytes + 1 <= this.maxBytes) {
-      this.counted(index, row);
-      return { kind: 'buffered' };
-    }
-    // It did not fit, or may not have: measure it exactly (about once per batch).
-    this.#bytes = start;
-    const json = rowJson(row);
+  public add(row: Row, index: number): AddResult {
+    const { json, verbatim } = rowJson(row);
     const size = Buffer.byteLength(json, 'utf8');
+    // A batch of this row alone: the row and the two brackets.
     if (size + 2 > this.maxBytes) return { kind: 'oversized', record: { index, bytes: size } };
-    let full: RowBatch | undefined;
-    // +1 for the comma before it (or nothing, if first) and +1 for the closing bracket.
-    if (this.#count > 0 && this.#bytes + 1 + size + 1 > this.maxBytes) full = this.take();
-    if (this.#count > 0) this.#buffer[this.#bytes++] = 0x2c; // ','
-    this.#bytes += this.#buffer.write(json, this.#bytes, 'utf8');
-    this.counted(index, row);
+    const comma = this.#rows.length > 0 ? 1 : 0;
+    const full = comma === 1 && this.#bytes + comma + size > this.maxBytes ? this.take() : undefined;
+    if (this.#rows.length > 0) this.#bytes += 1;
+    this.#rows.push(json);
+    this.#bytes += size;
+    this.#verbatim ||= verbatim;
+    if (this.#firstIndex < 0) this.#firstIndex = index;
+    this.#lastIndex = index;
     return full !== undefined ? { kind: 'batch', batch: full } : { kind: 'buffered' };
   }
 
   /** The pending rows as a batch (or undefined if none), leaving the batcher empty. */
   public flush(): RowBatch | undefined {
-    return this.#count > 0 ? this.take() : undefined;
-  }
-
-  private counted(index: number, row: Row | JsonRow): void {
-    if (row instanceof JsonRow || rowOriginOf(row)?.raw !== undefined) this.#verbatim = true;
-    this.#count += 1;
-    if (this.#firstIndex < 0) this.#firstIndex = index;
-    this.#lastIndex = index;
-  }
-
-  /**
-   * Writes `text` as UTF-8 at the end of the buffer. `Buffer.write` stops at the buffer's end
-   * without an error, so a write that left fewer bytes than one character takes is checked exactly.
-   */
-  readonly #put = (text: string): void => {
-    if (!this.#whole) return;
-    const room = this.#buffer.length - this.#bytes;
-    const written = room > 0 ? this.#buffer.write(text, this.#bytes, 'utf8') : 0;
-    this.#bytes += written;
-    if (room - written < MAX_UTF8_BYTES_PER_CHARACTER && written !== Buffer.byteLength(text, 'utf8')) {
-      this.#whole = false;
-    }
-  };
-
-  /** Copies `bytes` to the end of the buffer if they fit whole, else notes the row did not fit. */
-  #putBytes(bytes: Buffer): void {
-    if (!this.#whole) return;
-    if (this.#buffer.length - this.#bytes < bytes.length) {
-      this.#whole = false;
-      return;
-    }
-    // TypedArray#set rather than Buffer#copy: the same copy without Buffer's argument handling.
-    this.#buffer.set(bytes, this.#bytes);
-    this.#bytes += bytes.length;
-  }
-
-  private newBuffer(): Buffer {
-    const buffer = this.pool.acquire();
-    buffer[0] = 0x5b; // '['
-    return buffer;
+    return this.#rows.length > 0 ? this.take() : undefined;
   }
 
   private take(): RowBatch {
-    this.#buffer[this.#bytes++] = 0x5d; // ']'
     const batch: RowBatch = {
-      body: this.#buffer.subarray(0, this.#bytes),
-      count: this.#count,
+      body: Buffer.from(`[${this.#rows.join(',')}]`, 'utf8'),
+      count: this.#rows.length,
       firstIndex: this.#firstIndex,
       lastIndex: this.#lastIndex,
       bytes: this.#bytes,
       verbatim: this.#verbatim,
     };
-    this.#verbatim = false;
-    this.#buffer = this.newBuffer();
-    this.#count = 0;
+    this.#rows = [];
     this.#firstIndex = -1;
     this.#lastIndex = -1;
-    this.#bytes = 1;
+    this.#bytes = 2;
+    this.#verbatim = false;
     return batch;
   }
 }
 
-/** The row's JSON as {@link RowBatcher} writes it, as one string: for the rare row measured exactly. */
-function rowJson(row: Row | JsonRow): string {
-  if (row instanceof JsonRow) {
-    return `${row.factory.headJson(row.index, row.time)}${memberPrefix(row.column, true)}${row.json.toString('utf8')}}`;
-  }
+/**
+ * The row's JSON: `JSON.stringify(row)`, except that a column whose value is still the one its
+ * `RawJson` was made for is written as that text rather than serialized again; `verbatim`
+ * says whether one was.
+ */
+export function rowJson(row: Row): { readonly json: string; readonly verbatim: boolean } {
+  const raw = rawColumnsOf(row);
+  if (raw === undefined) return { json: JSON.stringify(row), verbatim: false };
   let json = '';
-  emitRowJson(row, (text) => (json += text));
-  return json;
-}
-
-/**
- * Hands `emit` the row's JSON in pieces, in order: `JSON.stringify(row)`, except that a row made by
- * {@link RowFactory} starts with its provenance columns from the object's template, and a column
- * whose value is still the one its {@link RawJson} was made for is written as that text, not
- * serialized again. Member order and omissions follow `JSON.stringify`.
- */
-function emitRowJson(row: Row, emit: (text: string) => void): void {
-  const origin = rowOriginOf(row);
-  if (origin === undefined) {
-    emit(JSON.stringify(row));
-    return;
-  }
-  const keys = Object.keys(row);
-  const head = origin.factory.provenanceJson(row, keys);
-  // Provenance changed since the row was made: every column is serialized like the format's.
-  let comma = head !== undefined;
-  emit(head ?? '{');
-  for (let i = comma ? origin.factory.provenanceColumns : 0; i < keys.length; i++) {
-    const text = columnJson(row, keys[i], origin.raw);
+  let verbatim = false;
+  for (const name of Object.keys(row)) {
+    const value = row[name];
+    const known = raw[name];
+    const text = known !== undefined && known.value === value ? known.json : JSON.stringify(value);
+    // Omitted as JSON.stringify omits it: undefined, a function, a symbol.
     if (text === undefined) continue;
-    emit(memberPrefix(keys[i], comma));
-    emit(text);
-    comma = true;
+    verbatim ||= text === known?.json;
+    json += `${json === '' ? '{' : ','}${JSON.stringify(name)}:${text}`;
   }
-  emit('}');
-}
-
-/**
- * The JSON of column `name` of `row`: its {@link RawJson} text while the value is still the one the
- * text was made for, else `JSON.stringify` of the value — undefined (the member is omitted) for
- * undefined, functions and symbols, as in `JSON.stringify(row)`.
- */
-function columnJson(
-  row: Row,
-  name: string,
-  raw: Readonly<Record<string, RawJson>> | undefined,
-): string | undefined {
-  const value = row[name];
-  const known = raw?.[name];
-  return known !== undefined && known.value === value ? known.json : JSON.stringify(value);
-}
-
-/**
- * `"name":` (`,"name":` when `comma`) of column names seen so far. Rows repeat the same handful of
- * columns, and skipping a JSON.stringify per column makes serializing about 20% faster. Bounded, in
- * case a caller ever sends rows with ever-new keys.
- */
-const memberPrefixes = new Map<string, string>();
-const MAX_MEMBER_PREFIXES = 1024;
-
-function memberPrefix(name: string, comma: boolean): string {
-  let prefix = memberPrefixes.get(name);
-  if (prefix === undefined) {
-    prefix = `,${JSON.stringify(name)}:`;
-    if (memberPrefixes.size < MAX_MEMBER_PREFIXES) memberPrefixes.set(name, prefix);
-  }
-  return comma ? prefix : prefix.slice(1);
+  return { json: json === '' ? '{}' : `${json}}`, verbatim };
 }
 
 /**
  * A batch body re-serialized the way `JSON.stringify` writes it: duplicate keys collapsed (the
  * last wins, as in `JSON.parse`), numbers out of range written as `null`, spacing removed. The
- * forwarder sends records as their own text (see {@link RawJson}), and how the Logs Ingestion API
+ * forwarder sends records as their own text (see `RawJson`), and how the Logs Ingestion API
  * treats what JSON.parse would normalize is not documented (AWS Network Firewall logs, for one,
  * repeat keys); when it refuses such a batch with a 400, the batch is sent once more in this form
  * rather than lost. Undefined when the result would exceed `maxBytes`.

@@ -42,25 +42,13 @@ export interface ReadOptions {
 }
 
 /**
- * Decompressed bytes per zlib call (zlib's default is 16 KiB). Each call runs on libuv's thread pool
- * but is started from the main thread, one per turn of its event loop: while the main thread
- * parses, the inflater can only get one call ahead, so larger calls let it keep up. 512 KiB rather
- * than 256: `npm run bench -- --mb 400` ran at 135-143 MB/s against 115-133 (six rounds of each,
- * in alternated runs), with the same peak RSS. Half as many chunks also means half as many lines
- * that span two chunks and take the text path.
+ * Decompressed bytes per zlib call (zlib's default is 16 KiB): larger calls let the inflater, on
+ * libuv's thread pool, keep ahead of the parser on the main thread (bench/README.md).
  */
 const GUNZIP_CHUNK_SIZE = 512 * 1024;
-/**
- * Decompressed bytes the inflater may hold ahead of the parser before it pauses (the stream
- * default is 16 KiB, less than one call's output, so it would wait for the parser after every call).
- */
+/** Decompressed bytes the inflater may hold ahead of the parser: one call's output and more. */
 const GUNZIP_READ_AHEAD = 1024 * 1024;
-/**
- * Bytes decoded to one string. The parser slices lines out of each string and parses them; with
- * strings of 128 KiB or more that measured markedly slower per byte (`npm run bench:stages`: the
- * whole pipeline took 1.5-2x as long with 128 or 256 KiB strings as with 64 KiB ones), so the
- * inflater's larger output is decoded in slices of this size.
- */
+/** Bytes decoded to one string: the parser slices lines more slowly out of longer strings (bench/README.md). */
 const DECODE_SLICE = 64 * 1024;
 
 /**

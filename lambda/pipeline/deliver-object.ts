@@ -18,8 +18,8 @@ import type { OversizedRecord } from '../io/batcher';
 import type { NotifiedObject } from '../io/events';
 import type { OpenObject } from '../io/s3-objects';
 import type { DeliveryContext, DeliveryResult } from '../io/sentinel-uploader';
-import { rowToSend, type ParseOutcome } from './parse-object';
-import type { JsonRow, Row } from './rows';
+import type { ParseOutcome } from './parse-object';
+import type { Row } from '../core/object-ref';
 
 /**
  * Parses an object's body into rows (provenance + format columns), one array of outcomes per
@@ -35,7 +35,7 @@ export type ParseObject = (
 /** The rows of one object on their way to the API (`ObjectDelivery` of the uploader). */
 export interface Delivery {
   /** Adds a row; a returned promise means a batch was submitted: await it (backpressure). */
-  add(row: Row | JsonRow, index: number): Promise<void> | undefined;
+  add(row: Row, index: number): Promise<void> | undefined;
   /** True once a batch failed or time ran out: stop reading. */
   readonly stopped: boolean;
   /** Records isolated so far because one alone exceeds the request limit. */
@@ -257,7 +257,7 @@ async function addItems(
       }
       continue;
     }
-    const pending = delivery.add(rowToSend(item), item.index);
+    const pending = delivery.add(item.row, item.index);
     if (pending !== undefined) {
       await pending;
       if (delivery.stopped) return 'stop';

@@ -1,9 +1,9 @@
 import type { FormatName } from '../formats/format';
 import { FORMATS } from '../formats/registry';
-import { byteCounter, decodedBytes, decodeText, type ByteCounter } from '../io/object-reader';
-import { JsonRow, RowFactory, type ObjectRef, type Row } from './rows';
+import { byteCounter, decodeText, type ByteCounter } from '../io/object-reader';
+import { RowFactory, type ObjectRef, type Row } from '../core/rows';
 
-export type { ObjectRef, Row } from './rows';
+export type { ObjectRef, Row } from '../core/rows';
 export type { ByteCounter } from '../io/object-reader';
 
 /**
@@ -14,14 +14,12 @@ export type { ByteCounter } from '../io/object-reader';
  * and `RecordIndex` values of the rows plus the indexes of the malformed records cover 0..n-1.
  */
 export type ParseOutcome =
-  /** A row known by its record's JSON bytes: `row` parses them (the uploader does not need to). */
-  | JsonRow
   | {
       readonly kind: 'row';
       /** Provenance columns plus the format's columns; absent values are omitted, never `null`. */
       readonly row: Row;
       readonly index: number;
-      /** Length of the record's source text in UTF-16 code units (a JsonRow's is in bytes): a size estimate. */
+      /** Length of the record's source text in UTF-16 code units: a size estimate. */
       readonly bytes?: number;
     }
   | {
@@ -32,14 +30,6 @@ export type ParseOutcome =
     }
   /** Nothing in this object is data for the format (a CloudTrail digest); it ends the outcomes. */
   | { readonly kind: 'skipped-object'; readonly reason: string };
-
-/**
- * What to hand the batcher for a `row` outcome: a {@link JsonRow} as it is (reading its `row` would
- * parse the bytes the batcher copies as they are), any other outcome's row.
- */
-export function rowToSend(outcome: Extract<ParseOutcome, { kind: 'row' }>): Row | JsonRow {
-  return outcome instanceof JsonRow ? outcome : outcome.row;
-}
 
 /** Options of {@link parseObject}. */
 export interface ParseObjectOptions {
@@ -75,9 +65,7 @@ export async function* parseObjectBatches(
   let index = 0;
   try {
     const counter = options.counter ?? byteCounter();
-    const sources = parser.splitBytes
-      ? parser.splitBytes(decodedBytes(body, { counter }))
-      : parser.split(decodeText(body, { counter }));
+    const sources = parser.split(decodeText(body, { counter }));
     for await (const items of sources) {
       const out: ParseOutcome[] = [];
       for (const item of items) {
@@ -91,10 +79,6 @@ export async function* parseObjectBatches(
         if (i < skip) continue;
         if (item.kind === 'malformed') {
           out.push({ kind: 'malformed', lineNumber: item.lineNumber, reason: item.reason, index: i });
-          continue;
-        }
-        if (item.kind === 'json-object') {
-          out.push(rows.jsonRow(i, item.time, item.column, item.json));
           continue;
         }
         const parsed = parser.parse(item.text, item.lineNumber);

@@ -13,7 +13,7 @@ import {
 import { parseObject, parseObjectBatches } from '../../../lambda/pipeline/parse-object';
 import { RESERVED_COLUMN_NAMES } from '../../../lib/azure/table-columns';
 import { byteCounter } from '../../../lambda/io/object-reader';
-import { recordId, RECORD_ID_LENGTH, RowFactory } from '../../../lambda/pipeline/rows';
+import { recordId, RECORD_ID_LENGTH, RowFactory } from '../../../lambda/core/rows';
 import { chunked, fixture, FIXTURES, malformedOf, objectRef, parseAll, rowsOf } from './helpers';
 
 /** One sample per format, for the checks that must hold for all of them. */
