@@ -1,6 +1,10 @@
-import { DEFAULT_SECRET_TTL_SECONDS, DEFAULT_UPLOAD_CONCURRENCY, loadConfig } from '../../lambda/core/config';
-import { ENV } from '../../lambda/contract/environment';
-import { ConfigurationError } from '../../lambda/core/errors';
+import {
+  DEFAULT_SECRET_TTL_SECONDS,
+  DEFAULT_UPLOAD_CONCURRENCY,
+  loadConfig,
+} from '../../../lambda/core/config';
+import { ENV } from '../../../lambda/contract/environment';
+import { ConfigurationError } from '../../../lambda/core/errors';
 
 const complete = {
   [ENV.producerName]: 'app-logs',

@@ -6,8 +6,8 @@ import {
   lineBatches,
   lines,
   type Line,
-} from '../../lambda/io/object-reader';
-import { chunked } from './formats/helpers';
+} from '../../../lambda/io/object-reader';
+import { chunked } from '../formats/helpers';
 
 async function readLines(
   data: Uint8Array,

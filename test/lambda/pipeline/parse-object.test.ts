@@ -14,7 +14,7 @@ import { parseObject, parseObjectBatches } from '../../../lambda/pipeline/parse-
 import { RESERVED_COLUMN_NAMES } from '../../../lib/azure/table-columns';
 import { byteCounter } from '../../../lambda/io/object-reader';
 import { recordId, RECORD_ID_LENGTH, RowFactory } from '../../../lambda/core/rows';
-import { chunked, fixture, FIXTURES, malformedOf, objectRef, parseAll, rowsOf } from './helpers';
+import { chunked, fixture, FIXTURES, malformedOf, objectRef, parseAll, rowsOf } from '../formats/helpers';
 
 /** One sample per format, for the checks that must hold for all of them. */
 const SAMPLE_OF: Record<FormatName, string> = {

@@ -1,6 +1,6 @@
-import { canonicalBody, MAX_BATCH_BYTES, RowBatcher, type RowBatch } from '../../lambda/io/batcher';
-import { RawJson, RowFactory } from '../../lambda/core/rows';
-import { testRow } from '../support/rows';
+import { canonicalBody, MAX_BATCH_BYTES, RowBatcher, type RowBatch } from '../../../lambda/io/batcher';
+import { RawJson, RowFactory } from '../../../lambda/core/rows';
+import { testRow } from '../../support/rows';
 
 function batchAll(
   rows: Record<string, unknown>[],

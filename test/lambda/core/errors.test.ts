@@ -9,7 +9,7 @@ import {
   ObjectUnreadableError,
   TimeBudgetExhaustedError,
   UnrecognizedMessageError,
-} from '../../lambda/core/errors';
+} from '../../../lambda/core/errors';
 
 const ctx = { producer: 'app-logs', bucket: 'logs', key: 'a/b.json.gz' };
 const target = { ...ctx, dcrImmutableId: 'dcr-1', streamName: 'Custom-AppLogs' };

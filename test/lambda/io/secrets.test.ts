@@ -1,8 +1,8 @@
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { ConfigurationError, CredentialError } from '../../lambda/core/errors';
-import { SecretCache } from '../../lambda/io/secrets';
+import { ConfigurationError, CredentialError } from '../../../lambda/core/errors';
+import { SecretCache } from '../../../lambda/io/secrets';
 
 const ssmMock = mockClient(SSMClient);
 const PARAMETER = '/s3-to-sentinel/app-logs/client-secret';

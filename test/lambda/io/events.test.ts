@@ -1,6 +1,6 @@
-import { UnrecognizedMessageError } from '../../lambda/core/errors';
-import { continuationBody, decodeS3Key, parseMessageBody } from '../../lambda/io/events';
-import { eventBridgeEvent, s3Notification, s3TestEvent, snsWrapped } from '../support/events';
+import { UnrecognizedMessageError } from '../../../lambda/core/errors';
+import { continuationBody, decodeS3Key, parseMessageBody } from '../../../lambda/io/events';
+import { eventBridgeEvent, s3Notification, s3TestEvent, snsWrapped } from '../../support/events';
 
 const body = (doc: object): string => JSON.stringify(doc);
 

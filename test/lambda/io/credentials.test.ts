@@ -3,14 +3,14 @@ import { GetWebIdentityTokenCommand, STSClient } from '@aws-sdk/client-sts';
 import 'aws-sdk-client-mock-jest';
 import { AuthenticationError, type TokenCredential } from '@azure/identity';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { ForwarderConfig } from '../../lambda/core/config';
+import type { ForwarderConfig } from '../../../lambda/core/config';
 import {
   createTokenCredential,
   RotatingSecretCredential,
   stsWebIdentityToken,
-} from '../../lambda/io/credentials';
-import { ConfigurationError, CredentialError, CredentialRejectedError } from '../../lambda/core/errors';
-import { SecretCache } from '../../lambda/io/secrets';
+} from '../../../lambda/io/credentials';
+import { ConfigurationError, CredentialError, CredentialRejectedError } from '../../../lambda/core/errors';
+import { SecretCache } from '../../../lambda/io/secrets';
 
 const ssmMock = mockClient(SSMClient);
 const stsMock = mockClient(STSClient);

@@ -1,4 +1,4 @@
-import { BACKOFF_BASE_SECONDS, backoffSeconds, MAX_VISIBILITY_SECONDS } from '../../lambda/io/sqs-routing';
+import { BACKOFF_BASE_SECONDS, backoffSeconds, MAX_VISIBILITY_SECONDS } from '../../../lambda/io/sqs-routing';
 
 describe('backoffSeconds', () => {
   test('starts at 5 minutes and doubles with each receive', () => {
