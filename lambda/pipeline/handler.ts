@@ -3,7 +3,6 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
-import type { LogsIngestionClientOptions } from '@azure/monitor-ingestion';
 import type { ClientSecretCredentialOptions, TokenCredential } from '@azure/identity';
 import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { loadConfig, type ForwarderConfig } from '../core/config';
@@ -22,6 +21,7 @@ import { processMessage, type MessageOutcome, type ProcessorDeps } from './proce
 import { s3ObjectOpener, type OpenObject } from '../io/s3-objects';
 import { SecretCache } from '../io/secrets';
 import { createLogsIngestionClient, SentinelUploader } from '../io/sentinel-uploader';
+import type { LogsIngestionSenderOptions } from '../io/logs-ingestion-sender';
 import { createLogger, createMetrics, Telemetry } from '../core/telemetry';
 
 /**
@@ -57,8 +57,8 @@ export interface DependencyOptions {
   readonly webIdentityToken?: WebIdentityTokenProvider;
   /** Federated mode: the STS client the default token source uses. */
   readonly sts?: STSClient;
-  /** Merged into the LogsIngestionClient's options (tests: `tlsOptions`, short retry delays). */
-  readonly clientOptions?: LogsIngestionClientOptions;
+  /** Merged into the Logs Ingestion client's options (tests: `tlsOptions`, short retry delays). */
+  readonly clientOptions?: LogsIngestionSenderOptions;
   readonly logger?: Logger;
   readonly parse?: ParseObject;
   readonly openObject?: OpenObject;
