@@ -44,22 +44,26 @@ export type AddResult =
 
 /**
  * Packs rows into batches of at most {@link MAX_BATCH_BYTES} of JSON. Each row is serialized once
- * ({@link rowJson}) and measured in UTF-8 bytes; a batch's body is its rows joined into one array.
+ * ({@link rowJson}), measured in UTF-8 bytes and written straight into the batch's buffer, which
+ * becomes the request body.
  */
 export class RowBatcher {
-  #rows: string[] = [];
+  #buffer: Buffer;
+  #count = 0;
   #firstIndex = -1;
   #lastIndex = -1;
-  /** Bytes of the batch being filled: `[`, the rows, their commas and `]`. */
-  #bytes = 2;
+  /** Bytes written: `[`, the rows and their commas (`]` is added when the batch is taken). */
+  #bytes = 1;
   /** Whether a row of the batch being filled carries source text (see {@link RowBatch.verbatim}). */
   #verbatim = false;
 
-  public constructor(private readonly maxBytes: number = MAX_BATCH_BYTES) {}
+  public constructor(private readonly maxBytes: number = MAX_BATCH_BYTES) {
+    this.#buffer = this.newBuffer();
+  }
 
   /** Rows buffered and not yet returned in a batch. */
   public get pendingRows(): number {
-    return this.#rows.length;
+    return this.#count;
   }
 
   public add(row: Row, index: number): AddResult {
@@ -67,12 +71,12 @@ export class RowBatcher {
     const size = Buffer.byteLength(json, 'utf8');
     // A batch of this row alone: the row and the two brackets.
     if (size + 2 > this.maxBytes) return { kind: 'oversized', record: { index, bytes: size } };
-    const comma = this.#rows.length > 0 ? 1 : 0;
-    const full = comma === 1 && this.#bytes + comma + size > this.maxBytes ? this.take() : undefined;
-    if (this.#rows.length > 0) this.#bytes += 1;
-    this.#rows.push(json);
-    this.#bytes += size;
+    // +1 for the comma before it and +1 for the closing bracket.
+    const full = this.#count > 0 && this.#bytes + 1 + size + 1 > this.maxBytes ? this.take() : undefined;
+    if (this.#count > 0) this.#buffer[this.#bytes++] = 0x2c; // ','
+    this.#bytes += this.#buffer.write(json, this.#bytes, 'utf8');
     this.#verbatim ||= verbatim;
+    this.#count += 1;
     if (this.#firstIndex < 0) this.#firstIndex = index;
     this.#lastIndex = index;
     return full !== undefined ? { kind: 'batch', batch: full } : { kind: 'buffered' };
@@ -80,22 +84,31 @@ export class RowBatcher {
 
   /** The pending rows as a batch (or undefined if none), leaving the batcher empty. */
   public flush(): RowBatch | undefined {
-    return this.#rows.length > 0 ? this.take() : undefined;
+    return this.#count > 0 ? this.take() : undefined;
+  }
+
+  private newBuffer(): Buffer {
+    // A buffer per batch: the one taken is the request body until its upload settles.
+    const buffer = Buffer.allocUnsafe(this.maxBytes);
+    buffer[0] = 0x5b; // '['
+    return buffer;
   }
 
   private take(): RowBatch {
+    this.#buffer[this.#bytes++] = 0x5d; // ']'
     const batch: RowBatch = {
-      body: Buffer.from(`[${this.#rows.join(',')}]`, 'utf8'),
-      count: this.#rows.length,
+      body: this.#buffer.subarray(0, this.#bytes),
+      count: this.#count,
       firstIndex: this.#firstIndex,
       lastIndex: this.#lastIndex,
       bytes: this.#bytes,
       verbatim: this.#verbatim,
     };
-    this.#rows = [];
+    this.#buffer = this.newBuffer();
+    this.#count = 0;
     this.#firstIndex = -1;
     this.#lastIndex = -1;
-    this.#bytes = 2;
+    this.#bytes = 1;
     this.#verbatim = false;
     return batch;
   }
@@ -103,24 +116,23 @@ export class RowBatcher {
 
 /**
  * The row's JSON: `JSON.stringify(row)`, except that a column whose value is still the one its
- * `RawJson` was made for is written as that text rather than serialized again; `verbatim`
- * says whether one was.
+ * `RawJson` was made for is written as that text, after the other columns, rather than serialized
+ * again; `verbatim` says whether one was.
  */
 export function rowJson(row: Row): { readonly json: string; readonly verbatim: boolean } {
   const raw = rawColumnsOf(row);
   if (raw === undefined) return { json: JSON.stringify(row), verbatim: false };
-  let json = '';
-  let verbatim = false;
+  // One JSON.stringify of the other columns: far cheaper than one call per column.
+  const rest: Row = {};
+  let tail = '';
   for (const name of Object.keys(row)) {
-    const value = row[name];
     const known = raw[name];
-    const text = known !== undefined && known.value === value ? known.json : JSON.stringify(value);
-    // Omitted as JSON.stringify omits it: undefined, a function, a symbol.
-    if (text === undefined) continue;
-    verbatim ||= text === known?.json;
-    json += `${json === '' ? '{' : ','}${JSON.stringify(name)}:${text}`;
+    if (known !== undefined && known.value === row[name]) tail += `,${JSON.stringify(name)}:${known.json}`;
+    else rest[name] = row[name];
   }
-  return { json: json === '' ? '{}' : `${json}}`, verbatim };
+  const head = JSON.stringify(rest);
+  if (tail === '') return { json: head, verbatim: false };
+  return { json: head === '{}' ? `{${tail.slice(1)}}` : `${head.slice(0, -1)}${tail}}`, verbatim: true };
 }
 
 /**

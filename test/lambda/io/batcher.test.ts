@@ -104,6 +104,16 @@ describe('RowBatcher', () => {
       expect(JSON.parse(JSON.stringify(row))).toStrictEqual(JSON.parse(JSON.stringify({ ...row })));
     });
 
+    test('writes a source-text column after the others, equal as JSON to the row', () => {
+      // GIVEN a row whose RawJson column is followed by another column
+      const row = factory.row(3, undefined, { Record: new RawJson(JSON.parse(source), source), After: 'é' });
+      // WHEN
+      const body = batchAll([row]).batches[0].body.toString('utf8');
+      // THEN the text is sent as written, last, and the whole parses to the row
+      expect(body.endsWith(`,"Record":${source}}]`)).toBe(true);
+      expect(JSON.parse(body)).toStrictEqual([JSON.parse(JSON.stringify(row))]);
+    });
+
     test('serializes a column again once its value was replaced', () => {
       const row = factory.row(3, undefined, { Record: new RawJson(JSON.parse(source), source) });
       row.Record = { replaced: true };
