@@ -4,14 +4,17 @@ import {
   type MetricDataQuery,
 } from '@aws-sdk/client-cloudwatch';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { awsResourceNames, type ProducerDefinition } from '../lib/producer';
+import {
+  awsResourceNames,
+  DEFAULT_OLDEST_MESSAGE_AGE_SECONDS,
+  type ProducerDefinition,
+} from '../lib/producer';
 import { numberAttribute, queueAttributes, queueNameFromUrl, regionOf, resolveQueueUrl } from './aws';
 import { describeError } from './errors';
 import { formatAge, formatCount, formatTable } from './format';
 import type { Output } from './output';
 
 /** The age alarm's default threshold, as in `AlarmOptions.oldestMessageAgeSeconds`. */
-const DEFAULT_OLDEST_MESSAGE_AGE_SECONDS = 300;
 
 /** What `status` was asked to show. */
 export interface StatusOptions {

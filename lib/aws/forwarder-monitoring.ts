@@ -8,6 +8,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { DEFAULT_OLDEST_MESSAGE_AGE_SECONDS } from '../producer/rules';
 import { ForwarderMetrics } from './forwarder-metrics';
 
 export interface ForwarderMonitoringProps {
@@ -71,7 +72,8 @@ export class ForwarderMonitoring {
     const producer = props.producerName;
     const prefix = `s3-to-sentinel-${producer}`;
     const minute = Duration.minutes(1);
-    const ageThreshold = props.oldestMessageAgeThreshold ?? Duration.minutes(5);
+    const ageThreshold =
+      props.oldestMessageAgeThreshold ?? Duration.seconds(DEFAULT_OLDEST_MESSAGE_AGE_SECONDS);
     this.deadLetterQueueAlarm = this.metrics
       .metricDeadLetterQueueMessages({ period: minute })
       .createAlarm(scope, 'DeadLetterQueueAlarm', {

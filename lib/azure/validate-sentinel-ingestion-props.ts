@@ -1,6 +1,6 @@
 import { Token } from 'cdktf';
 import { columnsOf, isFormatName, type Column } from '../../lambda/formats';
-import { tableName, validateProducers, type ProducerDefinition } from '../producer';
+import { checkEmail, tableName, validateProducers, type ProducerDefinition } from '../producer';
 import type { IdentityOptions } from './forwarder-identity';
 import { ALERT_FREQUENCIES, ALERT_WINDOWS } from './no-data-alert';
 import type { AlertingOptions, ResourceGroupOptions } from './sentinel-ingestion';
@@ -34,7 +34,6 @@ const WORKSPACE_ID =
   /^\/subscriptions\/[0-9a-fA-F-]{36}\/resourceGroups\/[^/]+\/providers\/Microsoft\.OperationalInsights\/workspaces\/[^/]+$/i;
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
-const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 // A user-assigned identity holds at most 20 federated identity credentials.
 const MAX_FEDERATED_CREDENTIALS = 20;
 // Total retention beyond two years is only accepted in whole years (azurerm validates this list).
@@ -193,9 +192,8 @@ function alertingProblems(alerting: AlertingOptions): string[] {
       `\`alerting.severity\` (${severity}) must be a whole number from 0 (critical) to 4 (verbose)`,
     );
   }
-  if (alerting.email !== undefined && !Token.isUnresolved(alerting.email) && !EMAIL.test(alerting.email)) {
-    problems.push(`\`alerting.email\` (${JSON.stringify(alerting.email)}) is not an email address`);
-  }
+  const email = Token.isUnresolved(alerting.email) ? undefined : checkEmail('alerting.email', alerting.email);
+  if (email !== undefined) problems.push(email);
   return problems;
 }
 

@@ -84,6 +84,12 @@ export function checkEmail(name: string, value: unknown): string | undefined {
   return `\`${name}\` (${JSON.stringify(value)}) is not an email address`;
 }
 
+/**
+ * The default threshold of the queue-age alarm, in seconds: the near-real-time latency goal. Plain
+ * data, so the construct and the CLI's `status` (which has no CDK) read the same number.
+ */
+export const DEFAULT_OLDEST_MESSAGE_AGE_SECONDS = 300;
+
 /** Lambda rejects an SQS event source with more messages per batch than this and no batching window. */
 export const MAX_BATCH_SIZE_WITHOUT_WINDOW = 10;
 
