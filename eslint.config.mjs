@@ -47,26 +47,28 @@ function layerRules() {
   // The runtime must not pull CDK into the Lambda bundle.
   const runtime = ['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs', 'cdktf', '@cdktf/*'];
   const sdks = ['@aws-sdk/*', '@azure/*', '@aws-lambda-powertools/*'];
+  // Every other part of the tree, by folder name, wherever the importing file sits.
+  const outside = (...layers) => layers.flatMap((layer) => [`**/${layer}`, `**/${layer}/*`]);
   const layers = [
     { files: ['lambda/**/*.ts'], forbid: runtime, why: 'the Lambda bundle must not pull in CDK' },
     {
       files: ['lambda/contract/**/*.ts'],
-      forbid: [...runtime, ...sdks, '../*'],
+      forbid: [...runtime, ...sdks, ...outside('formats', 'core', 'io', 'pipeline', 'lib', 'bin', 'cli')],
       why: 'contract/ holds names lib/ and lambda/ share: plain constants that import nothing',
     },
     {
       files: ['lambda/formats/**/*.ts'],
-      forbid: [...runtime, ...sdks, '../*'],
+      forbid: [...runtime, ...sdks, ...outside('contract', 'core', 'io', 'pipeline', 'lib', 'bin', 'cli')],
       why: 'formats are pure (text or bytes in, rows and columns out) and import nothing outside lambda/formats',
     },
     {
       files: ['lambda/core/**/*.ts'],
-      forbid: [...runtime, '../io/*', '../pipeline/*'],
-      why: 'core/ (errors, config, telemetry) sits below the I/O edges and the pipeline',
+      forbid: [...runtime, '@aws-sdk/*', '@azure/*', ...outside('io', 'pipeline')],
+      why: 'core/ (errors, config, telemetry, rows) sits below the I/O edges and the pipeline, and calls no SDK',
     },
     {
       files: ['lambda/io/**/*.ts'],
-      forbid: [...runtime, '../pipeline/*'],
+      forbid: [...runtime, ...outside('pipeline')],
       why: 'the I/O edges do not know the pipeline that drives them',
     },
     {
