@@ -48,7 +48,8 @@ export type AddResult =
  * becomes the request body.
  */
 export class RowBatcher {
-  #buffer: Buffer;
+  /** Made at a batch's first row, so an object's last batch leaves no empty buffer behind. */
+  #buffer: Buffer | undefined;
   #count = 0;
   #firstIndex = -1;
   #lastIndex = -1;
@@ -57,9 +58,7 @@ export class RowBatcher {
   /** Whether a row of the batch being filled carries source text (see {@link RowBatch.verbatim}). */
   #verbatim = false;
 
-  public constructor(private readonly maxBytes: number = MAX_BATCH_BYTES) {
-    this.#buffer = this.newBuffer();
-  }
+  public constructor(private readonly maxBytes: number = MAX_BATCH_BYTES) {}
 
   /** Rows buffered and not yet returned in a batch. */
   public get pendingRows(): number {
@@ -73,8 +72,9 @@ export class RowBatcher {
     if (size + 2 > this.maxBytes) return { kind: 'oversized', record: { index, bytes: size } };
     // +1 for the comma before it and +1 for the closing bracket.
     const full = this.#count > 0 && this.#bytes + 1 + size + 1 > this.maxBytes ? this.take() : undefined;
-    if (this.#count > 0) this.#buffer[this.#bytes++] = 0x2c; // ','
-    this.#bytes += this.#buffer.write(json, this.#bytes, 'utf8');
+    const buffer = (this.#buffer ??= this.newBuffer());
+    if (this.#count > 0) buffer[this.#bytes++] = 0x2c; // ','
+    this.#bytes += buffer.write(json, this.#bytes, 'utf8');
     this.#verbatim ||= verbatim;
     this.#count += 1;
     if (this.#firstIndex < 0) this.#firstIndex = index;
@@ -95,16 +95,17 @@ export class RowBatcher {
   }
 
   private take(): RowBatch {
-    this.#buffer[this.#bytes++] = 0x5d; // ']'
+    const buffer = this.#buffer!;
+    buffer[this.#bytes++] = 0x5d; // ']'
     const batch: RowBatch = {
-      body: this.#buffer.subarray(0, this.#bytes),
+      body: buffer.subarray(0, this.#bytes),
       count: this.#count,
       firstIndex: this.#firstIndex,
       lastIndex: this.#lastIndex,
       bytes: this.#bytes,
       verbatim: this.#verbatim,
     };
-    this.#buffer = this.newBuffer();
+    this.#buffer = undefined;
     this.#count = 0;
     this.#firstIndex = -1;
     this.#lastIndex = -1;

@@ -52,7 +52,8 @@ const gzipAsync = promisify(gzip) as (buffer: Buffer, options: ZlibOptions) => P
 
 /** Options of {@link SentinelUploader}. */
 export interface SentinelUploaderProps {
-  readonly client: LogsIngestionSender;
+  /** Sends one compressed batch (a `LogsIngestionSender`; a unit test's stand-in). */
+  readonly client: Pick<LogsIngestionSender, 'send'>;
   readonly producer: string;
   readonly dcrImmutableId: string;
   readonly streamName: string;

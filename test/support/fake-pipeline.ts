@@ -156,7 +156,7 @@ export function fakeParse(shape: Shape, beforeChunk: (chunk: number) => void = (
 
 export function deps(
   parse: ParseObject,
-  uploader: FakeUploader,
+  uploader: Uploader,
   overrides: Partial<ObjectDeps> = {},
 ): ObjectDeps {
   return {

@@ -1,6 +1,6 @@
 /**
  * Unit tests of per-object delivery (open, read-and-batch, classify) with a fake parser and the
- * in-memory uploader of test/support/fake-delivery.ts. The contract under test: an object is
+ * in-memory uploader of test/support/fake-pipeline.ts. The contract under test: an object is
  * reported delivered only when every one of its rows was accepted; otherwise it fails with the
  * index to resume at, and every row before that index was accepted.
  */
@@ -27,6 +27,8 @@ import {
   type Shape,
 } from '../../support/fake-pipeline';
 import { Random } from '../../support/random';
+import { gunzipSync } from 'node:zlib';
+import { SentinelUploader } from '../../../lambda/io/sentinel-uploader';
 
 const OBJECT: NotifiedObject = {
   bucket: 'logs',
@@ -224,6 +226,81 @@ describe('deliverObject', () => {
       },
     );
   });
+});
+
+describe('deliverObject with the real ObjectDelivery', () => {
+  // The uploader as the handler builds it, over a stand-in for the HTTP sender: batches of two
+  // rows, `concurrency` in flight, the deadline firing before a chunk or during the n-th request.
+  async function deliverReal(
+    shape: Shape,
+    at: { readonly chunk?: number; readonly send?: number },
+    concurrency: number,
+    skipRecords = 0,
+  ): Promise<Run> {
+    const deadline = new AbortController();
+    const accepted: number[] = [];
+    let sends = 0;
+    const client = {
+      send: async (
+        _rule: string,
+        _stream: string,
+        body: Uint8Array,
+        options: { abortSignal?: AbortSignal } = {},
+      ) => {
+        if (sends++ === at.send) deadline.abort();
+        await new Promise((resolve) => setImmediate(resolve));
+        if (options.abortSignal?.aborted) throw Object.assign(new Error('aborted'), { name: 'AbortError' });
+        const rows = JSON.parse(gunzipSync(body).toString('utf8')) as { RecordIndex: number }[];
+        accepted.push(...rows.map((r) => r.RecordIndex));
+      },
+    };
+    const uploader = new SentinelUploader({
+      client,
+      producer: 'app-logs',
+      dcrImmutableId: 'dcr-test',
+      streamName: 'Custom-Test',
+      concurrency,
+      // Two rows of {"RecordIndex":n} per batch.
+      maxBatchBytes: 44,
+    });
+    const parse = fakeParse(shape, (c) => {
+      if (c === at.chunk) deadline.abort();
+    });
+    const outcome = await deliverObject(OBJECT, skipRecords, deps(parse, uploader), deadline.signal, 'msg-1');
+    return { outcome, accepted: accepted.sort((a, b) => a - b) };
+  }
+
+  const shapes: Shape[] = [
+    ['m'],
+    ['mmm', 'rrr'],
+    ['rrr', 'mmm'],
+    ['rmrmr', 'mm', 'r'],
+    ['rrrrrrr', 'rr', 'mrrr'],
+  ];
+
+  test.each(shapes.map((shape) => [shape.join('|'), shape]))(
+    'an abort at any chunk or request yields every row accepted or a failure resuming without loss: %s',
+    async (_name, shape) => {
+      const rows = rowIndexes(shape).length;
+      const points = [
+        ...Array.from({ length: shape.length + 1 }, (_, chunk) => ({ chunk })),
+        ...Array.from({ length: rows + 1 }, (_, send) => ({ send })),
+      ];
+      for (const at of points) {
+        for (const concurrency of [1, 3]) {
+          const run = await deliverReal(shape, at, concurrency);
+          expectNoSilentLoss(shape, run);
+          if (run.outcome.status !== 'failed') continue;
+          const skipRecords = run.outcome.resumeAt!.nextRecordIndex;
+          const resumed = await deliverReal(shape, {}, concurrency, skipRecords);
+          expect(resumed.outcome.status).not.toBe('failed');
+          expect([...new Set([...run.accepted, ...resumed.accepted])].sort((a, b) => a - b)).toStrictEqual(
+            rowIndexes(shape),
+          );
+        }
+      }
+    },
+  );
 });
 
 describe('classifyRead', () => {
