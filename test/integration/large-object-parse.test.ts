@@ -19,7 +19,7 @@ describe('a large object', () => {
     try {
       const child = join(dir, 'child.js');
       buildSync({
-        entryPoints: [join(__dirname, '..', '..', 'support', 'large-object-child.ts')],
+        entryPoints: [join(__dirname, '..', 'support', 'large-object-child.ts')],
         outfile: child,
         bundle: true,
         platform: 'node',

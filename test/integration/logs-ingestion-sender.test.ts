@@ -11,15 +11,15 @@ import {
   IngestionUnavailableError,
   TimeBudgetExhaustedError,
   type ForwarderError,
-} from '../../../lambda/core/errors';
+} from '../../lambda/core/errors';
 import {
   LOGS_INGESTION_API_VERSION,
   LOGS_INGESTION_SCOPE,
   LogsIngestionSender,
   type LogsIngestionSenderOptions,
-} from '../../../lambda/io/logs-ingestion-sender';
-import { IngestionEmulator } from '../../support/ingestion-emulator';
-import { TEST_COLUMNS, TEST_STREAM, testRows } from '../../support/rows';
+} from '../../lambda/io/logs-ingestion-sender';
+import { IngestionEmulator } from '../support/ingestion-emulator';
+import { TEST_COLUMNS, TEST_STREAM, testRows } from '../support/rows';
 
 let emulator: IngestionEmulator;
 

@@ -1,19 +1,19 @@
-import { MAX_BATCH_BYTES } from '../../../lambda/io/batcher';
+import { MAX_BATCH_BYTES } from '../../lambda/io/batcher';
 import {
   IngestionAuthorizationError,
   IngestionNotFoundError,
   IngestionRejectedError,
   IngestionUnavailableError,
   TimeBudgetExhaustedError,
-} from '../../../lambda/core/errors';
+} from '../../lambda/core/errors';
 import {
   createLogsIngestionClient,
   SentinelUploader,
   type DeliveryResult,
-} from '../../../lambda/io/sentinel-uploader';
-import { RawJson, RowFactory } from '../../../lambda/core/rows';
-import { INGESTION_MAX_BYTES, IngestionEmulator } from '../../support/ingestion-emulator';
-import { TEST_COLUMNS, TEST_STREAM, testRow, testRows } from '../../support/rows';
+} from '../../lambda/io/sentinel-uploader';
+import { RawJson, RowFactory } from '../../lambda/core/rows';
+import { INGESTION_MAX_BYTES, IngestionEmulator } from '../support/ingestion-emulator';
+import { TEST_COLUMNS, TEST_STREAM, testRow, testRows } from '../support/rows';
 
 let emulator: IngestionEmulator;
 
