@@ -1,7 +1,7 @@
 /**
  * The forwarder's failure vocabulary. Every failure the handler reports is one of these classes,
  * each classified once, here, as permanent (fail fast to the DLQ) or transient (back to the queue,
- * retried later) per the delivery contract in DESIGN.md. Messages name the producer, bucket, key and
+ * retried later) per the delivery contract in ARCHITECTURE.md. Messages name the producer, bucket, key and
  * the likely fix, so the DLQ's log line is actionable without reading code.
  */
 
@@ -223,7 +223,7 @@ const NETWORK_CODES = new Set([
 ]);
 
 /**
- * Classifies one failed upload as reported by `@azure/monitor-ingestion` (a `RestError` with
+ * Classifies one failed upload as `LogsIngestionSender` reports it (a `RestError` with
  * `statusCode`, or a network/abort error). `deadlineReached` turns an abort into a time-budget
  * failure rather than a network one.
  */

@@ -28,7 +28,7 @@ export interface SkippedEvent {
 
 /**
  * The rest of an object, handed from one invocation to the next before time runs out
- * (DESIGN.md: continuation message). The forwarder parses it; sending it is the next step.
+ * (ARCHITECTURE.md: continuation messages); `sqs-routing.ts` sends it, `parseMessageBody` reads it.
  */
 export interface ContinuationMessage {
   readonly object: NotifiedObject;

@@ -34,7 +34,7 @@ export interface FailureRouterProps {
 }
 
 /**
- * Where a failed message goes next (DESIGN.md, delivery contract): a permanent failure straight to
+ * Where a failed message goes next (ARCHITECTURE.md, delivery contract): a permanent failure straight to
  * the DLQ with its reason, instead of `maxReceiveCount` pointless retries; a transient one back to
  * the queue with a visibility timeout that grows with each receive. Either step failing falls back
  * to the plain SQS behaviour (the message is reported failed and retried), so nothing is lost.
@@ -74,7 +74,7 @@ export class FailureRouter {
   }
 
   /**
-   * Hands the rest of an object to a new message on the source queue (DESIGN.md: continuation), so
+   * Hands the rest of an object to a new message on the source queue (ARCHITECTURE.md: continuation messages), so
    * the next invocation resumes at `nextRecordIndex` instead of re-sending the object from the start.
    * Needs sqs:SendMessage on the source queue.
    * @returns true if the continuation is queued (the caller then acknowledges the original)

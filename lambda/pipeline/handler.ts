@@ -136,9 +136,9 @@ export type ForwarderHandler = (event: SQSEvent, context: Context) => Promise<SQ
  *
  * Messages are processed one after another by a hand-written loop rather than Powertools'
  * BatchProcessor: the loop shares one deadline across the batch, stops starting messages once the
- * Logs Ingestion API is clearly down (DESIGN.md), and keeps each message's full outcome (retryable,
- * records delivered, resume point) for the next steps (visibility back-off, continuations), where
- * BatchProcessor only knows "threw or not". One object at a time also bounds memory: concurrency
+ * Logs Ingestion API is clearly down (ARCHITECTURE.md, "the batch stop"), and keeps each message's
+ * full outcome (retryable, records delivered, resume point) for the visibility back-off and
+ * continuations, where BatchProcessor only knows "threw or not". One object at a time also bounds memory: concurrency
  * comes from the parallel uploads within an object and from the event source's MaximumConcurrency.
  */
 export function createHandler(deps: HandlerDeps | (() => HandlerDeps)): ForwarderHandler {

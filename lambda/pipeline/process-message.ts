@@ -19,9 +19,8 @@ export type { ResumePoint } from './deliver-object';
 export type ProcessorDeps = ObjectDeps;
 
 /**
- * The result of one SQS message. `retryable` and `resumeAt` are the seams for the next steps:
- * returning a transient failure with a growing visibility timeout, and handing the rest of an
- * object to a continuation message instead of re-sending it from the start.
+ * The result of one SQS message: what the handler needs to route it (acknowledge, back off a
+ * transient failure, dead-letter a permanent one, or hand the rest of an object to a continuation).
  */
 export interface MessageOutcome {
   readonly messageId: string;
