@@ -37,6 +37,16 @@ export interface ForwarderMonitoringProps {
   readonly alarmTopic?: sns.ITopic;
 }
 
+/** Where alarms go: an email or a topic, not both (the forwarder's validation reports it too). */
+export function checkAlarmDestination(props: {
+  readonly alarmEmail?: string;
+  readonly alarmTopic?: unknown;
+}): string | undefined {
+  return props.alarmEmail !== undefined && props.alarmTopic !== undefined
+    ? 'give `alarmEmail` or `alarmTopic`, not both: subscribe the address to your topic instead'
+    : undefined;
+}
+
 /**
  * Part of `S3ToSentinelForwarder`: alarms on the dead-letter queue, the queue's lag and the
  * function's errors and throttles, the topic they notify, and a dashboard of the forwarder's
@@ -57,11 +67,8 @@ export class ForwarderMonitoring {
   public readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, props: ForwarderMonitoringProps) {
-    if (props.alarmEmail !== undefined && props.alarmTopic !== undefined) {
-      throw new Error(
-        'give `alarmEmail` or `alarmTopic`, not both: subscribe the address to your topic instead',
-      );
-    }
+    const destination = checkAlarmDestination(props);
+    if (destination !== undefined) throw new Error(destination);
     this.metrics = new ForwarderMetrics({
       producerName: props.producerName,
       queue: props.queue,

@@ -9,6 +9,7 @@ import {
   checkProducerName,
   checkVisibilityTimeout,
 } from '../producer/rules';
+import { checkAlarmDestination } from './forwarder-monitoring';
 import type { S3ToSentinelForwarderProps } from './s3-to-sentinel-forwarder';
 
 // Re-exported: the factor belongs to the shared rules, but callers found it here first.
@@ -69,9 +70,7 @@ export function validateForwarderProps(props: S3ToSentinelForwarderProps): void 
   if (props.alarmEmail !== undefined && !Token.isUnresolved(props.alarmEmail)) {
     add(checkEmail('alarmEmail', props.alarmEmail));
   }
-  if (props.alarmEmail !== undefined && props.alarmTopic !== undefined) {
-    problems.push('give `alarmEmail` or `alarmTopic`, not both: subscribe the address to your topic instead');
-  }
+  add(checkAlarmDestination(props));
   add(checkProducerName('producerName', props.producerName));
   if (problems.length > 0) {
     throw new Error(`S3ToSentinelForwarder "${props.producerName}": ${problems.join('; ')}`);
