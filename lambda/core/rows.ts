@@ -53,7 +53,10 @@ export class RowFactory {
   private readonly bucket: string;
   private readonly key: string;
 
-  /** @throws RangeError when `object.eventTime` is not a time */
+  /**
+   * @throws RangeError when `object.eventTime` is not a time. A message from the queue never gets
+   *   here with one: `lambda/io/events.ts` refuses it first, permanently, with a reason.
+   */
   constructor(readonly object: ObjectRef) {
     const eventTime = normalizeTime(object.eventTime);
     if (eventTime === undefined) {

@@ -1,6 +1,7 @@
 import type { FormatDefinition, ParsedRecord, RecordError } from './format';
 import { JsonRecordSplitter, jsonSources } from './json-splitter';
 import { describeJson, jsonErrorReason } from './parse-helpers';
+import { RawJson } from './raw-json';
 import type { Column, ColumnType } from './schema';
 import { normalizeTime } from './time';
 
@@ -84,6 +85,110 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
+/**
+ * Whether a parsed JSON value holds a number `JSON.parse` could not keep exactly: an integer past
+ * 2^53 (rounded: `12345678901234567891` → `12345678901234567000`) or one too large for a double
+ * (`1e400` → `Infinity`, which `JSON.stringify` writes as `null`).
+ */
+function hasInexactNumber(value: unknown): boolean {
+  if (typeof value === 'number')
+    return !Number.isFinite(value) || (Number.isInteger(value) && !Number.isSafeInteger(value));
+  if (value === null || typeof value !== 'object') return false;
+  for (const item of Object.values(value)) if (hasInexactNumber(item)) return true;
+  return false;
+}
+
+/** Index just past the JSON string that starts at `i` (its opening quote). */
+function stringEnd(text: string, i: number): number {
+  let j = i + 1;
+  while (text.charCodeAt(j) !== 0x22) j += text.charCodeAt(j) === 0x5c ? 2 : 1;
+  return j + 1;
+}
+
+/** Index just past the JSON value that starts at `i`. */
+function valueEnd(text: string, i: number): number {
+  const c = text[i];
+  if (c === '"') return stringEnd(text, i);
+  if (c === '{' || c === '[') {
+    let depth = 0;
+    let j = i;
+    while (j < text.length) {
+      const d = text[j];
+      if (d === '"') {
+        j = stringEnd(text, j);
+        continue;
+      }
+      if (d === '{' || d === '[') depth++;
+      else if ((d === '}' || d === ']') && --depth === 0) return j + 1;
+      j++;
+    }
+    return j;
+  }
+  let j = i;
+  while (j < text.length && !',}] \t\r\n'.includes(text[j])) j++;
+  return j;
+}
+
+/**
+ * The source text of each top-level member of a JSON object's text, by key (the last of duplicate
+ * keys, as `JSON.parse` keeps). The text must be one JSON object that `JSON.parse` accepted.
+ */
+export function topLevelMemberTexts(text: string): Map<string, string> {
+  const members = new Map<string, string>();
+  let i = text.indexOf('{') + 1;
+  while (i < text.length) {
+    const c = text[i];
+    if (c === '}') break;
+    if (c !== '"') {
+      i++; // whitespace or a comma
+      continue;
+    }
+    const keyEnd = stringEnd(text, i);
+    const key = JSON.parse(text.slice(i, keyEnd)) as string;
+    i = text.indexOf(':', keyEnd) + 1;
+    while (' \t\r\n'.includes(text[i])) i++;
+    const end = valueEnd(text, i);
+    members.set(key, text.slice(i, end));
+    i = end;
+  }
+  return members;
+}
+
+/**
+ * The fields of a record that holds a number `JSON.parse` could not keep exactly, rewritten so the
+ * number reaches Azure as the producer wrote it: a dynamic column (or AdditionalFields) becomes a
+ * {@link RawJson} of its source text, which the batcher sends verbatim; a string column takes the
+ * number's source digits. Rare: only records with such a number come here.
+ */
+function keepExactNumbers(
+  text: string,
+  value: Record<string, unknown>,
+  fields: Record<string, unknown>,
+  additional: Record<string, unknown> | undefined,
+): void {
+  const sources = topLevelMemberTexts(text);
+  for (const name in value) {
+    const mapping = FIELD_MAP.get(name);
+    const raw = value[name];
+    const source = sources.get(name);
+    if (mapping === undefined || source === undefined || !hasInexactNumber(raw)) continue;
+    const converted = fields[mapping.column];
+    if (converted === raw && typeof raw === 'object') fields[mapping.column] = new RawJson(raw, source);
+    else if (typeof converted === 'string' && typeof raw === 'number') fields[mapping.column] = source;
+  }
+  if (additional === undefined || !hasInexactNumber(additional)) return;
+  const members = Object.entries(additional).map(
+    ([name, raw]) => `${JSON.stringify(name)}:${sources.get(name) ?? JSON.stringify(raw)}`,
+  );
+  fields.AdditionalFields = new RawJson(additional, `{${members.join(',')}}`);
+}
+
+/**
+ * A run of 16 digits (an integer past 2^53 has at least that many) or a three-digit exponent: the
+ * cheap cue to look for numbers {@link hasInexactNumber} would find.
+ */
+const LONG_NUMBER = /\d{16}|\d[eE]\+?\d{3}/;
+
 function parseRecord(text: string): ParsedRecord | RecordError {
   let value: unknown;
   try {
@@ -111,6 +216,7 @@ function parseRecord(text: string): ParsedRecord | RecordError {
     (additional ??= {})[name] = raw;
   }
   if (additional !== undefined) fields.AdditionalFields = additional;
+  if (LONG_NUMBER.test(text) && hasInexactNumber(value)) keepExactNumbers(text, value, fields, additional);
 
   const identity = value.userIdentity;
   if (isObject(identity)) {

@@ -247,7 +247,7 @@ export class JsonRecordSplitter {
       }
       if (this.expectKey) {
         if (c !== QUOTE) {
-          this.fail(out, `not valid JSON: unexpected '${String.fromCharCode(c)}' where a key was expected`);
+          this.fail(out, 'not valid JSON (SyntaxError: expected a property name of the top-level object)');
           return false;
         }
         this.start(STRING, KEY);

@@ -3,14 +3,46 @@ import { DEFAULT_MAX_LINE_LENGTH, isBlank, splitLines, type Line } from './lines
 import type { ParsedRecord, RecordError, SourceItem } from './format';
 import { RawJson } from './raw-json';
 
-/** Longest excerpt of a parser's own error message kept in a malformed-record reason. */
-const MAX_REASON_DETAIL = 160;
+/**
+ * What V8's `JSON.parse` messages say, as fixed phrases. The messages themselves can quote the
+ * record (`Unexpected token 'x', "{"user":"ab…" is not valid JSON`), and a reason is logged to
+ * CloudWatch, so only the phrase of a known message is kept, never the message.
+ */
+const JSON_ERROR_KINDS: readonly (readonly [RegExp, string])[] = [
+  [/^Unexpected end of JSON input/, 'unexpected end of input'],
+  [/^Unterminated string/, 'unterminated string'],
+  [/^Expected property name/, 'expected a property name'],
+  [/^Expected ':'/, "expected ':' after a property name"],
+  [/^Expected ',' or '\}'/, "expected ',' or '}' after a property value"],
+  [/^Expected ',' or '\]'/, "expected ',' or ']' after an array element"],
+  [/^Unexpected non-whitespace character after JSON/, 'more text after the JSON value'],
+  [/^Bad control character/, 'control character in a string'],
+  [/^Bad escaped character/, 'bad escape in a string'],
+  [/^Bad Unicode escape/, 'bad Unicode escape in a string'],
+  [/^(?:No number after minus sign|Exponent part is missing|Unterminated fractional number)/, 'bad number'],
+  [/^Unexpected number/, 'unexpected number'],
+  [/^Unexpected string/, 'unexpected string'],
+  [/^Unexpected token/, 'unexpected character'],
+];
 
-/** The reason for a record that `JSON.parse` refused, with V8's message shortened. */
+/**
+ * The reason for a record that `JSON.parse` refused: the error class, the position when V8 gives
+ * one, and a fixed phrase for the kind of error — never V8's message, which can quote the record
+ * (e.g. `not valid JSON (SyntaxError at position 17: expected ',' or '}' after a property value)`).
+ */
 export function jsonErrorReason(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const detail = message.length > MAX_REASON_DETAIL ? `${message.slice(0, MAX_REASON_DETAIL)}…` : message;
-  return `not valid JSON: ${detail}`;
+  const name = error instanceof Error ? error.name : 'error';
+  const message = error instanceof Error ? error.message : '';
+  const position = / at position (\d+)/.exec(message)?.[1];
+  const kind = JSON_ERROR_KINDS.find(([pattern]) => pattern.test(message))?.[1];
+  return `not valid JSON (${safeName(name)}${position !== undefined ? ` at position ${position}` : ''}${
+    kind !== undefined ? `: ${kind}` : ''
+  })`;
+}
+
+/** An error class name as a reason may show it: letters only, else a generic word. */
+function safeName(name: string): string {
+  return /^[A-Za-z]{1,40}$/.test(name) ? name : 'error';
 }
 
 /** The reason reported for a line longer than the reader keeps. */

@@ -94,16 +94,14 @@ function parseLine(plan: readonly Slot[], text: string): ParsedRecord | RecordEr
         break;
       case 'integer': {
         const n = Number(value);
-        if (!Number.isInteger(n))
-          return { error: `field ${slot.field} is ${JSON.stringify(value)}, not an integer` };
+        if (!Number.isInteger(n)) return { error: `field ${i + 1} (${slot.field}) is not an integer` };
         fields[slot.column as string] = n;
         break;
       }
       case 'epoch': {
         const n = Number(value);
         const iso = Number.isInteger(n) ? epochSecondsToIso(n) : undefined;
-        if (iso === undefined)
-          return { error: `field ${slot.field} is ${JSON.stringify(value)}, not epoch seconds` };
+        if (iso === undefined) return { error: `field ${i + 1} (${slot.field}) is not epoch seconds` };
         fields[slot.column as string] = iso;
         break;
       }

@@ -4,6 +4,7 @@ import { SnsSqsNotificationSchema } from '@aws-lambda-powertools/parser/schemas/
 import { z } from 'zod';
 import { UnrecognizedMessageError } from '../core/errors';
 import type { ObjectRef } from '../core/object-ref';
+import { normalizeTime } from '../formats/time';
 
 /**
  * The object a notification names: the parsers' `ObjectRef` (key URL-decoded, usable as-is in
@@ -203,6 +204,38 @@ function firstIssue(error: z.ZodError): string {
   return `${path === '' ? 'shape' : path} is wrong (${issue.message}${more})`;
 }
 
+/** Longest part of an event time's shape named in an error. */
+const SHAPE_CHARS = 40;
+
+/**
+ * The shape of a value that should be a time, without its content: digits as `9`, letters other
+ * than the `T` and `Z` of ISO 8601 as `x` (`2024-02-30T00:00:00Z` → `9999-99-99T99:99:99Z`).
+ */
+function timeShape(value: string): string {
+  const shape = value
+    .slice(0, SHAPE_CHARS)
+    .replace(/\d/g, '9')
+    .replace(/[^\x20-\x7e]|[A-SU-Ya-z]/g, 'x');
+  return `${JSON.stringify(shape)}${value.length > SHAPE_CHARS ? '…' : ''} (${value.length} characters)`;
+}
+
+/**
+ * Refuses a notification whose event time cannot be the S3 event time of the rows (`TimeGenerated`
+ * of records without their own time, `S3EventTime` of all). S3 and EventBridge always write a valid
+ * one, so the message was written by something else; reading the object would fail the same way on
+ * every receive, so it fails here, once, with a reason naming the object.
+ *
+ * @param at where the time is in the body, e.g. `Records[0].eventTime`
+ */
+function checkEventTime(object: NotifiedObject, shape: string, at: string, fix = VARIANT_FIX): void {
+  if (normalizeTime(object.eventTime) !== undefined) return;
+  throw unrecognized(
+    `${shape} for s3://${object.bucket}/${object.key} whose ${at} is not a time of the calendar in ISO 8601 ` +
+      `between the years 1 and 9999 (its shape: ${timeShape(object.eventTime)})`,
+    fix,
+  );
+}
+
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined || value === '' ? {} : { [key]: value }) as { [P in K]?: V };
 }
@@ -212,7 +245,7 @@ function fromS3Notification(doc: unknown): ParsedMessage {
   if (!parsed.success) throw invalid('an S3 notification', parsed.error);
   const objects: NotifiedObject[] = [];
   const skipped: SkippedEvent[] = [];
-  for (const record of parsed.data.Records) {
+  for (const [i, record] of parsed.data.Records.entries()) {
     const { bucket, object } = record.s3;
     const key = decodeS3Key(object.key);
     // eventName is 'ObjectCreated:Put' from S3 and 's3:ObjectCreated:Put' from some emitters.
@@ -220,14 +253,16 @@ function fromS3Notification(doc: unknown): ParsedMessage {
       skipped.push({ bucket: bucket.name, key, eventName: record.eventName });
       continue;
     }
-    objects.push({
+    const notified: NotifiedObject = {
       bucket: bucket.name,
       key,
       ...optional('versionId', object.versionId),
       ...optional('eTag', object.eTag),
       eventTime: record.eventTime,
       ...optional('size', object.size),
-    });
+    };
+    checkEventTime(notified, 'an S3 notification', `Records[${i}].eventTime`);
+    objects.push(notified);
   }
   return { kind: 'objects', objects, skipped };
 }
@@ -262,46 +297,42 @@ function fromEventBridge(doc: unknown): ParsedMessage {
   const { time, detail } = parsed.data;
   const rawKey = detail.object.key;
   const key = decodeS3Key(rawKey);
-  return {
-    kind: 'objects',
-    objects: [
-      {
-        bucket: detail.bucket.name,
-        key,
-        ...optional('rawKey', rawKey !== key ? rawKey : undefined),
-        ...optional('versionId', detail.object['version-id']),
-        ...optional('eTag', detail.object.etag),
-        eventTime: time,
-        ...optional('size', detail.object.size),
-      },
-    ],
-    skipped: [],
+  const object: NotifiedObject = {
+    bucket: detail.bucket.name,
+    key,
+    ...optional('rawKey', rawKey !== key ? rawKey : undefined),
+    ...optional('versionId', detail.object['version-id']),
+    ...optional('eTag', detail.object.etag),
+    eventTime: time,
+    ...optional('size', detail.object.size),
   };
+  checkEventTime(object, 'an EventBridge "Object Created" event', 'time');
+  return { kind: 'objects', objects: [object], skipped: [] };
 }
+
+/** The fix for a continuation message the forwarder cannot read. */
+const CONTINUATION_FIX =
+  'Another version of the forwarder wrote it: once all run one version, move it back with `s3-to-sentinel redrive`.';
 
 function fromContinuation(doc: unknown): ParsedMessage {
   const parsed = Continuation.safeParse(doc);
-  if (!parsed.success)
-    throw invalid(
-      'a continuation message',
-      parsed.error,
-      'Another version of the forwarder wrote it: once all run one version, move it back with `s3-to-sentinel redrive`.',
-    );
+  if (!parsed.success) throw invalid('a continuation message', parsed.error, CONTINUATION_FIX);
   const { object, nextRecordIndex } = parsed.data[CONTINUATION_MARKER];
-  return {
-    kind: 'continuation',
-    continuation: {
-      object: {
-        bucket: object.bucket,
-        key: object.key,
-        ...optional('versionId', object.versionId),
-        ...optional('eTag', object.eTag),
-        eventTime: object.eventTime,
-        ...optional('size', object.size),
-      },
-      nextRecordIndex,
-    },
+  const notified: NotifiedObject = {
+    bucket: object.bucket,
+    key: object.key,
+    ...optional('versionId', object.versionId),
+    ...optional('eTag', object.eTag),
+    eventTime: object.eventTime,
+    ...optional('size', object.size),
   };
+  checkEventTime(
+    notified,
+    'a continuation message',
+    `${CONTINUATION_MARKER}.object.eventTime`,
+    CONTINUATION_FIX,
+  );
+  return { kind: 'continuation', continuation: { object: notified, nextRecordIndex } };
 }
 
 /** Builds the body of a continuation message (the inverse of its branch of `parseMessageBody`). */

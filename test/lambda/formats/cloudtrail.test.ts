@@ -1,6 +1,8 @@
 import { gzipSync } from 'node:zlib';
 import { JsonRecordSplitter } from '../../../lambda/formats/json-splitter';
 import type { SourceItem } from '../../../lambda/formats';
+import { topLevelMemberTexts } from '../../../lambda/formats/cloudtrail';
+import { rowJson } from '../../../lambda/io/batcher';
 import { fixture, malformedOf, objectRef, parseAll, rowsOf } from './helpers';
 
 const LOG = 'cloudtrail/cloudtrail_log.json';
@@ -185,5 +187,78 @@ describe('cloudtrail format', () => {
       },
       { kind: 'record', text: '{"b":2}', lineNumber: 2 },
     ]);
+  });
+
+  describe('integers past 2^53', () => {
+    // 20 digits: JSON.parse reads 12345678901234567891 as 12345678901234567000.
+    const BIG = '12345678901234567891';
+    const record = (extra: string): string =>
+      `{"Records":[{"eventTime":"2024-01-01T00:00:00Z","eventName":"PutItem",` +
+      `"requestParameters":{"limit":${BIG},"nested":[1,{"id":-${BIG}}],"s":"a\\"b{"},` +
+      `"recipientAccountId":${BIG},${extra}"awsRegion":"eu-west-1"}]}`;
+
+    test('reach the API as written, in dynamic columns, string columns and AdditionalFields', async () => {
+      // GIVEN a record with a 20-digit integer in requestParameters, a string column and an unmapped field
+      const doc = record(`"unmapped":{"n":${BIG}}, "plain":1e400, `);
+      // WHEN it is parsed and serialized as the batcher sends it
+      const [row] = rowsOf(await parseAll('cloudtrail', doc));
+      const sent = rowJson(row as never).json;
+      // THEN every digit is sent: the source text, not JSON.stringify of the rounded number
+      expect(sent).toContain(`"RequestParameters":{"limit":${BIG},"nested":[1,{"id":-${BIG}}],"s":"a\\"b{"}`);
+      expect(sent).toContain(`"AdditionalFields":{"unmapped":{"n":${BIG}},"plain":1e400}`);
+      expect(row.RecipientAccountId).toBe(BIG);
+      expect(row.AwsRegion).toBe('eu-west-1');
+      // ... and what JSON.parse would have sent differs, which is why the source text is used
+      expect(JSON.stringify(JSON.parse(BIG))).not.toBe(BIG);
+    });
+
+    test('leave a record of safe numbers to the fast path, serialized as usual', async () => {
+      const [row] = rowsOf(
+        await parseAll(
+          'cloudtrail',
+          '{"Records":[{"eventTime":"2024-01-01T00:00:00Z","requestParameters":{"n":9007199254740991}}]}',
+        ),
+      );
+      expect(row.RequestParameters).toStrictEqual({ n: 9007199254740991 });
+      expect(rowJson(row as never).verbatim).toBe(false);
+    });
+
+    test('are found by the member scanner whatever the spacing, escapes and duplicates', () => {
+      const text = ` { "a" : { "x" : [ 1 , "]}" ] } ,\n"b\\"":"\\"}" , "c":  -1.5e3 ,"a":true }`;
+      expect(Object.fromEntries(topLevelMemberTexts(text))).toStrictEqual({
+        a: 'true',
+        'b"': '"\\"}"',
+        c: '-1.5e3',
+      });
+    });
+  });
+
+  test.each([['2024-02-30T00:00:00Z'], ['0000-01-01T00:00:00Z'], ['2024-01-01T25:00:00Z']])(
+    'gives a record whose eventTime %p is not a calendar time the S3 event time, keeping the value',
+    async (eventTime) => {
+      // GIVEN a record whose own time Azure would store as another day, or refuse
+      const doc = JSON.stringify({ Records: [{ eventTime, eventName: 'X' }] });
+      // WHEN
+      const [row] = rowsOf(
+        await parseAll('cloudtrail', doc, objectRef({ eventTime: '2026-01-02T03:04:05.678Z' })),
+      );
+      // THEN TimeGenerated falls back to the S3 event time, as for a record without a time, and the
+      // value is kept in AdditionalFields
+      expect(row).toMatchObject({
+        TimeGenerated: '2026-01-02T03:04:05.678Z',
+        S3EventTime: '2026-01-02T03:04:05.678Z',
+        AdditionalFields: { eventTime },
+      });
+      expect(row.EventTime).toBeUndefined();
+    },
+  );
+
+  test('keeps microseconds of a nanosecond eventTime', async () => {
+    const doc = JSON.stringify({ Records: [{ eventTime: '2024-01-01T00:00:00.123456789Z' }] });
+    const [row] = rowsOf(await parseAll('cloudtrail', doc));
+    expect(row).toMatchObject({
+      TimeGenerated: '2024-01-01T00:00:00.123456Z',
+      EventTime: '2024-01-01T00:00:00.123456Z',
+    });
   });
 });

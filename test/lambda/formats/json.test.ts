@@ -153,4 +153,23 @@ describe('json format', () => {
       Array.from({ length: 20_000 }, (_, i) => i),
     );
   });
+
+  test('gives a record whose own time is not a calendar time the S3 event time', async () => {
+    // GIVEN records whose time V8 would roll over (February 30) or Azure refuse (year 0), and one
+    // whose first time field is impossible but whose second is good
+    const text = [
+      '{"timestamp":"2024-02-30T12:00:00Z","n":1}',
+      '{"time":"0000-01-01T00:00:00Z","n":2}',
+      '{"timestamp":"2024-13-01","eventTime":"2024-05-06T07:08:09Z","n":3}',
+    ].join('\n');
+    // WHEN
+    const rows = rowsOf(await parseAll('json', text, objectRef({ eventTime: '2026-01-02T03:04:05.678Z' })));
+    // THEN the row falls back to the next time field, else to the S3 event time; the record is unchanged
+    expect(rows.map((r) => r.TimeGenerated)).toStrictEqual([
+      '2026-01-02T03:04:05.678Z',
+      '2026-01-02T03:04:05.678Z',
+      '2024-05-06T07:08:09Z',
+    ]);
+    expect(rows[0].Record).toStrictEqual({ timestamp: '2024-02-30T12:00:00Z', n: 1 });
+  });
 });

@@ -95,7 +95,7 @@ describe('vpcflow format', () => {
     const header = 'version srcport start';
     const outcomes = await parseAll('vpcflow', `${header}\n2 http 1418530010\n2 80 1418530010`);
     expect(malformedOf(outcomes)).toStrictEqual([
-      { kind: 'malformed', lineNumber: 2, index: 0, reason: 'field srcport is "http", not an integer' },
+      { kind: 'malformed', lineNumber: 2, index: 0, reason: 'field 2 (srcport) is not an integer' },
     ]);
     expect(rowsOf(outcomes)).toHaveLength(1);
   });

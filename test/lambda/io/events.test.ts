@@ -277,4 +277,85 @@ describe('parseMessageBody', () => {
     expect(error.message).not.toContain('xxx');
     expect(error.message.length).toBeLessThan(800);
   });
+
+  describe('event time', () => {
+    /** The error `parseMessageBody` throws for `doc`. */
+    function failureOf(doc: object | string): Error {
+      try {
+        parseMessageBody(typeof doc === 'string' ? doc : body(doc));
+      } catch (error) {
+        return error as Error;
+      }
+      throw new Error('parseMessageBody did not throw');
+    }
+
+    test('fails permanently, naming the object, if an S3 notification carries the year 0', () => {
+      // GIVEN a notification whose second record has an event time no row can carry (Powertools'
+      // schema accepts the year 0000; Log Analytics' datetime starts at the year 1)
+      const eventTime = '0000-01-01T00:00:00.000Z';
+      const doc = s3Notification(
+        { bucket: 'logs', key: 'ok.json' },
+        { bucket: 'logs', key: 'a b.json', eventTime },
+      );
+      // WHEN / THEN it is refused before any object is read, with a reason naming the object and
+      // the value's shape, not the value
+      const error = failureOf(doc);
+      expect(error).toBeInstanceOf(UnrecognizedMessageError);
+      expect(error).toMatchObject({ retryable: false });
+      expect(error.message).toContain(
+        's3://logs/a b.json whose Records[1].eventTime is not a time of the calendar in ISO 8601 between the years 1 and 9999',
+      );
+      expect(error.message).toContain('its shape: "9999-99-99T99:99:99.999Z" (24 characters)');
+      expect(error.message).not.toContain(eventTime);
+    });
+
+    test.each([['2024-02-30T10:00:00Z'], ['2024-13-01T10:00:00Z'], ['yesterday']])(
+      "fails permanently if an S3 notification carries %p, which Powertools' schema already refuses",
+      (eventTime) => {
+        const error = failureOf(s3Notification({ bucket: 'logs', key: 'k.json', eventTime }));
+        expect(error).toBeInstanceOf(UnrecognizedMessageError);
+        expect(error.message).toContain('Records[0].eventTime is wrong (Invalid ISO datetime)');
+      },
+    );
+
+    test('fails permanently if an EventBridge event carries a time outside the calendar', () => {
+      const error = failureOf(
+        eventBridgeEvent({ bucket: 'logs', key: 'k.json', time: '0000-02-29T10:00:00Z' }),
+      );
+      expect(error).toBeInstanceOf(UnrecognizedMessageError);
+      expect(error.message).toMatch(
+        /^The SQS message is not an S3 notification the forwarder understands: an EventBridge "Object Created" event for s3:\/\/logs\/k.json whose time is not a time of the calendar/,
+      );
+    });
+
+    test('fails permanently if a continuation message carries an event time that is not a time', () => {
+      const continuation = {
+        object: { bucket: 'logs', key: 'k.json', eventTime: 'Tuesday SECRET-123' },
+        nextRecordIndex: 5,
+      };
+      const error = failureOf(continuationBody(continuation));
+      expect(error).toBeInstanceOf(UnrecognizedMessageError);
+      expect(error.message).toContain(
+        'a continuation message for s3://logs/k.json whose s3ToSentinelContinuation.object.eventTime is not a time',
+      );
+      expect(error.message).toContain('its shape: "Txxxxxx xxxxxT-999" (18 characters)');
+      expect(error.message).toMatch(/redrive/);
+    });
+
+    test('accepts an event time with an offset or a nanosecond fraction, as S3 and EventBridge may write', () => {
+      const doc = s3Notification({
+        bucket: 'logs',
+        key: 'k.json',
+        eventTime: '2026-11-28T10:00:00.123456789Z',
+      });
+      expect(parseMessageBody(body(doc))).toMatchObject({
+        objects: [{ eventTime: '2026-11-28T10:00:00.123456789Z' }],
+      });
+      const continued = {
+        object: { bucket: 'logs', key: 'k.json', eventTime: '2026-11-28T12:00:00+02:00' },
+        nextRecordIndex: 1,
+      };
+      expect(parseMessageBody(continuationBody(continued))).toMatchObject({ kind: 'continuation' });
+    });
+  });
 });
