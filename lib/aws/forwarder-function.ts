@@ -84,6 +84,12 @@ export interface ForwarderFunctionProps {
    */
   readonly secretParameterName?: string;
   /**
+   * Who may write the client secret (`put-secret`): the secret key's policy lets them encrypt with
+   * it through SSM, for the secret's parameter only. No one but the forwarder may decrypt.
+   * @default - any principal of the account whose IAM policy allows it (the account delegates to IAM)
+   */
+  readonly secretWriters?: iam.IPrincipal[];
+  /**
    * The function's code.
    * @default - the forwarder bundle shipped in this package
    */
@@ -118,13 +124,15 @@ export class ForwarderFunction {
     const names = awsResourceNames(producer);
     const authMode = props.authMode ?? 'secret';
 
+    this.secretParameterName = props.secretParameterName ?? secretParameterName(producer);
     this.secretKey = new kms.Key(scope, 'SecretKey', {
       description: `s3-to-sentinel ${producer}: encrypts the Sentinel client secret in SSM`,
       enableKeyRotation: true,
       alias: secretKeyAlias(producer),
       removalPolicy: RemovalPolicy.RETAIN,
+      // Instead of CDK's default (the account root with kms:*): see secretKeyPolicy.
+      policy: secretKeyPolicy(scope, this.secretParameterName, props.secretWriters),
     });
-    this.secretParameterName = props.secretParameterName ?? secretParameterName(producer);
 
     this.logGroup = new logs.LogGroup(scope, 'LogGroup', {
       logGroupName: `/aws/lambda/${names.functionName}`,
@@ -252,6 +260,16 @@ export class ForwarderFunction {
       return;
     }
     const secretArn = parameterArn(scope, this.secretParameterName);
+    // The key policy must name the role: it no longer lets IAM policies grant kms:Decrypt.
+    this.secretKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'ForwarderDecryptsTheSecretThroughSsm',
+        principals: [this.role],
+        actions: ['kms:Decrypt'],
+        resources: ['*'],
+        conditions: ssmParameterConditions(secretArn, region),
+      }),
+    );
     this.function.addToRolePolicy(
       new iam.PolicyStatement({
         sid: 'ReadClientSecret',
@@ -264,12 +282,7 @@ export class ForwarderFunction {
         sid: 'DecryptClientSecret',
         actions: ['kms:Decrypt'],
         resources: [this.secretKey.keyArn],
-        conditions: {
-          StringEquals: {
-            'kms:EncryptionContext:PARAMETER_ARN': secretArn,
-            'kms:ViaService': `ssm.${region}.amazonaws.com`,
-          },
-        },
+        conditions: ssmParameterConditions(secretArn, region),
       }),
     );
   }
@@ -303,6 +316,77 @@ export class ForwarderFunction {
         'An SQS event source mapping has no on-failure destination; the queue redrive policy is its DLQ.',
     });
   }
+}
+
+/**
+ * Key administration actions, which the account keeps through IAM: KMS refuses a key policy that
+ * would lock out the account's own administrators (and CloudFormation, which updates the key).
+ * CDK's `ADMIN_ACTIONS` less `kms:CreateGrant`, which would let an administrator hand out Decrypt
+ * without touching the policy.
+ */
+const SECRET_KEY_ADMIN_ACTIONS = [
+  'kms:CreateAlias',
+  'kms:Describe*',
+  'kms:Enable*',
+  'kms:List*',
+  'kms:Put*',
+  'kms:Update*',
+  'kms:Revoke*',
+  'kms:Disable*',
+  'kms:Get*',
+  'kms:Delete*',
+  'kms:TagResource',
+  'kms:UntagResource',
+  'kms:ScheduleKeyDeletion',
+  'kms:CancelKeyDeletion',
+  'kms:RotateKeyOnDemand',
+];
+
+/**
+ * The client-secret key's policy: the account administers the key through IAM but cannot use it;
+ * the writers encrypt (`put-secret`) and, in secret mode, the forwarder role decrypts (added with
+ * the role's grants), each only through SSM and only for the secret's parameter. Changing that
+ * takes a `kms:PutKeyPolicy`, which CloudTrail records.
+ */
+function secretKeyPolicy(
+  scope: Construct,
+  parameterName: string,
+  writers: iam.IPrincipal[] | undefined,
+): iam.PolicyDocument {
+  if (writers !== undefined && writers.length === 0) {
+    throw new Error(
+      '`secretWriters` ([]) must name at least one principal; omit it to let IAM policies in the account decide',
+    );
+  }
+  const stack = Stack.of(scope);
+  return new iam.PolicyDocument({
+    statements: [
+      new iam.PolicyStatement({
+        sid: 'AccountAdministersTheKeyThroughIam',
+        principals: [new iam.AccountRootPrincipal()],
+        actions: SECRET_KEY_ADMIN_ACTIONS,
+        resources: ['*'],
+      }),
+      new iam.PolicyStatement({
+        sid: 'WritersEncryptTheSecretThroughSsm',
+        principals: writers ?? [new iam.AccountRootPrincipal()],
+        // Encrypt for a Standard parameter, GenerateDataKey for an Advanced one.
+        actions: ['kms:Encrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+        conditions: ssmParameterConditions(parameterArn(scope, parameterName), stack.region),
+      }),
+    ],
+  });
+}
+
+/** Use of the key only by SSM, and only for the one parameter (SSM's encryption context). */
+function ssmParameterConditions(secretArn: string, region: string): Record<string, unknown> {
+  return {
+    StringEquals: {
+      'kms:EncryptionContext:PARAMETER_ARN': secretArn,
+      'kms:ViaService': `ssm.${region}.amazonaws.com`,
+    },
+  };
 }
 
 /** The objects the function may read: everything under the prefix. */

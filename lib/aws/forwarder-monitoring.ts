@@ -48,9 +48,10 @@ export function checkAlarmDestination(props: {
 }
 
 /**
- * Part of `S3ToSentinelForwarder`: alarms on the dead-letter queue, the queue's lag and the
- * function's errors and throttles, the topic they notify, and a dashboard of the forwarder's
- * metrics (cdk-monitoring-constructs' alarm conventions, without the dependency).
+ * Part of `S3ToSentinelForwarder`: alarms on the dead-letter queue, the queue's lag, the
+ * function's errors and throttles and the records it dropped or could not deliver, the topic
+ * they notify, and a dashboard of the forwarder's metrics (cdk-monitoring-constructs' alarm
+ * conventions, without the dependency).
  *
  * Not a construct of its own, for the reason `ForwarderQueues` gives: it adds its resources to
  * `scope` under the ids that are part of their logical ids.
@@ -64,6 +65,12 @@ export class ForwarderMonitoring {
   public readonly oldestMessageAgeAlarm: cloudwatch.Alarm;
   public readonly errorsAlarm: cloudwatch.Alarm;
   public readonly throttlesAlarm: cloudwatch.Alarm;
+  /** Records over the Logs Ingestion API's 1 MB limit, dropped (their message is acknowledged). */
+  public readonly oversizedRecordsAlarm: cloudwatch.Alarm;
+  /** Lines the format could not parse, dropped (their message is acknowledged). */
+  public readonly malformedLinesAlarm: cloudwatch.Alarm;
+  /** Rows the Logs Ingestion API did not accept (their message is retried or dead-lettered). */
+  public readonly recordsFailedAlarm: cloudwatch.Alarm;
   public readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, props: ForwarderMonitoringProps) {
@@ -89,8 +96,8 @@ export class ForwarderMonitoring {
         threshold: 0,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 1,
-        // No datapoints means an idle, empty DLQ.
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        // A DLQ metric that stops reporting must not read as healthy: no data is INSUFFICIENT_DATA.
+        treatMissingData: cloudwatch.TreatMissingData.MISSING,
       });
     this.oldestMessageAgeAlarm = this.metrics
       .metricOldestMessageAge({ period: minute })
@@ -124,6 +131,34 @@ export class ForwarderMonitoring {
         evaluationPeriods: 1,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
+    const recordLossAlarm = (id: string, what: string, metric: cloudwatch.Metric, description: string) =>
+      metric.createAlarm(scope, id, {
+        alarmName: `${prefix}-${what}`,
+        alarmDescription: `${producer}: ${description}`,
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        // Loss counts, emitted only when there is loss: no datapoint means no record lost.
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    this.oversizedRecordsAlarm = recordLossAlarm(
+      'OversizedRecordsAlarm',
+      'oversized-records',
+      this.metrics.metricOversizedRecords({ period: fiveMinutes }),
+      'records over the Logs Ingestion API limit of 1 MB were dropped and their objects acknowledged. The log group names bucket, key and record.',
+    );
+    this.malformedLinesAlarm = recordLossAlarm(
+      'MalformedLinesAlarm',
+      'malformed-lines',
+      this.metrics.metricMalformedLines({ period: fiveMinutes }),
+      'lines the format could not parse were dropped and their objects acknowledged. Check that the producer format matches what lands in the bucket.',
+    );
+    this.recordsFailedAlarm = recordLossAlarm(
+      'RecordsFailedAlarm',
+      'records-failed',
+      this.metrics.metricRecordsFailed({ period: fiveMinutes }),
+      'the Logs Ingestion API did not accept rows; their messages are retried or, if refused for good, dead-lettered. The log group gives the HTTP status.',
+    );
     if (this.alarmTopic) {
       const action = new cwActions.SnsAction(this.alarmTopic);
       for (const alarm of [
@@ -131,6 +166,9 @@ export class ForwarderMonitoring {
         this.oldestMessageAgeAlarm,
         this.errorsAlarm,
         this.throttlesAlarm,
+        this.oversizedRecordsAlarm,
+        this.malformedLinesAlarm,
+        this.recordsFailedAlarm,
       ]) {
         alarm.addAlarmAction(action);
         alarm.addOkAction(action);

@@ -62,9 +62,13 @@ export interface ForwarderQueuesProps {
  * a new level in the tree would replace the queues (with their messages) and the key.
  */
 export class ForwarderQueues {
-  /** Encrypts both queues; its policy admits the publishing service for this bucket only. */
+  /**
+   * Encrypts both queues; its policy admits the publishing service for this bucket only. Retained
+   * with the stack's deletion, like the dead-letter queue whose messages it alone can decrypt.
+   */
   public readonly key: kms.Key;
   public readonly queue: sqs.Queue;
+  /** Retained when the stack is deleted: its messages are the record of what was not delivered. */
   public readonly deadLetterQueue: sqs.Queue;
   /** The EventBridge rule, in `eventbridge` notification mode. */
   public readonly rule?: events.Rule;
@@ -87,6 +91,9 @@ export class ForwarderQueues {
       encryptionMasterKey: this.key,
       enforceSSL: true,
       retentionPeriod: deadLetterRetentionPeriod,
+      // Its messages are the evidence of lost data: deleting the stack must not delete them. The
+      // key above is retained too, or the retained messages could never be read.
+      removalPolicy: RemovalPolicy.RETAIN,
     });
     this.queue = new sqs.Queue(scope, 'Queue', {
       queueName: names.queueName,

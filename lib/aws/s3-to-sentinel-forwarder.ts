@@ -138,6 +138,13 @@ export interface S3ToSentinelForwarderProps {
    */
   readonly secretParameterName?: string;
   /**
+   * Who may write the client secret (`put-secret`): the secret key's policy lets them encrypt with
+   * it through SSM, for the secret's parameter only. Only the forwarder's role may decrypt, and the
+   * account keeps the key's administration through IAM.
+   * @default - any principal of the account whose IAM policy allows it (the account delegates to IAM)
+   */
+  readonly secretWriters?: iam.IPrincipal[];
+  /**
    * The function's code.
    * @default - the forwarder bundle shipped in this package
    */
@@ -161,11 +168,15 @@ export interface S3ToSentinelForwarderProps {
  */
 export class S3ToSentinelForwarder extends Construct {
   public readonly producerName: string;
-  /** Encrypts both queues; its policy admits the publishing service. */
+  /** Encrypts both queues; its policy admits the publishing service. Retained, like the DLQ. */
   public readonly queueKey: kms.Key;
   public readonly queue: sqs.Queue;
+  /** Retained when the stack is deleted: its messages are the record of what was not delivered. */
   public readonly deadLetterQueue: sqs.Queue;
-  /** Encrypts the SSM SecureString holding the client secret. */
+  /**
+   * Encrypts the SSM SecureString holding the client secret. Only the forwarder's role may decrypt
+   * and only `secretWriters` encrypt, through SSM; the account administers it.
+   */
   public readonly secretKey: kms.Key;
   /** The SecureString's name; CloudFormation cannot create its value (see `put-secret`). */
   public readonly secretParameterName: string;
@@ -179,6 +190,12 @@ export class S3ToSentinelForwarder extends Construct {
   public readonly oldestMessageAgeAlarm: cloudwatch.Alarm;
   public readonly errorsAlarm: cloudwatch.Alarm;
   public readonly throttlesAlarm: cloudwatch.Alarm;
+  /** Records over the Logs Ingestion API's 1 MB limit, dropped (their message is acknowledged). */
+  public readonly oversizedRecordsAlarm: cloudwatch.Alarm;
+  /** Lines the format could not parse, dropped (their message is acknowledged). */
+  public readonly malformedLinesAlarm: cloudwatch.Alarm;
+  /** Rows the Logs Ingestion API did not accept (their message is retried or dead-lettered). */
+  public readonly recordsFailedAlarm: cloudwatch.Alarm;
   /** The topic every alarm notifies, when `alarmEmail` or `alarmTopic` is given. */
   public readonly alarmTopic?: sns.ITopic;
   public readonly dashboard: cloudwatch.Dashboard;
@@ -224,6 +241,7 @@ export class S3ToSentinelForwarder extends Construct {
       maxConcurrency: props.maxConcurrency,
       logRetention: props.logRetention,
       secretParameterName: props.secretParameterName,
+      secretWriters: props.secretWriters,
       code: props.code,
       descriptionSuffix: props.descriptionSuffix,
     });
@@ -248,6 +266,9 @@ export class S3ToSentinelForwarder extends Construct {
     this.oldestMessageAgeAlarm = monitoring.oldestMessageAgeAlarm;
     this.errorsAlarm = monitoring.errorsAlarm;
     this.throttlesAlarm = monitoring.throttlesAlarm;
+    this.oversizedRecordsAlarm = monitoring.oversizedRecordsAlarm;
+    this.malformedLinesAlarm = monitoring.malformedLinesAlarm;
+    this.recordsFailedAlarm = monitoring.recordsFailedAlarm;
     this.dashboard = monitoring.dashboard;
   }
 

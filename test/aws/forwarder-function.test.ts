@@ -1,5 +1,6 @@
 import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -66,6 +67,7 @@ interface Statement {
   Effect: string;
   Action: string | string[];
   Resource?: unknown;
+  Principal?: Record<string, unknown>;
   Condition?: Record<string, unknown>;
 }
 
@@ -74,6 +76,24 @@ const policyStatements = (template: Template): Statement[] =>
   Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
     (p) => p.Properties.PolicyDocument.Statement as Statement[],
   );
+
+/** The statements of the client-secret key's policy. */
+const secretKeyStatements = (template: Template): Statement[] =>
+  Object.entries(template.findResources('AWS::KMS::Key'))
+    .filter(([id]) => id.startsWith('SecretKey'))
+    .flatMap(([, k]) => k.Properties.KeyPolicy.Statement as Statement[]);
+
+const ACCOUNT_ROOT = {
+  AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::123456789012:root']] },
+};
+
+/** What SSM puts in the encryption context for the secret's parameter, through SSM only. */
+const SSM_PARAMETER_CONDITION = {
+  StringEquals: {
+    'kms:EncryptionContext:PARAMETER_ARN': PARAMETER_ARN,
+    'kms:ViaService': 'ssm.eu-west-1.amazonaws.com',
+  },
+};
 
 describe('ForwarderFunction defaults (one test per documented @default)', () => {
   const { template } = synthFunction();
@@ -271,6 +291,55 @@ describe('ForwarderFunction resources', () => {
     });
   });
 
+  test('the secret key policy: the account administers it but cannot use it; only the role decrypts, through SSM', () => {
+    const statements = secretKeyStatements(template);
+    expect(statements.map((st) => st.Sid)).toEqual([
+      'AccountAdministersTheKeyThroughIam',
+      'WritersEncryptTheSecretThroughSsm',
+      'ForwarderDecryptsTheSecretThroughSsm',
+    ]);
+    const admin = statements[0];
+    expect(admin.Principal).toEqual(ACCOUNT_ROOT);
+    expect(admin.Action).not.toContain('kms:*');
+    expect(admin.Action).toEqual(
+      expect.arrayContaining(['kms:Describe*', 'kms:Put*', 'kms:ScheduleKeyDeletion']),
+    );
+    // No way to use the key, nor to hand out its use by grant, through the account's IAM policies.
+    for (const action of [
+      'kms:Decrypt',
+      'kms:Encrypt',
+      'kms:GenerateDataKey',
+      'kms:ReEncrypt*',
+      'kms:CreateGrant',
+    ]) {
+      expect(admin.Action).not.toContain(action);
+    }
+    expect(admin.Action).not.toContain('kms:Create*');
+    expect(statements[2]).toEqual({
+      Sid: 'ForwarderDecryptsTheSecretThroughSsm',
+      Effect: 'Allow',
+      Principal: { AWS: { 'Fn::GetAtt': [expect.stringMatching(/^Role/), 'Arn'] } },
+      Action: 'kms:Decrypt',
+      Resource: '*',
+      Condition: SSM_PARAMETER_CONDITION,
+    });
+    const decrypters = statements.filter((st) => [st.Action].flat().includes('kms:Decrypt'));
+    expect(decrypters).toHaveLength(1);
+  });
+
+  test('secretWriters defaults to the account through IAM: encrypt only, through SSM, for the parameter', () => {
+    expect(
+      secretKeyStatements(template).find((st) => st.Sid === 'WritersEncryptTheSecretThroughSsm'),
+    ).toEqual({
+      Sid: 'WritersEncryptTheSecretThroughSsm',
+      Effect: 'Allow',
+      Principal: ACCOUNT_ROOT,
+      Action: ['kms:Encrypt', 'kms:GenerateDataKey'],
+      Resource: '*',
+      Condition: SSM_PARAMETER_CONDITION,
+    });
+  });
+
   test('secret mode cannot mint web identity tokens', () => {
     expect(policyStatements(template).map((s) => s.Action)).not.toContain('sts:GetWebIdentityToken');
   });
@@ -321,6 +390,31 @@ describe('ForwarderFunction props', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ [ENV.authMode]: 'federated' }) },
     });
+  });
+
+  test('secretWriters are the only principals the secret key lets encrypt', () => {
+    const operator = 'arn:aws:iam::123456789012:role/secret-operator';
+    const { template } = synthFunction({ secretWriters: [new iam.ArnPrincipal(operator)] });
+    expect(
+      secretKeyStatements(template).find((st) => st.Sid === 'WritersEncryptTheSecretThroughSsm'),
+    ).toMatchObject({
+      Principal: { AWS: operator },
+      Action: ['kms:Encrypt', 'kms:GenerateDataKey'],
+      Condition: SSM_PARAMETER_CONDITION,
+    });
+  });
+
+  test('fails if secretWriters is empty', () => {
+    expect(() => buildFunction({ secretWriters: [] })).toThrow(
+      '`secretWriters` ([]) must name at least one principal',
+    );
+  });
+
+  test('federated mode: no one may decrypt with the secret key', () => {
+    const { template } = synthFunction({ authMode: 'federated' });
+    const statements = secretKeyStatements(template);
+    expect(statements.map((st) => st.Sid)).not.toContain('ForwarderDecryptsTheSecretThroughSsm');
+    expect(statements.flatMap((st) => [st.Action].flat())).not.toContain('kms:Decrypt');
   });
 
   test('decrypts objects of an SSE-KMS bucket with its key, through S3 only', () => {

@@ -36,8 +36,8 @@ function synthMonitoring(overrides: Overrides = {}, topic?: (stack: Stack) => sn
   return { ...built, template: Template.fromStack(built.stack) };
 }
 
+/** Alarms that treat missing data as not breaching: no datapoint means nothing is wrong. */
 const ALARMS = [
-  ['s3-to-sentinel-app-logs-dlq-messages', 'AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'Maximum', 60],
   [
     's3-to-sentinel-app-logs-queue-oldest-message-age',
     'AWS/SQS',
@@ -47,6 +47,13 @@ const ALARMS = [
   ],
   ['s3-to-sentinel-app-logs-function-errors', 'AWS/Lambda', 'Errors', 'Sum', 300],
   ['s3-to-sentinel-app-logs-function-throttles', 'AWS/Lambda', 'Throttles', 'Sum', 300],
+] as const;
+
+/** The record-loss alarms: any lost record in 5 minutes, on the metric the forwarder emits. */
+const RECORD_LOSS_ALARMS = [
+  ['s3-to-sentinel-app-logs-oversized-records', METRIC.oversizedRecords],
+  ['s3-to-sentinel-app-logs-malformed-lines', METRIC.malformedLines],
+  ['s3-to-sentinel-app-logs-records-failed', METRIC.recordsFailed],
 ] as const;
 
 describe('ForwarderMonitoring defaults (one test per documented @default)', () => {
@@ -73,14 +80,17 @@ describe('ForwarderMonitoring defaults (one test per documented @default)', () =
 describe('ForwarderMonitoring alarms', () => {
   const { template, monitoring } = synthMonitoring({ alarmEmail: 'soc@example.com' });
 
-  test('four alarms, created with the ids the forwarder always gave them', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+  test('seven alarms, created with the ids the forwarder always gave them', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 7);
     expect(
       [
         monitoring.deadLetterQueueAlarm,
         monitoring.oldestMessageAgeAlarm,
         monitoring.errorsAlarm,
         monitoring.throttlesAlarm,
+        monitoring.oversizedRecordsAlarm,
+        monitoring.malformedLinesAlarm,
+        monitoring.recordsFailedAlarm,
         monitoring.dashboard,
       ].map((c) => c.node.id),
     ).toEqual([
@@ -88,9 +98,56 @@ describe('ForwarderMonitoring alarms', () => {
       'OldestMessageAgeAlarm',
       'ErrorsAlarm',
       'ThrottlesAlarm',
+      'OversizedRecordsAlarm',
+      'MalformedLinesAlarm',
+      'RecordsFailedAlarm',
       'Dashboard',
     ]);
   });
+
+  test('the DLQ alarm watches the DLQ depth each minute, notifies on alarm and OK, and treats missing data as missing', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 's3-to-sentinel-app-logs-dlq-messages',
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [
+        {
+          Name: 'QueueName',
+          Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DeadLetterQueue'), 'QueueName'] },
+        },
+      ],
+      Statistic: 'Maximum',
+      Period: 60,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'missing',
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('^AlarmTopic') }],
+      OKActions: [{ Ref: Match.stringLikeRegexp('^AlarmTopic') }],
+    });
+  });
+
+  test.each(RECORD_LOSS_ALARMS)(
+    '%s fires on any %s in 5 minutes, notifies on alarm and OK, treats missing data as not breaching',
+    (name, metric) => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: name,
+        Namespace: METRICS_NAMESPACE,
+        MetricName: metric,
+        Dimensions: [
+          { Name: 'Producer', Value: 'app-logs' },
+          { Name: 'service', Value: 's3-to-sentinel' },
+        ],
+        Statistic: 'Sum',
+        Period: 300,
+        EvaluationPeriods: 1,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [{ Ref: Match.stringLikeRegexp('^AlarmTopic') }],
+        OKActions: [{ Ref: Match.stringLikeRegexp('^AlarmTopic') }],
+      });
+    },
+  );
 
   test.each(ALARMS)(
     '%s watches %s %s (%s over %d s), notifies on alarm and OK, treats missing data as not breaching',
@@ -162,8 +219,11 @@ describe('ForwarderMonitoring alarms', () => {
     const { template: t } = synthMonitoring({}, (stack) => new sns.Topic(stack, 'SocTopic'));
     t.resourceCountIs('AWS::SNS::Topic', 1);
     t.resourceCountIs('AWS::KMS::Key', 0);
-    for (const alarm of Object.values(t.findResources('AWS::CloudWatch::Alarm'))) {
+    const alarms = Object.values(t.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms).toHaveLength(7);
+    for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^SocTopic/) }]);
+      expect(alarm.Properties.OKActions).toEqual([{ Ref: expect.stringMatching(/^SocTopic/) }]);
     }
   });
 

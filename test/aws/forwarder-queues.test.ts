@@ -124,6 +124,19 @@ describe('ForwarderQueues resources', () => {
     }
   });
 
+  test('the DLQ outlives the stack, and so does the key its messages need; the queue does not', () => {
+    template.hasResource('AWS::SQS::Queue', {
+      Properties: Match.objectLike({ QueueName: 's3-to-sentinel-app-logs-dlq' }),
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+    template.hasResource('AWS::SQS::Queue', {
+      Properties: Match.objectLike({ QueueName: 's3-to-sentinel-app-logs' }),
+      DeletionPolicy: 'Delete',
+    });
+    template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Retain' });
+  });
+
   test('both queues deny requests without TLS', () => {
     const denies = queuePolicyStatements(template).filter(
       (s) =>

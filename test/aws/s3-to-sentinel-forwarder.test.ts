@@ -123,6 +123,18 @@ describe('S3ToSentinelForwarder defaults (one test per documented @default)', ()
     expect(policyStatements(template).map((st) => st.Sid)).not.toContain('DecryptProducerObjects');
   });
 
+  test('secretWriters defaults to the account, through IAM: it may encrypt the secret through SSM, not decrypt', () => {
+    const writers = secretKeyStatements(template).find(
+      (st) => st.Sid === 'WritersEncryptTheSecretThroughSsm',
+    );
+    expect(writers).toMatchObject({
+      Principal: {
+        AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::123456789012:root']] },
+      },
+      Action: ['kms:Encrypt', 'kms:GenerateDataKey'],
+    });
+  });
+
   test('descriptionSuffix defaults to none', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Description: { 'Fn::Join': ['', Match.arrayWith(['/* (ndjson) to Custom-AppLogs'])] },
@@ -150,6 +162,7 @@ const DEFAULTS_TESTED = [
   'alarmEmail',
   'alarmTopic',
   'secretParameterName',
+  'secretWriters',
   'code',
   'descriptionSuffix',
 ];
@@ -196,6 +209,9 @@ describe('S3ToSentinelForwarder composition', () => {
         'ForwarderOldestMessageAgeAlarm74BB5FA2',
         'ForwarderErrorsAlarmEF83E696',
         'ForwarderThrottlesAlarm5FA6B41B',
+        'ForwarderOversizedRecordsAlarmEB6C6D3D',
+        'ForwarderMalformedLinesAlarmF9F838E3',
+        'ForwarderRecordsFailedAlarm76AAB624',
         'ForwarderDashboard98F0E1B3',
       ].sort(),
     );
@@ -292,7 +308,7 @@ describe('S3ToSentinelForwarder alarm topic', () => {
     const withTopic = Template.fromStack(stack);
     withTopic.resourceCountIs('AWS::SNS::Topic', 1);
     const alarms = Object.values(withTopic.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(4);
+    expect(alarms).toHaveLength(7);
     for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^SocTopic/) }]);
     }
@@ -506,4 +522,10 @@ function keyPolicyStatements(template: ReturnType<typeof synthForwarder>['templa
   return Object.values(template.findResources('AWS::KMS::Key')).flatMap(
     (k) => k.Properties.KeyPolicy.Statement as Statement[],
   );
+}
+
+function secretKeyStatements(template: ReturnType<typeof synthForwarder>['template']): Statement[] {
+  return Object.entries(template.findResources('AWS::KMS::Key'))
+    .filter(([id]) => id.startsWith('ForwarderSecretKey'))
+    .flatMap(([, k]) => k.Properties.KeyPolicy.Statement as Statement[]);
 }
