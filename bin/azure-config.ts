@@ -11,6 +11,8 @@ export interface AzureAppConfig {
   readonly workspace?: WorkspaceOptions;
   readonly identity?: IdentityOptions;
   readonly alerting?: AlertingOptions;
+  /** @default true - see `SentinelIngestionProps.publicNetworkAccess` */
+  readonly publicNetworkAccess?: boolean;
   readonly tags?: Record<string, string>;
   /**
    * Where Terraform keeps state, which holds the client secret in identity mode `application`.
@@ -77,6 +79,11 @@ export const AZURE_ENV = {
   alertEmail: 'S2S_AZURE_ALERT_EMAIL',
   /** Minutes without rows before the alert fires, default 60. */
   noDataMinutes: 'S2S_AZURE_NO_DATA_MINUTES',
+  /**
+   * `false` to close the data collection endpoint to public networks (default `true`): ingestion
+   * must then come through an Azure Monitor Private Link Scope the forwarder can reach.
+   */
+  publicNetworkAccess: 'S2S_AZURE_PUBLIC_NETWORK_ACCESS',
   /** Storage account for the Terraform state (azurerm backend); unset keeps cdktf's local state file. */
   stateStorageAccount: 'S2S_AZURE_STATE_STORAGE_ACCOUNT',
   /** Blob container for the state, required with the storage account. */
@@ -96,12 +103,14 @@ export function azureConfigFromEnv(
     const value = env[name]?.trim();
     return value === undefined || value === '' ? undefined : value;
   };
-  const flag = (name: string): boolean => {
+  const optionalFlag = (name: string): boolean | undefined => {
     const value = read(name);
-    if (value === undefined || value === 'false') return false;
+    if (value === undefined) return undefined;
+    if (value === 'false') return false;
     if (value === 'true') return true;
     throw new AzureAppConfigError(`${name} (${JSON.stringify(value)}) must be "true" or "false"`);
   };
+  const flag = (name: string): boolean => optionalFlag(name) ?? false;
 
   const workspaceId = read(AZURE_ENV.workspaceId);
   const noData = read(AZURE_ENV.noDataMinutes);
@@ -120,6 +129,7 @@ export function azureConfigFromEnv(
       email: read(AZURE_ENV.alertEmail),
       noDataMinutes: noData === undefined ? undefined : wholeNumber(AZURE_ENV.noDataMinutes, noData),
     },
+    publicNetworkAccess: optionalFlag(AZURE_ENV.publicNetworkAccess),
     stateBackend: stateBackendFromEnv(read),
   };
 }

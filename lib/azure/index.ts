@@ -2,6 +2,7 @@
 // that moving to the community CDKTF fork is a change of imports here and nowhere else.
 export * from './azapi';
 export * from './azure-providers';
+export * from './dcr-error-alert';
 export * from './forwarder-identity';
 export * from './no-data-alert';
 export * from './producer-stream';

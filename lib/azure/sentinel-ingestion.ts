@@ -6,6 +6,7 @@ import { Annotations } from 'cdktf';
 import { Construct } from 'constructs';
 import { columnsOf } from '../../lambda/formats';
 import type { AzureCoordinates, ProducerDefinition, StreamCoordinates } from '../producer';
+import { DcrErrorAlert } from './dcr-error-alert';
 import { ForwarderIdentity, type IdentityOptions } from './forwarder-identity';
 import { NoDataAlert } from './no-data-alert';
 import { ProducerStream } from './producer-stream';
@@ -25,7 +26,7 @@ export interface ResourceGroupOptions {
   readonly existing?: boolean;
 }
 
-/** The per-producer "table went quiet" alerts. */
+/** The per-producer alerts: the table went quiet, and the DCR logged errors (rows dropped after a 204). */
 export interface AlertingOptions {
   /**
    * Create the alerts at all.
@@ -45,7 +46,7 @@ export interface AlertingOptions {
    */
   readonly evaluationFrequencyMinutes?: number;
   /**
-   * Alert severity, 0 (critical) to 4 (verbose).
+   * Alert severity of both alerts, 0 (critical) to 4 (verbose).
    * @default 2 - warning: the pipeline is late, data is not yet lost (the AWS queue keeps it)
    */
   readonly severity?: number;
@@ -57,7 +58,7 @@ export interface AlertingOptions {
 }
 
 export interface SentinelIngestionProps {
-  /** The producers; each gets a custom table, a DCR stream and an alert. Validated at construction. */
+  /** The producers; each gets a custom table, a DCR stream and alerts. Validated at construction. */
   readonly producers: readonly ProducerDefinition[];
   /** Azure region of every resource created, e.g. `westeurope`; an existing workspace's region. */
   readonly location: string;
@@ -73,8 +74,16 @@ export interface SentinelIngestionProps {
   readonly workspace?: WorkspaceOptions;
   /** @default { mode: 'application' } - a new Entra application with a client secret */
   readonly identity?: IdentityOptions;
-  /** @default - an alert per producer after 60 minutes without rows, without notifications */
+  /**
+   * @default - per producer an alert after 60 minutes without rows and one on DCR errors, without notifications
+   */
   readonly alerting?: AlertingOptions;
+  /**
+   * Whether the data collection endpoint accepts ingestion from public networks.
+   * @default true - the forwarder reaches Azure from Lambda over the internet unless you built a private path
+   * (an Azure Monitor Private Link Scope with a private endpoint the Lambda can reach)
+   */
+  readonly publicNetworkAccess?: boolean;
   /** @default - no tags */
   readonly tags?: Record<string, string>;
 }
@@ -84,7 +93,7 @@ export interface SentinelIngestionProps {
  * workspace (new or existing), one data collection endpoint, per producer a custom table and a
  * DCR stream declared from the producer's format schema (so what the forwarder sends and what the
  * DCR accepts cannot drift), DCR error logs, the forwarder's identity with the ingestion role on
- * each DCR only, and a no-data alert per producer.
+ * each DCR only, and per producer a no-data alert and an alert on the DCR's errors.
  *
  * Requires the azurerm provider in the stack, and the azuread provider in `application` identity
  * mode (see `AzureProviders`). A producer on the Auxiliary plan also needs the azapi provider: the
@@ -107,6 +116,11 @@ export class SentinelIngestion extends Construct {
    * none: log alerts cannot query that plan.
    */
   public readonly alerts: Readonly<Record<string, NoDataAlert>>;
+  /**
+   * The alert on each producer's DCR errors (`DCRLogErrors`), keyed by producer name; every plan has
+   * one (the errors land in a workspace table of their own). Empty when alerting is disabled.
+   */
+  public readonly errorAlerts: Readonly<Record<string, DcrErrorAlert>>;
   /** The email action group, when `alerting.email` is set. */
   public readonly actionGroup?: MonitorActionGroup;
   /**
@@ -160,7 +174,7 @@ export class SentinelIngestion extends Construct {
       ...placement,
       name: `${namePrefix}-dce`,
       description: 's3-to-sentinel: Logs Ingestion API endpoint the forwarder posts to',
-      publicNetworkAccessEnabled: true,
+      publicNetworkAccessEnabled: props.publicNetworkAccess ?? true,
     });
 
     this.identity = new ForwarderIdentity(this, 'Identity', {
@@ -191,6 +205,7 @@ export class SentinelIngestion extends Construct {
     const streams: Record<string, ProducerStream> = {};
     const roleAssignments: Record<string, RoleAssignment> = {};
     const alerts: Record<string, NoDataAlert> = {};
+    const errorAlerts: Record<string, DcrErrorAlert> = {};
     const producerCoordinates: Record<string, StreamCoordinates> = {};
     for (const producer of props.producers) {
       const columns = columnsOf(producer.format);
@@ -215,12 +230,28 @@ export class SentinelIngestion extends Construct {
       for (const warning of transformWarnings(producer, columns)) {
         Annotations.of(stream).addWarning(warning);
       }
+      if (alerting.enabled !== false) {
+        // DCRLogErrors is an Analytics table of the workspace whatever the producer's plan, so
+        // Auxiliary producers get this alert too.
+        errorAlerts[producer.name] = new DcrErrorAlert(stream, 'DcrErrorAlert', {
+          ...placement,
+          namePrefix,
+          producerName: producer.name,
+          tableName: stream.tableName,
+          dataCollectionRuleId: stream.dataCollectionRule.id,
+          errorLogs: stream.errorLogs,
+          workspaceResourceId,
+          severity: alerting.severity ?? 2,
+          actionGroupId: this.actionGroup?.id,
+        });
+      }
       const plan = producer.table?.plan ?? 'Analytics';
       if (plan === 'Auxiliary') {
         // Azure Monitor's table plan comparison (logs/data-platform-logs.md): log alerts ❌ on Auxiliary.
         Annotations.of(stream).addWarning(
           `producer "${producer.name}": ${stream.tableName} uses the Auxiliary plan, which log search alerts cannot query, ` +
-            "so it gets no no-data alert; rely on the forwarder's AWS alarms, or use the Basic plan to keep the alert.",
+            "so it gets no no-data alert (the DCR error alert still applies); rely on the forwarder's AWS alarms, or use " +
+            'the Basic plan to keep the no-data alert.',
         );
         // Microsoft's Auxiliary-plan guide: one Logs Ingestion API call whose TimeGenerated values span
         // more than 30 minutes fails with RecordsTimeRangeIsMoreThan30Minutes (unless the DCR transforms).
@@ -254,6 +285,7 @@ export class SentinelIngestion extends Construct {
     this.streams = streams;
     this.roleAssignments = roleAssignments;
     this.alerts = alerts;
+    this.errorAlerts = errorAlerts;
     this.clientSecret = this.identity.clientSecret;
     this.coordinates = {
       tenantId: this.identity.tenantId,

@@ -154,6 +154,22 @@ describe('a producer on the Auxiliary plan', () => {
     expect(alerts.map((a) => a.name)).not.toContain('s3-to-sentinel-aux-lines-no-data');
   });
 
+  test('keeps the DCR error alert: DCRLogErrors is an Analytics table whatever the producer plan', () => {
+    // WHEN
+    const { json, ingestion } = synthIngestion({ producers });
+    // THEN
+    expect(Object.keys(ingestion.errorAlerts)).toContain('aux-lines');
+    const dcr = addressOf(json, 'azurerm_monitor_data_collection_rule', 's3-to-sentinel-aux-lines');
+    const alert = resourceNamed(
+      json,
+      'azurerm_monitor_scheduled_query_rules_alert_v2',
+      's3-to-sentinel-aux-lines-dcr-errors',
+    );
+    expect((alert.criteria as Record<string, string>[])[0].query).toBe(
+      `DCRLogErrors | where _ResourceId =~ "\${${dcr}.id}"`,
+    );
+  });
+
   test('required_providers pins azapi from Azure/azapi, and a default azapi provider is declared', () => {
     // WHEN
     const { json } = synthIngestion({ producers });

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { MonitorDataCollectionEndpoint } from '@cdktf/provider-azurerm/lib/monitor-data-collection-endpoint';
 import { Testing } from 'cdktf';
 import { S3ToSentinelAzureStack } from '../../bin/azure';
 import type { AzureAppConfig } from '../../bin/azure-config';
@@ -12,6 +13,8 @@ import {
   type ProducerDefinition,
 } from '../../lib/producer';
 import { FIXTURE_PRODUCERS, type TerraformJson } from './azure-test-helpers';
+
+Testing.setupJest();
 
 function synthApp(
   config: AzureAppConfig = { location: 'westeurope' },
@@ -39,6 +42,15 @@ describe('the example Azure stack', () => {
     const { json } = synthApp();
     // THEN
     expect(json).toMatchSnapshot();
+  });
+
+  test('passes publicNetworkAccess from the config to the data collection endpoint', () => {
+    // WHEN
+    const { text } = synthApp({ location: 'westeurope', publicNetworkAccess: false });
+    // THEN
+    expect(text).toHaveResourceWithProperties(MonitorDataCollectionEndpoint, {
+      public_network_access_enabled: false,
+    });
   });
 
   test('publishes the coordinates in exactly the shape the AWS app reads', () => {

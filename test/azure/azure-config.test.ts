@@ -16,8 +16,24 @@ test('with no variables set: westeurope, new resource group and workspace, appli
     workspace: { kind: 'new' },
     identity: { mode: 'application' },
     alerting: { email: undefined, noDataMinutes: undefined },
+    publicNetworkAccess: undefined,
     stateBackend: undefined,
   });
+});
+
+test('the endpoint stays public unless S2S_AZURE_PUBLIC_NETWORK_ACCESS is false', () => {
+  // WHEN / THEN
+  expect(AZURE_ENV.publicNetworkAccess).toBe('S2S_AZURE_PUBLIC_NETWORK_ACCESS');
+  expect(read({}).publicNetworkAccess).toBeUndefined();
+  expect(read({ [AZURE_ENV.publicNetworkAccess]: 'true' }).publicNetworkAccess).toBe(true);
+  expect(read({ [AZURE_ENV.publicNetworkAccess]: 'false' }).publicNetworkAccess).toBe(false);
+});
+
+test('fails if S2S_AZURE_PUBLIC_NETWORK_ACCESS is neither true nor false', () => {
+  // WHEN / THEN
+  expect(() => read({ [AZURE_ENV.publicNetworkAccess]: 'no' })).toThrow(
+    'S2S_AZURE_PUBLIC_NETWORK_ACCESS ("no") must be "true" or "false"',
+  );
 });
 
 test('a state storage account selects the azurerm backend', () => {

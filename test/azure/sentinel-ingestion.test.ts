@@ -3,6 +3,7 @@ import { LogAnalyticsWorkspaceTableCustomLog } from '@cdktf/provider-azurerm/lib
 import { MonitorActionGroup } from '@cdktf/provider-azurerm/lib/monitor-action-group';
 import { MonitorDataCollectionEndpoint } from '@cdktf/provider-azurerm/lib/monitor-data-collection-endpoint';
 import { MonitorDiagnosticSetting } from '@cdktf/provider-azurerm/lib/monitor-diagnostic-setting';
+import { MonitorScheduledQueryRulesAlertV2 } from '@cdktf/provider-azurerm/lib/monitor-scheduled-query-rules-alert-v2';
 import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import { SentinelLogAnalyticsWorkspaceOnboarding } from '@cdktf/provider-azurerm/lib/sentinel-log-analytics-workspace-onboarding';
 import { TerraformOutput, TerraformStack, Testing } from 'cdktf';
@@ -123,6 +124,16 @@ describe('data collection endpoint', () => {
       name: 's3-to-sentinel-dce',
       location: 'westeurope',
       public_network_access_enabled: true,
+    });
+  });
+
+  test('can be closed to public networks (ingestion then needs a private link scope)', () => {
+    // WHEN
+    const { text } = synthIngestion({ publicNetworkAccess: false });
+    // THEN
+    expect(text).toHaveResourceWithProperties(MonitorDataCollectionEndpoint, {
+      name: 's3-to-sentinel-dce',
+      public_network_access_enabled: false,
     });
   });
 });
@@ -247,9 +258,10 @@ describe('no-data alerts', () => {
     const { json } = synthIngestion();
     // THEN
     const workspace = addressOf(json, 'azurerm_log_analytics_workspace', 's3-to-sentinel-law');
-    expect(resourcesOf(json, 'azurerm_monitor_scheduled_query_rules_alert_v2')).toHaveLength(
-      FIXTURE_PRODUCERS.length,
+    const noData = resourcesOf(json, 'azurerm_monitor_scheduled_query_rules_alert_v2').filter((a) =>
+      (a.name as string).endsWith('-no-data'),
     );
+    expect(noData).toHaveLength(FIXTURE_PRODUCERS.length);
     for (const producer of FIXTURE_PRODUCERS) {
       const alert = resourceNamed(
         json,
@@ -315,6 +327,76 @@ describe('no-data alerts', () => {
     // THEN
     expect(resourcesOf(json, 'azurerm_monitor_scheduled_query_rules_alert_v2')).toHaveLength(0);
     expect(resourcesOf(json, 'azurerm_monitor_action_group')).toHaveLength(0);
+  });
+});
+
+describe('DCR error alerts', () => {
+  test('one per producer on the workspace: any DCRLogErrors row of its own DCR in 15 minutes, every 5 minutes', () => {
+    // WHEN
+    const { text, json, ingestion } = synthIngestion();
+    // THEN
+    const workspace = addressOf(json, 'azurerm_log_analytics_workspace', 's3-to-sentinel-law');
+    const rules = resourcesOf(json, 'azurerm_monitor_scheduled_query_rules_alert_v2');
+    expect(rules.filter((a) => (a.name as string).endsWith('-dcr-errors'))).toHaveLength(
+      FIXTURE_PRODUCERS.length,
+    );
+    expect(Object.keys(ingestion.errorAlerts)).toEqual(FIXTURE_PRODUCERS.map((p) => p.name));
+    for (const producer of FIXTURE_PRODUCERS) {
+      const dcr = addressOf(json, 'azurerm_monitor_data_collection_rule', `s3-to-sentinel-${producer.name}`);
+      expect(text).toHaveResourceWithProperties(MonitorScheduledQueryRulesAlertV2, {
+        name: `s3-to-sentinel-${producer.name}-dcr-errors`,
+        scopes: [`\${${workspace}.id}`],
+        window_duration: 'PT15M',
+        evaluation_frequency: 'PT5M',
+        severity: 2,
+        auto_mitigation_enabled: true,
+        criteria: [
+          {
+            query: `DCRLogErrors | where _ResourceId =~ "\${${dcr}.id}"`,
+            time_aggregation_method: 'Count',
+            operator: 'GreaterThan',
+            threshold: 0,
+            failing_periods: {
+              number_of_evaluation_periods: 1,
+              minimum_failing_periods_to_trigger_alert: 1,
+            },
+          },
+        ],
+      });
+      const alert = resourceNamed(
+        json,
+        'azurerm_monitor_scheduled_query_rules_alert_v2',
+        `s3-to-sentinel-${producer.name}-dcr-errors`,
+      );
+      // Created after the diagnostic setting that feeds DCRLogErrors from this DCR.
+      const [setting] = Object.entries(json.resource.azurerm_monitor_diagnostic_setting).filter(
+        ([, r]) => r.target_resource_id === `\${${dcr}.id}`,
+      );
+      expect(alert.depends_on).toEqual([`azurerm_monitor_diagnostic_setting.${setting[0]}`]);
+      expect(alert.description).toContain('DCRLogErrors');
+      expect(alert.description).toContain('transformKql');
+      expect(alert).not.toHaveProperty('action');
+    }
+  });
+
+  test('takes the alerting severity and notifies the same action group as the no-data alert', () => {
+    // WHEN
+    const { json } = synthIngestion({ alerting: { severity: 1, email: 'soc@example.com' } });
+    // THEN
+    const group = addressOf(json, 'azurerm_monitor_action_group', 's3-to-sentinel-alerts');
+    const alert = resourceNamed(
+      json,
+      'azurerm_monitor_scheduled_query_rules_alert_v2',
+      's3-to-sentinel-trail-dcr-errors',
+    );
+    expect(alert).toMatchObject({ severity: 1, action: { action_groups: [`\${${group}.id}`] } });
+  });
+
+  test('are turned off with the other alerts', () => {
+    // WHEN
+    const { ingestion } = synthIngestion({ alerting: { enabled: false } });
+    // THEN
+    expect(ingestion.errorAlerts).toEqual({});
   });
 });
 
