@@ -24,7 +24,7 @@ export interface RowBatch {
   /**
    * Whether some row carries a column as its record's own source text (`RawJson`), which may
    * hold what `JSON.parse` would normalize: duplicate keys, numbers out of range. See
-   * {@link canonicalBody}.
+   * {@link canonicalBodies}.
    */
   readonly verbatim: boolean;
 }
@@ -142,15 +142,26 @@ export function rowJson(row: Row): { readonly json: string; readonly verbatim: b
  * forwarder sends records as their own text (see `RawJson`), and how the Logs Ingestion API
  * treats what JSON.parse would normalize is not documented (AWS Network Firewall logs, for one,
  * repeat keys); when it refuses such a batch with a 400, the batch is sent once more in this form
- * rather than lost. Undefined when the result would exceed `maxBytes`.
+ * rather than lost. Re-serializing can lengthen a number (`1e21` is `1e+21`), so a batch near the
+ * limit may come back as two or more bodies of at most `maxBytes`. Undefined when the body is not
+ * JSON or one row alone would exceed `maxBytes`.
  */
-export function canonicalBody(body: Buffer, maxBytes: number = MAX_BATCH_BYTES): Buffer | undefined {
-  let canonical: Buffer;
+export function canonicalBodies(body: Buffer, maxBytes: number = MAX_BATCH_BYTES): Buffer[] | undefined {
+  let rows: unknown[];
   try {
-    canonical = Buffer.from(JSON.stringify(JSON.parse(body.toString('utf8'))), 'utf8');
+    rows = JSON.parse(body.toString('utf8')) as unknown[];
   } catch {
     // Not JSON at all: a bug this cannot mend; the original refusal is reported.
     return undefined;
   }
-  return canonical.length <= maxBytes ? canonical : undefined;
+  const batcher = new RowBatcher(maxBytes);
+  const bodies: Buffer[] = [];
+  for (const [i, row] of rows.entries()) {
+    const added = batcher.add(row as Row, i);
+    if (added.kind === 'oversized') return undefined;
+    if (added.kind === 'batch') bodies.push(added.batch.body);
+  }
+  const last = batcher.flush();
+  if (last !== undefined) bodies.push(last.body);
+  return bodies;
 }

@@ -1,7 +1,7 @@
 import type { TokenCredential } from '@azure/identity';
 import { promisify } from 'node:util';
 import { gzip, type ZlibOptions } from 'node:zlib';
-import { canonicalBody, MAX_BATCH_BYTES, RowBatcher, type OversizedRecord, type RowBatch } from './batcher';
+import { canonicalBodies, MAX_BATCH_BYTES, RowBatcher, type OversizedRecord, type RowBatch } from './batcher';
 import { LogsIngestionSender, type LogsIngestionSenderOptions } from './logs-ingestion-sender';
 import type { Row } from '../core/object-ref';
 import { classifyIngestionError, type ForwarderError, type IngestionTarget } from '../core/errors';
@@ -76,7 +76,7 @@ export interface DeliveryResult {
   readonly oversized: readonly OversizedRecord[];
   /**
    * Batches the API refused (400) as the records' own text and that were sent once more
-   * re-serialized (see `canonicalBody`), whatever the second answer.
+   * re-serialized (see `canonicalBodies`), whatever the second answer.
    */
   readonly resentCanonical: number;
   /**
@@ -205,11 +205,12 @@ export class ObjectDelivery {
   async #upload(batch: RowBatch): Promise<void> {
     let failure = await this.#send(batch.body);
     if (failure !== undefined && batch.verbatim && statusOf(failure) === 400) {
-      // Refused as written: once more as JSON.stringify would write it (see canonicalBody).
-      const canonical = canonicalBody(batch.body, this.#props.maxBatchBytes);
+      // Refused as written: once more as JSON.stringify would write it (see canonicalBodies).
+      const canonical = canonicalBodies(batch.body, this.#props.maxBatchBytes);
       if (canonical !== undefined) {
         this.#resentCanonical += 1;
-        failure = await this.#send(canonical);
+        failure = undefined;
+        for (const body of canonical) failure ??= await this.#send(body);
       }
     }
     if (failure === undefined) {

@@ -1,4 +1,4 @@
-import { canonicalBody, MAX_BATCH_BYTES, RowBatcher, type RowBatch } from '../../../lambda/io/batcher';
+import { canonicalBodies, MAX_BATCH_BYTES, RowBatcher, type RowBatch } from '../../../lambda/io/batcher';
 import { RawJson, RowFactory } from '../../../lambda/core/rows';
 import { testRow } from '../../support/rows';
 
@@ -208,7 +208,7 @@ describe('RowBatcher', () => {
   });
 });
 
-describe('verbatim batches and canonicalBody', () => {
+describe('verbatim batches and canonicalBodies', () => {
   const factory = new RowFactory({ bucket: 'logs', key: 'k', eventTime: '2026-11-28T10:00:00Z' });
   const source = '{"a": 1, "a": 2, "big": 1e400}';
 
@@ -226,12 +226,29 @@ describe('verbatim batches and canonicalBody', () => {
 
   test('re-serializes as JSON.stringify would: last duplicate key wins, out-of-range numbers become null', () => {
     const body = Buffer.from(`[${source},{"n": 12345678901234567890}]`);
-    expect(canonicalBody(body)?.toString('utf8')).toBe('[{"a":2,"big":null},{"n":12345678901234567000}]');
+    expect(canonicalBodies(body)?.map((b) => b.toString('utf8'))).toStrictEqual([
+      '[{"a":2,"big":null},{"n":12345678901234567000}]',
+    ]);
   });
 
-  test('gives up when the re-serialized body would exceed the limit, or the body is not JSON', () => {
-    expect(canonicalBody(Buffer.from('[1e5]'), 7)).toBeUndefined();
-    expect(canonicalBody(Buffer.from('[1e5]'), 8)?.toString('utf8')).toBe('[100000]');
-    expect(canonicalBody(Buffer.from('[{"a":'))).toBeUndefined();
+  test('splits a body that re-serializing made longer than the limit, losing no row', () => {
+    // GIVEN a 19-byte body whose numbers grow when re-serialized ([1e21] is [1e+21])
+    const body = Buffer.from('[1e21,1e21,1e21]');
+    // WHEN the limit is the original body's size
+    const bodies = canonicalBodies(body, body.length);
+    // THEN every body fits and together they hold every row, in order
+    expect(bodies?.every((b) => b.length <= body.length)).toBe(true);
+    expect(bodies?.length).toBeGreaterThan(1);
+    expect(bodies?.flatMap((b) => JSON.parse(b.toString('utf8')) as number[])).toStrictEqual([
+      1e21, 1e21, 1e21,
+    ]);
+  });
+
+  test('gives up when one re-serialized row alone would exceed the limit, or the body is not JSON', () => {
+    expect(canonicalBodies(Buffer.from('[1e5]'), 7)).toBeUndefined();
+    expect(canonicalBodies(Buffer.from('[1e5]'), 8)?.map((b) => b.toString('utf8'))).toStrictEqual([
+      '[100000]',
+    ]);
+    expect(canonicalBodies(Buffer.from('[{"a":'))).toBeUndefined();
   });
 });
