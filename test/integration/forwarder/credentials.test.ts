@@ -26,6 +26,7 @@ import {
   stsMock,
   useForwarderHarness,
 } from '../../support/forwarder-harness';
+import { fakeDateOnly } from '../../support/fake-date';
 
 useForwarderHarness();
 
@@ -38,20 +39,7 @@ describe('forwarder handler', () => {
       .on(GetParameterCommand)
       .resolvesOnce({ Parameter: { Value: SECRET } })
       .resolves({ Parameter: { Value: `${SECRET}-rotated` } });
-    jest.useFakeTimers({
-      doNotFake: [
-        'hrtime',
-        'nextTick',
-        'performance',
-        'queueMicrotask',
-        'setImmediate',
-        'clearImmediate',
-        'setInterval',
-        'clearInterval',
-        'setTimeout',
-        'clearTimeout',
-      ],
-    });
+    fakeDateOnly();
     const handler = makeHandler({
       envOverrides: { [ENV.secretTtlSeconds]: '60' },
       // Tokens that need refreshing on every request, so each invocation asks for the secret.

@@ -11,6 +11,7 @@ import {
 } from '../../../lambda/io/credentials';
 import { ConfigurationError, CredentialError, CredentialRejectedError } from '../../../lambda/core/errors';
 import { SecretCache } from '../../../lambda/io/secrets';
+import { fakeDateOnly } from '../../support/fake-date';
 
 const ssmMock = mockClient(SSMClient);
 const stsMock = mockClient(STSClient);
@@ -54,20 +55,7 @@ describe('RotatingSecretCredential', () => {
       .resolvesOnce({ Parameter: { Value: 's1' } })
       .resolves({ Parameter: { Value: 's2' } });
     // The secret's cache reads the time from `Date`: fake only that.
-    jest.useFakeTimers({
-      doNotFake: [
-        'hrtime',
-        'nextTick',
-        'performance',
-        'queueMicrotask',
-        'setImmediate',
-        'clearImmediate',
-        'setInterval',
-        'clearInterval',
-        'setTimeout',
-        'clearTimeout',
-      ],
-    });
+    fakeDateOnly();
     const built: string[] = [];
     const credential = new RotatingSecretCredential({
       tenantId: 'tenant-1',

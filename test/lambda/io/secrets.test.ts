@@ -3,34 +3,16 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { ConfigurationError, CredentialError } from '../../../lambda/core/errors';
 import { SecretCache } from '../../../lambda/io/secrets';
+import { fakeDateOnly } from '../../support/fake-date';
 
 const ssmMock = mockClient(SSMClient);
 const PARAMETER = '/s3-to-sentinel/app-logs/client-secret';
 
 beforeEach(() => {
   ssmMock.reset();
-  fakeDateOnly();
+  fakeDateOnly(Date.parse('2026-11-28T10:00:00Z'));
 });
 afterEach(() => jest.useRealTimers());
-
-/** Powertools' cache reads the time from `Date`: fake only that, so promises and the SDK run as usual. */
-function fakeDateOnly(): void {
-  jest.useFakeTimers({
-    now: Date.parse('2026-11-28T10:00:00Z'),
-    doNotFake: [
-      'hrtime',
-      'nextTick',
-      'performance',
-      'queueMicrotask',
-      'setImmediate',
-      'clearImmediate',
-      'setInterval',
-      'clearInterval',
-      'setTimeout',
-      'clearTimeout',
-    ],
-  });
-}
 
 function cache(ttlSeconds = 900): SecretCache {
   return new SecretCache({
