@@ -1,7 +1,7 @@
 /** Time normalization shared by the parsers: every datetime column is sent as ISO 8601 UTC. */
 
 /** A date (and optionally time) written the ISO way; other strings are not trusted to `Date.parse`. */
-const ISO_LIKE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ]|$)/;
+const ISO_LIKE = /^\d{4}-\d{2}-\d{2}(?:[T ]|$)/;
 const NUMERIC = /^\d+(?:\.\d+)?$/;
 /**
  * Already ISO 8601 UTC with plausible fields (what CloudTrail, WAF and most AWS JSON logs write):

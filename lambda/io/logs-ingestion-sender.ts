@@ -14,7 +14,7 @@ import {
 import type { TokenCredential } from '@azure/identity';
 
 // The request below is the one `@azure/monitor-ingestion` 1.2.0 makes for `upload`; each constant
-// names where the SDK defines it. test/lambda/io/logs-ingestion-sender.test.ts fails if they part.
+// names where the SDK defines it. test/integration/logs-ingestion-sender.test.ts fails if they part.
 
 /** `apiVersion` default of `createLogsIngestion` (dist/commonjs/api/logsIngestionContext.js). */
 export const LOGS_INGESTION_API_VERSION = '2023-01-01';
