@@ -50,6 +50,7 @@ export class RowFactory {
   private readonly version: string | undefined;
   /** The S3 event time normalized to ISO 8601 UTC. */
   readonly eventTime: string;
+  /** Bucket and key as RecordId was hashed from them: `object` is readonly to TypeScript only. */
   private readonly bucket: string;
   private readonly key: string;
 
