@@ -23,6 +23,13 @@ export const METRIC = {
   recordsFailed: 'RecordsFailed',
   /** Dimensioned by FailureClass (the error class's `failureClass`). */
   failures: 'Failures',
+  /** Messages sent again with a delay because of an outage, which so spends none of their receives. */
+  messagesDeferred: 'MessagesDeferred',
+  /**
+   * Seconds from a deferred message's first receive to its latest deferral: the age the queue's
+   * own age metric cannot see, since every deferral is a new message.
+   */
+  deferredMessageAge: 'DeferredMessageAge',
   /** From the S3 event time to the API's acceptance of the object's last batch. */
   ingestionLag: 'IngestionLag',
 } as const;

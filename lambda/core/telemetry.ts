@@ -61,6 +61,12 @@ export class Telemetry {
     if (count > 0) this.metrics.addMetric(METRIC.skippedEvents, MetricUnit.Count, count);
   }
 
+  /** Messages deferred past an outage in this invocation, and the oldest one's age since its first receive. */
+  public deferred(count: number, oldestAgeSeconds: number): void {
+    this.metrics.addMetric(METRIC.messagesDeferred, MetricUnit.Count, count);
+    this.metrics.addMetric(METRIC.deferredMessageAge, MetricUnit.Seconds, Math.max(0, oldestAgeSeconds));
+  }
+
   /** One failed message, by class: a single-metric blob so the FailureClass dimension stays on it alone. */
   public failure(failureClass: string): void {
     const single = this.metrics.singleMetric();

@@ -1,127 +1,308 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { ChangeMessageVisibilityCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityBatchCommand,
+  SendMessageBatchCommand,
+  type MessageAttributeValue,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
+import { HISTORY_ATTRIBUTE } from '../contract/retry-schedule';
 import type { ForwarderError } from '../core/errors';
-import { continuationBody, type ContinuationMessage } from './events';
 
+/** SQS's most entries in one batch call. */
+export const SQS_BATCH_ENTRIES = 10;
 /**
- * Visibility timeout after the first failed receive, doubling with each receive. With the
- * construct's default maxReceiveCount of 5 a message waits 5 + 10 + 20 + 40 + 80 minutes (about
- * 2.5 hours) before reaching the DLQ, so an outage of the Logs Ingestion API of that length loses
- * nothing and does not fill the DLQ.
+ * Most bytes of bodies and attributes put in one SendMessageBatch: SQS's original batch limit,
+ * which every region accepts (a single larger message still goes alone).
  */
-export const BACKOFF_BASE_SECONDS = 300;
-/** SQS's largest visibility timeout: 12 hours. */
-export const MAX_VISIBILITY_SECONDS = 43_200;
+export const SQS_BATCH_BYTES = 256 * 1024;
+/** Batch calls in flight at once: 600 failed messages settle in a few round trips. */
+const PARALLEL_CALLS = 8;
 /** The failure reason is kept short in the DLQ message's attributes; the log line has all of it. */
 const MAX_REASON_CHARS = 1_000;
 
-/** Visibility timeout, in seconds, for a message that failed transiently on its `receiveCount`-th receive. */
-export function backoffSeconds(receiveCount: number): number {
-  const n = Number.isFinite(receiveCount) && receiveCount >= 1 ? Math.floor(receiveCount) : 1;
-  return Math.min(BACKOFF_BASE_SECONDS * 2 ** Math.min(n - 1, 16), MAX_VISIBILITY_SECONDS);
+/** What a deferred message carries from its earlier attempts (SQS message attributes). */
+export interface MessageHistory {
+  /** Epoch milliseconds of the original message's first receive. */
+  readonly firstReceived: number;
+  /** Times the message has been deferred so far. */
+  readonly deferrals: number;
+  /** Failure class of the last deferral. */
+  readonly lastFailure?: string;
 }
 
-/** Options of {@link FailureRouter}. */
-export interface FailureRouterProps {
+/** Reads a message's history: its own attributes, else a first receive now. */
+export function historyOf(record: SQSRecord, now: number): MessageHistory {
+  const attributes = record.messageAttributes ?? {};
+  const first = Number(attributes[HISTORY_ATTRIBUTE.firstReceived]?.stringValue);
+  const deferrals = Number(attributes[HISTORY_ATTRIBUTE.deferrals]?.stringValue);
+  const lastFailure = attributes[HISTORY_ATTRIBUTE.lastFailure]?.stringValue;
+  const received = Number(record.attributes?.ApproximateFirstReceiveTimestamp);
+  return {
+    firstReceived:
+      Number.isFinite(first) && first > 0
+        ? first
+        : Number.isFinite(received) && received > 0
+          ? received
+          : now,
+    deferrals: Number.isInteger(deferrals) && deferrals > 0 ? deferrals : 0,
+    ...(lastFailure !== undefined ? { lastFailure } : {}),
+  };
+}
+
+/** Where one message of the batch goes. */
+export type Route =
+  /** Every record accepted, or nothing to send: deleted by the event source. */
+  | { readonly kind: 'acknowledge' }
+  /** Reported failed; hidden for `visibilityTimeout` seconds first when set. */
+  | { readonly kind: 'retry'; readonly visibilityTimeout?: number }
+  /** Sent to the DLQ with its reason, then acknowledged. */
+  | { readonly kind: 'deadLetter'; readonly error: ForwarderError }
+  /**
+   * Sent again to the source queue as a new message (a continuation, or the same body deferred
+   * past an outage) carrying `history`, then acknowledged: its receive count starts again.
+   */
+  | {
+      readonly kind: 'requeue';
+      readonly body: string;
+      readonly delaySeconds: number;
+      readonly history: MessageHistory;
+    };
+
+export interface RoutedMessage {
+  readonly record: SQSRecord;
+  readonly route: Route;
+}
+
+/** What {@link MessageRouter.settle} did; `failures` is the batch response's list. */
+export interface Settled {
+  /** Message ids to report as failed, so the event source leaves them on the queue. */
+  readonly failures: readonly string[];
+  readonly deadLettered: number;
+  readonly requeued: number;
+}
+
+export interface MessageRouterProps {
   readonly sqs: SQSClient;
-  readonly producer: string;
   readonly logger: Logger;
-  /** The notification queue (env SOURCE_QUEUE_URL); without it, no back-off. */
+  readonly producer: string;
+  /** The notification queue (env SOURCE_QUEUE_URL); without it, no back-off and no requeue. */
   readonly queueUrl?: string;
   /** The DLQ (env DEAD_LETTER_QUEUE_URL); without it, permanent failures are retried like the rest. */
   readonly deadLetterQueueUrl?: string;
 }
 
+interface Entry {
+  readonly record: SQSRecord;
+  readonly route: Route;
+  /** Set once SQS confirmed the entry's call. */
+  done: boolean;
+}
+
 /**
- * Where a failed message goes next (ARCHITECTURE.md, delivery contract): a permanent failure straight to
- * the DLQ with its reason, instead of `maxReceiveCount` pointless retries; a transient one back to
- * the queue with a visibility timeout that grows with each receive. Either step failing falls back
- * to the plain SQS behaviour (the message is reported failed and retried), so nothing is lost.
+ * Carries out the batch's routes with SQS's batch calls (SendMessageBatch to the DLQ and to the
+ * source queue, ChangeMessageVisibilityBatch for back-off), several in parallel, all under one
+ * abort signal so the handler returns in time. An entry SQS did not confirm — its call failed,
+ * was refused or was cut off by the signal — is reported failed instead: the message stays on the
+ * queue and nothing is lost (ARCHITECTURE.md, delivery contract).
  */
-export class FailureRouter {
-  public constructor(private readonly props: FailureRouterProps) {}
+export class MessageRouter {
+  public constructor(private readonly props: MessageRouterProps) {}
 
-  /**
-   * Sends the message, unchanged, to the DLQ with the failure as message attributes.
-   * @returns true if it is there (the caller then acknowledges it), false to retry it instead
-   */
-  public async toDeadLetterQueue(record: SQSRecord, error: ForwarderError): Promise<boolean> {
-    const { sqs, deadLetterQueueUrl, producer, logger } = this.props;
-    if (deadLetterQueueUrl === undefined) return false;
-    try {
-      await sqs.send(
-        new SendMessageCommand({
-          QueueUrl: deadLetterQueueUrl,
-          // The original body, so `redrive` can put it back on the source queue as it was.
-          MessageBody: record.body,
-          MessageAttributes: {
-            Producer: { DataType: 'String', StringValue: producer },
-            FailureClass: { DataType: 'String', StringValue: error.failureClass },
-            FailureReason: { DataType: 'String', StringValue: error.message.slice(0, MAX_REASON_CHARS) },
-            SourceMessageId: { DataType: 'String', StringValue: record.messageId },
-          },
-        }),
-      );
-      return true;
-    } catch (err) {
-      logger.warn('Could not move a permanently failed message to the DLQ; it will be retried instead', {
-        messageId: record.messageId,
-        error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
-      });
-      return false;
-    }
+  /** Whether messages can be sent back to the source queue, or hidden on it for a back-off. */
+  public get canRequeue(): boolean {
+    return this.props.queueUrl !== undefined;
   }
 
-  /**
-   * Hands the rest of an object to a new message on the source queue (ARCHITECTURE.md: continuation messages), so
-   * the next invocation resumes at `nextRecordIndex` instead of re-sending the object from the start.
-   * Needs sqs:SendMessage on the source queue.
-   * @returns true if the continuation is queued (the caller then acknowledges the original)
-   */
-  public async continueLater(record: SQSRecord, continuation: ContinuationMessage): Promise<boolean> {
-    const { sqs, queueUrl, logger } = this.props;
-    if (queueUrl === undefined) return false;
-    try {
-      await sqs.send(
-        new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: continuationBody(continuation) }),
-      );
-      logger.info('Rest of the object handed to a continuation message', {
-        messageId: record.messageId,
-        bucket: continuation.object.bucket,
-        key: continuation.object.key,
-        nextRecordIndex: continuation.nextRecordIndex,
-      });
-      return true;
-    } catch (err) {
-      logger.warn('Could not queue a continuation message; the message will be retried whole instead', {
-        messageId: record.messageId,
-        error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
-      });
-      return false;
-    }
+  /** Whether permanent failures can be sent to the DLQ. */
+  public get canDeadLetter(): boolean {
+    return this.props.deadLetterQueueUrl !== undefined;
   }
 
-  /** Hides the message for {@link backoffSeconds} of its receive count before it is retried. */
-  public async backOff(record: SQSRecord): Promise<void> {
-    const { sqs, queueUrl, logger } = this.props;
-    if (queueUrl === undefined) return;
-    const visibilityTimeout = backoffSeconds(Number(record.attributes?.ApproximateReceiveCount));
-    try {
-      await sqs.send(
-        new ChangeMessageVisibilityCommand({
+  public async settle(messages: readonly RoutedMessage[], signal: AbortSignal): Promise<Settled> {
+    const { queueUrl, deadLetterQueueUrl } = this.props;
+    const entries: Entry[] = messages.map((m) => ({ ...m, done: m.route.kind === 'acknowledge' }));
+    const calls: (() => Promise<void>)[] = [];
+    const of = (kind: Route['kind']) => entries.filter((e) => e.route.kind === kind);
+    if (deadLetterQueueUrl !== undefined) {
+      for (const chunk of chunks(of('deadLetter')))
+        calls.push(() => this.send(deadLetterQueueUrl, chunk, signal));
+    }
+    if (queueUrl !== undefined) {
+      for (const chunk of chunks(of('requeue'))) calls.push(() => this.send(queueUrl, chunk, signal));
+      const hidden = of('retry').filter(
+        (e) => e.route.kind === 'retry' && e.route.visibilityTimeout !== undefined,
+      );
+      for (const chunk of chunks(hidden)) calls.push(() => this.hide(queueUrl, chunk, signal));
+    }
+    await runAll(calls, PARALLEL_CALLS);
+    return {
+      failures: entries.filter((e) => e.route.kind === 'retry' || !e.done).map((e) => e.record.messageId),
+      deadLettered: entries.filter((e) => e.route.kind === 'deadLetter' && e.done).length,
+      requeued: entries.filter((e) => e.route.kind === 'requeue' && e.done).length,
+    };
+  }
+
+  private async send(queueUrl: string, chunk: readonly Entry[], signal: AbortSignal): Promise<void> {
+    const out = await this.call(chunk, signal, 'Could not send messages to SQS; they stay on the queue', () =>
+      this.props.sqs.send(
+        new SendMessageBatchCommand({
           QueueUrl: queueUrl,
-          ReceiptHandle: record.receiptHandle,
-          VisibilityTimeout: visibilityTimeout,
+          Entries: chunk.map((entry, i) => ({ Id: String(i), ...this.message(entry) })),
         }),
+        { abortSignal: signal },
+      ),
+    );
+    if (out !== undefined) this.confirm(chunk, out.Successful, out.Failed, 'Could not send a message to SQS');
+  }
+
+  private async hide(queueUrl: string, chunk: readonly Entry[], signal: AbortSignal): Promise<void> {
+    const out = await this.call(
+      chunk,
+      signal,
+      'Could not extend the visibility timeout of failed messages; they are retried sooner',
+      () =>
+        this.props.sqs.send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: chunk.map((entry, i) => ({
+              Id: String(i),
+              ReceiptHandle: entry.record.receiptHandle,
+              VisibilityTimeout: entry.route.kind === 'retry' ? entry.route.visibilityTimeout : undefined,
+            })),
+          }),
+          { abortSignal: signal },
+        ),
+    );
+    if (out !== undefined) {
+      this.confirm(
+        chunk,
+        out.Successful,
+        out.Failed,
+        'Could not extend the visibility timeout of a failed message',
       );
+    }
+  }
+
+  /** The message SQS is sent for `entry`: its body and the attributes its route needs. */
+  private message(entry: Entry): {
+    MessageBody: string;
+    DelaySeconds?: number;
+    MessageAttributes: Record<string, MessageAttributeValue>;
+  } {
+    const { route, record } = entry;
+    const text = (value: string): MessageAttributeValue => ({ DataType: 'String', StringValue: value });
+    if (route.kind === 'deadLetter') {
+      return {
+        // The original body, so `redrive` can put it back on the source queue as it was.
+        MessageBody: record.body,
+        MessageAttributes: {
+          Producer: text(this.props.producer),
+          FailureClass: text(route.error.failureClass),
+          FailureReason: text(route.error.message.slice(0, MAX_REASON_CHARS)),
+          SourceMessageId: text(record.messageId),
+        },
+      };
+    }
+    if (route.kind !== 'requeue') throw new Error(`no message is sent for a ${route.kind} route`);
+    const { history } = route;
+    return {
+      MessageBody: route.body,
+      ...(route.delaySeconds > 0 ? { DelaySeconds: route.delaySeconds } : {}),
+      MessageAttributes: {
+        [HISTORY_ATTRIBUTE.firstReceived]: { DataType: 'Number', StringValue: String(history.firstReceived) },
+        [HISTORY_ATTRIBUTE.deferrals]: { DataType: 'Number', StringValue: String(history.deferrals) },
+        ...(history.lastFailure !== undefined
+          ? { [HISTORY_ATTRIBUTE.lastFailure]: text(history.lastFailure) }
+          : {}),
+      },
+    };
+  }
+
+  private async call<T>(
+    chunk: readonly Entry[],
+    signal: AbortSignal,
+    warning: string,
+    send: () => Promise<T>,
+  ): Promise<T | undefined> {
+    if (signal.aborted) {
+      this.props.logger.warn(`${warning}: no time left to ask`, {
+        messageIds: chunk.map((e) => e.record.messageId),
+      });
+      return undefined;
+    }
+    try {
+      // Raced against the signal as well: the SDK honours it on the wire, but not while it is
+      // still resolving credentials or waiting for a socket.
+      return await Promise.race([send(), aborted(signal)]);
     } catch (err) {
-      // The queue's own visibility timeout still applies: the retry just comes sooner.
-      logger.warn('Could not extend the visibility timeout of a failed message', {
-        messageId: record.messageId,
-        visibilityTimeout,
+      this.props.logger.warn(warning, {
+        messageIds: chunk.map((e) => e.record.messageId),
         error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+      });
+      return undefined;
+    }
+  }
+
+  private confirm(
+    chunk: readonly Entry[],
+    successful: readonly { Id?: string }[] | undefined,
+    failed: readonly { Id?: string; Code?: string; Message?: string }[] | undefined,
+    warning: string,
+  ): void {
+    for (const ok of successful ?? []) {
+      const entry = chunk[Number(ok.Id)];
+      if (entry !== undefined) entry.done = true;
+    }
+    for (const refused of failed ?? []) {
+      const entry = chunk[Number(refused.Id)];
+      this.props.logger.warn(warning, {
+        messageId: entry?.record.messageId,
+        error: `${refused.Code ?? 'Unknown'}: ${refused.Message ?? ''}`,
       });
     }
   }
+}
+
+/** Splits entries into batches SQS accepts: at most 10 entries and {@link SQS_BATCH_BYTES} each. */
+export function chunks<T extends { readonly record: SQSRecord; readonly route: Route }>(
+  entries: readonly T[],
+): T[][] {
+  const out: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const entry of entries) {
+    const size =
+      Buffer.byteLength(entry.route.kind === 'requeue' ? entry.route.body : entry.record.body) + 2_048;
+    if (current.length === SQS_BATCH_ENTRIES || (current.length > 0 && bytes + size > SQS_BATCH_BYTES)) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(entry);
+    bytes += size;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
+/** Rejects when `signal` aborts. */
+function aborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    const abort = () =>
+      reject(
+        Object.assign(new Error('cut off: the invocation is about to time out'), { name: 'AbortError' }),
+      );
+    if (signal.aborted) abort();
+    else signal.addEventListener('abort', abort, { once: true });
+  });
+}
+
+/** Runs `calls` with at most `parallel` in flight; each call handles its own errors. */
+async function runAll(calls: readonly (() => Promise<void>)[], parallel: number): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < calls.length) await calls[next++]!();
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, calls.length) }, worker));
 }

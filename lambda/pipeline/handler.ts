@@ -4,7 +4,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { ClientSecretCredentialOptions, TokenCredential } from '@azure/identity';
-import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { loadConfig, type ForwarderConfig } from '../core/config';
 import {
   clientSecretCredentialFactory,
@@ -13,11 +13,12 @@ import {
   type SecretCredentialFactory,
   type WebIdentityTokenProvider,
 } from '../io/credentials';
-import { TransientError, type ForwarderError } from '../core/errors';
-import { FailureRouter } from '../io/sqs-routing';
+import { TimeBudgetExhaustedError, type ForwarderError } from '../core/errors';
+import { MessageRouter, type Route, type RoutedMessage, type Settled } from '../io/sqs-routing';
 import type { ParseObject } from './deliver-object';
 import { parseObjectBatches } from './parse-object';
 import { processMessage, type MessageOutcome, type ProcessorDeps } from './process-message';
+import { NotAttemptedError, planRoute, withinRolePropagation } from './route-plan';
 import { s3ObjectOpener, type OpenObject } from '../io/s3-objects';
 import { SecretCache } from '../io/secrets';
 import { createLogsIngestionClient, SentinelUploader } from '../io/sentinel-uploader';
@@ -26,16 +27,17 @@ import { createLogger, createMetrics, Telemetry } from '../core/telemetry';
 
 /**
  * Time kept back from the Lambda's remaining time: uploads are aborted this long before the
- * timeout so the handler can still log, flush metrics and return which messages failed. Ten
- * seconds covers an aborted HTTPS request unwinding plus the response, even on a cold start.
+ * timeout so the handler can still route the failed messages (SQS batch calls), log, flush metrics
+ * and return. Ten seconds covers an aborted HTTPS request unwinding plus a few rounds of SQS batch
+ * calls, even on a cold start; see {@link phases}.
  */
 export const DEFAULT_SAFETY_MARGIN_MS = 10_000;
 
 /** Everything the handler uses, built once per cold start (or injected by tests). */
 export interface HandlerDeps extends ProcessorDeps {
   readonly config: ForwarderConfig;
-  /** Moves permanent failures to the DLQ and backs off transient ones. */
-  readonly failures: FailureRouter;
+  /** Carries out each message's route: DLQ, requeue (continuation or deferral), back-off. */
+  readonly router: MessageRouter;
   /** @default DEFAULT_SAFETY_MARGIN_MS */
   readonly safetyMarginMs?: number;
 }
@@ -63,7 +65,10 @@ export interface DependencyOptions {
   readonly parse?: ParseObject;
   readonly openObject?: OpenObject;
   readonly safetyMarginMs?: number;
-  /** Clock for the lag metric (the secret's TTL runs on Powertools' cache, on `Date`). @default Date.now */
+  /**
+   * Clock for the lag metric and for routing (deferral age, role propagation window); the secret's
+   * TTL runs on Powertools' cache, on `Date`. @default Date.now
+   */
   readonly now?: () => number;
 }
 
@@ -115,7 +120,7 @@ export function createDependencies(options: DependencyOptions = {}): HandlerDeps
       concurrency: config.uploadConcurrency,
     }),
     logger,
-    failures: new FailureRouter({
+    router: new MessageRouter({
       sqs: options.sqs ?? new SQSClient({}),
       producer: config.producerName,
       logger,
@@ -132,30 +137,53 @@ export function createDependencies(options: DependencyOptions = {}): HandlerDeps
 export type ForwarderHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
 /**
+ * When each phase of an invocation must end, in ms from its start: processing stops starting work
+ * at `deadline`; a message still running at `abandon` (its calls ignored the abort) is left to a
+ * later invocation; SQS calls are cut off at `settleBy`, which leaves time to log and return.
+ */
+export function phases(
+  remainingMs: number,
+  safetyMarginMs: number,
+): { deadline: number; abandon: number; settleBy: number } {
+  const deadline = Math.max(0, remainingMs - safetyMarginMs);
+  const settleBy = Math.max(deadline, remainingMs - Math.min(1_000, safetyMarginMs / 5));
+  return { deadline, abandon: settleBy - Math.min(3_000, (settleBy - deadline) / 4), settleBy };
+}
+
+/**
  * Builds the handler over its dependencies (or a function making them, called on first use).
  *
  * Messages are processed one after another by a hand-written loop rather than Powertools'
  * BatchProcessor: the loop shares one deadline across the batch, stops starting messages once the
  * Logs Ingestion API is clearly down (ARCHITECTURE.md, "the batch stop"), and keeps each message's
- * full outcome (retryable, records delivered, resume point) for the visibility back-off and
- * continuations, where BatchProcessor only knows "threw or not". One object at a time also bounds memory: concurrency
- * comes from the parallel uploads within an object and from the event source's MaximumConcurrency.
+ * full outcome (retryable, records delivered, resume point) to route it — back-off, deferral,
+ * continuation or DLQ — where BatchProcessor only knows "threw or not". Routes are carried out
+ * together at the end with SQS's batch calls, in the time kept back for them. One object at a time
+ * also bounds memory: concurrency comes from the parallel uploads within an object and from the
+ * event source's MaximumConcurrency.
  */
 export function createHandler(deps: HandlerDeps | (() => HandlerDeps)): ForwarderHandler {
   let resolved: HandlerDeps | undefined = typeof deps === 'function' ? undefined : deps;
   return async (event, context) => {
     resolved ??= (deps as () => HandlerDeps)();
     const d = resolved;
+    const now = d.now ?? Date.now;
     d.logger.addContext(context);
-    const budgetMs = context.getRemainingTimeInMillis() - (d.safetyMarginMs ?? DEFAULT_SAFETY_MARGIN_MS);
+    const at = phases(context.getRemainingTimeInMillis(), d.safetyMarginMs ?? DEFAULT_SAFETY_MARGIN_MS);
     const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), Math.max(0, budgetMs));
-    const failures: SQSBatchItemFailure[] = [];
+    const abandon = new AbortController();
+    const settleBy = new AbortController();
+    const timers = [
+      setTimeout(() => deadline.abort(), at.deadline),
+      setTimeout(() => abandon.abort(), at.abandon),
+      setTimeout(() => settleBy.abort(), at.settleBy),
+    ];
+    const routed: RoutedMessage[] = [];
     const outcomes: MessageOutcome[] = [];
-    let movedToDlq = 0;
-    let continued = 0;
+    const routeOptions = { canRequeue: d.router.canRequeue, canDeadLetter: d.router.canDeadLetter };
     let stopReason: ForwarderError | undefined;
     let notTried = 0;
+    let settled: Settled | undefined;
     try {
       for (const record of event.Records) {
         let outcome: MessageOutcome;
@@ -168,22 +196,34 @@ export function createHandler(deps: HandlerDeps | (() => HandlerDeps)): Forwarde
           if (outcome.status === 'failed') notTried += 1;
         } else if (stopReason !== undefined || deadline.signal.aborted) {
           notTried += 1;
-          outcome = notAttempted(record.messageId, d.producer, stopReason);
+          outcome = notAttempted(record.messageId, new NotAttemptedError(d.producer, stopReason));
         } else {
-          outcome = await processMessage(record, d, deadline.signal);
+          outcome =
+            (await untilAborted(processMessage(record, d, deadline.signal), abandon.signal)) ??
+            abandoned(record.messageId, d.producer);
+          outcome = rolePropagation(outcome, record, now());
         }
         outcomes.push(outcome);
-        if (outcome.status !== 'failed') continue;
+        const route = planRoute(record, outcome, now(), routeOptions);
+        routed.push({ record, route });
         const error = outcome.error;
         // Logged and counted once per message, except those left for a later invocation (counted
         // in the batch summary): every message that goes to the DLQ has its reason logged.
-        if (error !== undefined && (stopReason === undefined || !outcome.retryable)) {
+        if (
+          outcome.status === 'failed' &&
+          error !== undefined &&
+          (stopReason === undefined || !outcome.retryable)
+        ) {
           d.telemetry.failure(error.failureClass);
-          d.logger.error(error.message, {
+          d.logger.error(route.kind === 'deadLetter' ? route.error.message : error.message, {
             messageId: record.messageId,
             failureClass: error.failureClass,
             retryable: outcome.retryable,
             recordsDelivered: outcome.recordsDelivered,
+            route: route.kind,
+            ...(route.kind === 'requeue'
+              ? { delaySeconds: route.delaySeconds, deferrals: route.history.deferrals }
+              : {}),
             ...(outcome.resumeAt !== undefined
               ? {
                   bucket: outcome.resumeAt.object.bucket,
@@ -193,59 +233,42 @@ export function createHandler(deps: HandlerDeps | (() => HandlerDeps)): Forwarde
               : {}),
           });
         }
-        // Permanent: straight to the DLQ with its reason, then acknowledged. Out of time part-way
-        // through an object: the rest goes to a continuation message, then acknowledged. Otherwise
-        // (or if SQS refuses either) reported failed, and a transient failure waits longer each time.
-        if (
-          !outcome.retryable &&
-          error !== undefined &&
-          (await d.failures.toDeadLetterQueue(record, error))
-        ) {
-          movedToDlq += 1;
-        } else if (
-          outcome.continuation !== undefined &&
-          (await d.failures.continueLater(record, outcome.continuation))
-        ) {
-          continued += 1;
-        } else {
-          failures.push({ itemIdentifier: record.messageId });
-          if (outcome.retryable) await d.failures.backOff(record);
-        }
         if (outcome.downstreamUnavailable) stopReason ??= outcome.error;
       }
+      settled = await d.router.settle(routed, settleBy.signal);
+      const deferred = routed.filter((m) => m.route.kind === 'requeue' && m.route.history.deferrals > 0);
+      if (deferred.length > 0) {
+        const t = now();
+        const ages = deferred.map((m) =>
+          m.route.kind === 'requeue' ? t - m.route.history.firstReceived : 0,
+        );
+        d.telemetry.deferred(deferred.length, Math.max(...ages) / 1000);
+      }
     } finally {
-      clearTimeout(timer);
+      for (const timer of timers) clearTimeout(timer);
       d.telemetry.flush();
     }
+    const count = (kind: Route['kind']) => routed.filter((m) => m.route.kind === kind).length;
     d.logger.info('Batch processed', {
       messages: event.Records.length,
-      failed: failures.length,
-      ...(movedToDlq > 0 ? { movedToDeadLetterQueue: movedToDlq } : {}),
-      ...(continued > 0 ? { continued } : {}),
+      failed: settled.failures.length,
+      ...(settled.deadLettered > 0 ? { movedToDeadLetterQueue: settled.deadLettered } : {}),
+      ...(settled.requeued > 0 ? { requeued: settled.requeued } : {}),
+      ...(count('requeue') > settled.requeued || count('deadLetter') > settled.deadLettered
+        ? {
+            notRoutedInTime: count('requeue') - settled.requeued + count('deadLetter') - settled.deadLettered,
+          }
+        : {}),
       ...(notTried > 0
         ? { notAttempted: notTried, reason: stopReason?.message ?? 'time budget exhausted' }
         : {}),
       recordsDelivered: outcomes.reduce((sum, o) => sum + o.recordsDelivered, 0),
     });
-    return { batchItemFailures: failures };
+    return { batchItemFailures: settled.failures.map((itemIdentifier) => ({ itemIdentifier })) };
   };
 }
 
-const NOT_ATTEMPTED = 'NotAttempted';
-
-/** A message left for a later invocation because the downstream is down or time ran out. */
-class NotAttemptedError extends TransientError {
-  public readonly failureClass = NOT_ATTEMPTED;
-}
-
-function notAttempted(
-  messageId: string,
-  producer: string,
-  cause: ForwarderError | undefined,
-): MessageOutcome {
-  const error = new NotAttemptedError(
-    `producer ${producer}: message not attempted in this invocation (${cause !== undefined ? cause.failureClass : 'time budget exhausted'}); it returns to the queue.`,
-  );
+function notAttempted(messageId: string, error: NotAttemptedError): MessageOutcome {
   return {
     messageId,
     status: 'failed',
@@ -254,6 +277,40 @@ function notAttempted(
     error,
     downstreamUnavailable: true,
   };
+}
+
+/** A message whose processing did not wind down after the deadline: a later invocation takes it. */
+function abandoned(messageId: string, producer: string): MessageOutcome {
+  return notAttempted(
+    messageId,
+    new NotAttemptedError(
+      producer,
+      new TimeBudgetExhaustedError(
+        `producer ${producer}: message still being processed when the time budget ran out; it is retried later.`,
+      ),
+    ),
+  );
+}
+
+/** A 401/403 soon after the first receive is treated as Azure's role propagation (transient). */
+function rolePropagation(outcome: MessageOutcome, record: SQSRecord, now: number): MessageOutcome {
+  const error = withinRolePropagation(outcome.error, record, now);
+  return error === outcome.error ? outcome : { ...outcome, error, retryable: true };
+}
+
+/** `promise`'s value, or `undefined` if `signal` aborts first (the promise is left to settle alone). */
+async function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
+  if (signal.aborted) return undefined;
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<undefined>((resolve) => {
+    onAbort = () => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([promise, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort!);
+  }
 }
 
 /** The Lambda entry point: production dependencies, built from the environment on first invocation. */

@@ -3,17 +3,25 @@ import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 
 let nextId = 0;
 
-/** An SQS record with `body`; `messageId` defaults to a fresh `msg-N`; `receiveCount` is its receive number. */
-export function sqsRecord(body: string | object, messageId = `msg-${++nextId}`, receiveCount = 1): SQSRecord {
+/**
+ * An SQS record with `body`; `messageId` defaults to a fresh `msg-N`; `receiveCount` is its receive
+ * number; `firstReceived` (epoch ms) its first receive, now unless given.
+ */
+export function sqsRecord(
+  body: string | object,
+  messageId = `msg-${++nextId}`,
+  receiveCount = 1,
+  firstReceived = Date.now(),
+): SQSRecord {
   return {
     messageId,
     receiptHandle: `rh-${messageId}`,
     body: typeof body === 'string' ? body : JSON.stringify(body),
     attributes: {
       ApproximateReceiveCount: String(receiveCount),
-      SentTimestamp: '1764324000000',
+      SentTimestamp: String(firstReceived - 1),
       SenderId: 'AIDAEXAMPLE',
-      ApproximateFirstReceiveTimestamp: '1764324000001',
+      ApproximateFirstReceiveTimestamp: String(firstReceived),
     },
     messageAttributes: {},
     md5OfBody: '',

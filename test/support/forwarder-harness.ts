@@ -7,7 +7,12 @@
  * the file and reset everything between tests. `s3`, `emulator`, `output` and `secretsSeen` are
  * live bindings set by those hooks: read them inside tests, never at import time.
  */
-import { SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityBatchCommand,
+  SendMessageBatchCommand,
+  SQSClient,
+  type MessageAttributeValue,
+} from '@aws-sdk/client-sqs';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { LogsIngestionClientOptions } from '@azure/monitor-ingestion';
@@ -64,6 +69,7 @@ export function useForwarderHarness(): void {
     stsMock.reset();
     emulator.clientAssertion = undefined;
     ssmMock.on(GetParameterCommand).resolves({ Parameter: { Value: SECRET, Type: 'SecureString' } });
+    acceptSqsBatches();
     secretsSeen = [];
     output = captureOutput();
   });
@@ -71,6 +77,53 @@ export function useForwarderHarness(): void {
     output.restore();
     jest.useRealTimers();
   });
+}
+
+/** SQS accepts every entry of every batch call (the default; a test may override either). */
+export function acceptSqsBatches(): void {
+  const accept = (input: { Entries?: { Id?: string }[] }) => ({
+    Successful: (input.Entries ?? []).map((e) => ({
+      Id: e.Id!,
+      MessageId: `sent-${e.Id}`,
+      MD5OfMessageBody: '',
+    })),
+    Failed: [],
+  });
+  sqsMock.on(SendMessageBatchCommand).callsFake(accept);
+  sqsMock.on(ChangeMessageVisibilityBatchCommand).callsFake(accept);
+}
+
+/** A message the forwarder sent to SQS: one entry of a SendMessageBatch call, with its queue. */
+export interface SentMessage {
+  readonly QueueUrl: string;
+  readonly MessageBody: string;
+  readonly DelaySeconds?: number;
+  readonly MessageAttributes: Record<string, MessageAttributeValue>;
+}
+
+/** Every message the forwarder sent to SQS, in call order. */
+export function sentToSqs(queueUrl?: string): SentMessage[] {
+  return sqsMock
+    .commandCalls(SendMessageBatchCommand)
+    .flatMap((call) =>
+      (call.args[0].input.Entries ?? []).map((e) => ({
+        QueueUrl: call.args[0].input.QueueUrl!,
+        MessageBody: e.MessageBody!,
+        ...(e.DelaySeconds !== undefined ? { DelaySeconds: e.DelaySeconds } : {}),
+        MessageAttributes: e.MessageAttributes ?? {},
+      })),
+    )
+    .filter((m) => queueUrl === undefined || m.QueueUrl === queueUrl);
+}
+
+/** Every visibility change the forwarder asked of SQS: receipt handle and seconds. */
+export function visibilityChanges(): { ReceiptHandle: string; VisibilityTimeout: number }[] {
+  return sqsMock.commandCalls(ChangeMessageVisibilityBatchCommand).flatMap((call) =>
+    (call.args[0].input.Entries ?? []).map((e) => ({
+      ReceiptHandle: e.ReceiptHandle!,
+      VisibilityTimeout: e.VisibilityTimeout!,
+    })),
+  );
 }
 
 export function env(overrides: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -99,7 +152,7 @@ export function makeHandler(
         return emulator.credential;
       },
       clientOptions: emulator.clientOptions(),
-      safetyMarginMs: 500,
+      safetyMarginMs: 2_000,
       ...rest,
     }),
   );

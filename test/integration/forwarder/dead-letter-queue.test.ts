@@ -3,7 +3,7 @@
  * reason and acknowledged; after a failure no object changes (no secret, a 403 or 404 from the
  * API) the rest of the batch is not read but routed the same way; a 400 or 413 does not stop it.
  */
-import { ChangeMessageVisibilityCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityBatchCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import 'aws-sdk-client-mock-jest';
 import { ENV } from '../../../lambda/contract/environment';
@@ -22,6 +22,7 @@ import {
   QUEUE_URL,
   rowsOf,
   s3,
+  sentToSqs,
   sqsMock,
   ssmMock,
   useForwarderHarness,
@@ -35,7 +36,6 @@ describe('forwarder handler', () => {
 
     test('moves a permanent failure straight to the DLQ with its reason, and acknowledges it', async () => {
       // GIVEN a batch with one good message and one poison message
-      sqsMock.on(SendMessageCommand).resolves({ MessageId: 'dlq-1' });
       const object = await putObject('dlq/good.json', ndjson(3));
       const poison = '{"not":"an S3 event"}';
       // WHEN
@@ -45,21 +45,23 @@ describe('forwarder handler', () => {
       );
       // THEN neither is left failed: the poison message is in the DLQ, unchanged, with why
       expect(response).toStrictEqual({ batchItemFailures: [] });
-      expect(sqsMock).toHaveReceivedCommandTimes(SendMessageCommand, 1);
-      expect(sqsMock).toHaveReceivedCommandWith(SendMessageCommand, {
-        QueueUrl: DLQ_URL,
-        MessageBody: poison,
-        MessageAttributes: {
-          Producer: { DataType: 'String', StringValue: 'app-logs' },
-          FailureClass: { DataType: 'String', StringValue: 'UnrecognizedMessage' },
-          FailureReason: {
-            DataType: 'String',
-            StringValue: expect.stringContaining('not an S3 notification'),
+      expect(sqsMock).toHaveReceivedCommandTimes(SendMessageBatchCommand, 1);
+      expect(sentToSqs()).toStrictEqual([
+        {
+          QueueUrl: DLQ_URL,
+          MessageBody: poison,
+          MessageAttributes: {
+            Producer: { DataType: 'String', StringValue: 'app-logs' },
+            FailureClass: { DataType: 'String', StringValue: 'UnrecognizedMessage' },
+            FailureReason: {
+              DataType: 'String',
+              StringValue: expect.stringContaining('not an S3 notification'),
+            },
+            SourceMessageId: { DataType: 'String', StringValue: 'poison' },
           },
-          SourceMessageId: { DataType: 'String', StringValue: 'poison' },
         },
-      });
-      expect(sqsMock).toHaveReceivedCommandTimes(ChangeMessageVisibilityCommand, 0);
+      ]);
+      expect(sqsMock).toHaveReceivedCommandTimes(ChangeMessageVisibilityBatchCommand, 0);
       expect(output.logs().find((l) => l.message === 'Batch processed')).toMatchObject({
         movedToDeadLetterQueue: 1,
       });
@@ -67,7 +69,6 @@ describe('forwarder handler', () => {
 
     test('stops reading objects once the client secret is missing, and sends each message to the DLQ with that reason', async () => {
       // GIVEN no secret in SSM, and a batch of three objects and a test event
-      sqsMock.on(SendMessageCommand).resolves({ MessageId: 'dlq-1' });
       ssmMock.reset();
       ssmMock
         .on(GetParameterCommand)
@@ -92,7 +93,7 @@ describe('forwarder handler', () => {
       // permanent reason naming the command that fixes it; the test event is still acknowledged
       expect(opened).toStrictEqual([objects[0].key]);
       expect(response).toStrictEqual({ batchItemFailures: [] });
-      const sent = sqsMock.commandCalls(SendMessageCommand).map((c) => c.args[0].input);
+      const sent = sentToSqs();
       expect(sent.map((m) => m.MessageAttributes?.SourceMessageId?.StringValue)).toStrictEqual([
         'first',
         'second',
@@ -143,7 +144,6 @@ describe('forwarder handler', () => {
       'stops reading objects after a $status from the API, and sends each message to the DLQ with the fix',
       async ({ status, setUp, envOverrides, failureClass, fix }) => {
         // GIVEN an API that refuses every upload for a reason no object changes, and three objects
-        sqsMock.on(SendMessageCommand).resolves({ MessageId: 'dlq-1' });
         setUp();
         const objects = await Promise.all(
           [0, 1, 2].map((i) => putObject(`refused-${status}/${i}.json`, ndjson(5))),
@@ -157,12 +157,18 @@ describe('forwarder handler', () => {
         const response = await makeHandler({
           envOverrides: { ...queues, ...envOverrides },
           openObject: recording,
-        })(sqsEvent(...objects.map((o, i) => sqsRecord(s3Notification(o), `refused-${i}`))), lambdaContext());
+        })(
+          // First received an hour ago: a 403 is no longer taken for Azure's role propagation.
+          sqsEvent(
+            ...objects.map((o, i) => sqsRecord(s3Notification(o), `refused-${i}`, 2, Date.now() - 3_600_000)),
+          ),
+          lambdaContext(),
+        );
         // THEN only the first object was read and sent; all three are in the DLQ, so none is left failed
         expect(response).toStrictEqual({ batchItemFailures: [] });
         expect(opened).toStrictEqual([objects[0].key]);
         expect(emulator.requests.map((r) => r.status)).toStrictEqual([status]);
-        const sent = sqsMock.commandCalls(SendMessageCommand).map((c) => c.args[0].input);
+        const sent = sentToSqs();
         expect(sent.map((m) => m.MessageAttributes?.SourceMessageId?.StringValue)).toStrictEqual([
           'refused-0',
           'refused-1',
@@ -204,11 +210,60 @@ describe('forwarder handler', () => {
       },
     );
 
+    test("waits out a 403 within 30 minutes of a message's first receive, as Azure's role propagation, instead of dead-lettering", async () => {
+      // GIVEN an API that refuses every upload with 403, a message first received 10 minutes ago
+      // and one first received 40 minutes ago, behind it
+      emulator.failAlways({ status: 403 });
+      const [recent, older] = await Promise.all([
+        putObject('propagating/recent.json', ndjson(2)),
+        putObject('propagating/older.json', ndjson(2)),
+      ]);
+      const now = Date.now();
+      const handler = makeHandler({ envOverrides: queues, now: () => now });
+      // WHEN
+      const response = await handler(
+        sqsEvent(
+          sqsRecord(s3Notification(recent), 'recent', 1, now - 600_000),
+          sqsRecord(s3Notification(older), 'older', 3, now - 2_400_000),
+        ),
+        lambdaContext(),
+      );
+      // THEN both wait (the older one was not tried: the batch stopped at the first 403), sent
+      // back to the source queue with a delay; nothing is in the DLQ
+      expect(response).toStrictEqual({ batchItemFailures: [] });
+      const sent = sentToSqs();
+      expect(
+        sent.map((m) => [m.QueueUrl, m.DelaySeconds, m.MessageAttributes.S2SLastFailure?.StringValue]),
+      ).toStrictEqual([
+        [QUEUE_URL, 60, 'IngestionAuthorizationPending'],
+        [QUEUE_URL, 60, 'NotAttempted'],
+      ]);
+      const error = output.logs().find((l) => l.level === 'ERROR' && l.messageId === 'recent');
+      expect(error).toMatchObject({
+        failureClass: 'IngestionAuthorizationPending',
+        route: 'requeue',
+        retryable: true,
+      });
+      expect(String(error?.message)).toMatch(
+        /Monitoring Metrics Publisher.*Within 30 minutes of the first attempt/s,
+      );
+      // WHEN the older one comes back on its own, still refused
+      sqsMock.resetHistory();
+      const later = await handler(
+        sqsEvent(sqsRecord(s3Notification(older), 'older-again', 1, now - 2_400_000)),
+        lambdaContext(),
+      );
+      // THEN it goes to the DLQ with the fix: 40 minutes is past the propagation window
+      expect(later).toStrictEqual({ batchItemFailures: [] });
+      expect(
+        sentToSqs().map((m) => [m.QueueUrl, m.MessageAttributes.FailureClass?.StringValue]),
+      ).toStrictEqual([[DLQ_URL, 'IngestionAuthorization']]);
+    });
+
     test.each([400, 413])(
       'does not stop the batch on a %s: it is about the rows sent, so the next object is still delivered',
       async (status) => {
         // GIVEN the API refuses the first upload only, and two objects
-        sqsMock.on(SendMessageCommand).resolves({ MessageId: 'dlq-1' });
         // (twice for a 400: the forwarder sends a refused batch of records' own text once more,
         // re-serialized, before giving up on it)
         emulator.failNext(status === 400 ? 2 : 1, { status });
@@ -228,7 +283,7 @@ describe('forwarder handler', () => {
         );
         expect(rowsOf(first.key)).toHaveLength(0);
         expect(rowsOf(second.key)).toHaveLength(5);
-        const sent = sqsMock.commandCalls(SendMessageCommand).map((c) => c.args[0].input);
+        const sent = sentToSqs();
         expect(sent.map((m) => m.MessageAttributes?.SourceMessageId?.StringValue)).toStrictEqual(['first']);
         expect(sent[0].MessageAttributes?.FailureClass?.StringValue).toBe('IngestionRejected');
         const summary = output.logs().find((l) => l.message === 'Batch processed');

@@ -106,10 +106,10 @@ describe('forwarder handler', () => {
         return s3ObjectOpener(s3.client)(ref, signal);
       },
     });
-    // WHEN the Lambda has 2.5 s left (2 s after the safety margin)
+    // WHEN the Lambda has 4 s left (2 s after the safety margin)
     const response = await handler(
       sqsEvent(...objects.map((o, i) => sqsRecord(s3Notification(o), `outage-${i}`))),
-      lambdaContext(2_500),
+      lambdaContext(4_000),
     );
     // THEN all three return to the queue, and only the first was attempted
     expect(response).toStrictEqual({
@@ -139,11 +139,14 @@ describe('forwarder handler', () => {
     expect(emulator.rows(STREAM)).toHaveLength(0);
   });
 
+  // First received an hour ago: past the window in which a 401/403 is taken for role propagation.
+  const anHourAgo = () => Date.now() - 3_600_000;
+
   test('fails permanent on 403 with the role-naming message', async () => {
     const object = await putObject('forbidden.json', ndjson(3));
     emulator.failAlways({ status: 403 });
     const response = await makeHandler()(
-      sqsEvent(sqsRecord(s3Notification(object), 'forbidden')),
+      sqsEvent(sqsRecord(s3Notification(object), 'forbidden', 2, anHourAgo())),
       lambdaContext(),
     );
     expect(response).toStrictEqual({ batchItemFailures: [{ itemIdentifier: 'forbidden' }] });
@@ -157,7 +160,7 @@ describe('forwarder handler', () => {
     const object = await putObject('unauthorized.json', ndjson(3));
     emulator.failAlways({ status: 401 });
     const response = await makeHandler()(
-      sqsEvent(sqsRecord(s3Notification(object), 'unauth')),
+      sqsEvent(sqsRecord(s3Notification(object), 'unauth', 2, anHourAgo())),
       lambdaContext(),
     );
     expect(response).toStrictEqual({ batchItemFailures: [{ itemIdentifier: 'unauth' }] });
@@ -197,7 +200,7 @@ describe('forwarder handler', () => {
     // WHEN
     const response = await makeHandler({ openObject: slowly })(
       sqsEvent(sqsRecord(s3Notification(object), 'slow')),
-      lambdaContext(1_500),
+      lambdaContext(3_000),
     );
     // THEN it gave up at its deadline — the body read up to it, and after it at most the one chunk
     // already awaited, no further request sent — retryable, with where to resume
