@@ -119,6 +119,23 @@ export class ForwarderMetrics {
   }
 
   /**
+   * Messages the forwarder deferred past an outage (sent again with a delay, no receive spent).
+   * @default - sum over 5 minutes
+   */
+  public metricMessagesDeferred(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(METRIC.messagesDeferred, props);
+  }
+
+  /**
+   * Seconds since the first receive of the oldest message deferred past an outage: a deferral is a
+   * new message, so the queue's own age metric restarts at each one and cannot show this.
+   * @default - maximum over 5 minutes
+   */
+  public metricDeferredMessageAge(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(METRIC.deferredMessageAge, { statistic: cloudwatch.Stats.MAXIMUM, ...props });
+  }
+
+  /**
    * Notifications waiting in the dead-letter queue: objects that failed permanently.
    * @default - maximum over 5 minutes
    */

@@ -8,6 +8,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { MAX_DELAY_SECONDS } from '../../lambda/contract/retry-schedule';
 import { DEFAULT_OLDEST_MESSAGE_AGE_SECONDS } from '../producer/rules';
 import { ForwarderMetrics } from './forwarder-metrics';
 
@@ -49,7 +50,7 @@ export function checkAlarmDestination(props: {
 
 /**
  * Part of `S3ToSentinelForwarder`: alarms on the dead-letter queue, the queue's lag, the
- * function's errors and throttles and the records it dropped or could not deliver, the topic
+ * function's errors and throttles and the records it dropped, truncated or could not deliver, the topic
  * they notify, and a dashboard of the forwarder's metrics (cdk-monitoring-constructs' alarm
  * conventions, without the dependency).
  *
@@ -63,9 +64,11 @@ export class ForwarderMonitoring {
   public readonly alarmTopic?: sns.ITopic;
   public readonly deadLetterQueueAlarm: cloudwatch.Alarm;
   public readonly oldestMessageAgeAlarm: cloudwatch.Alarm;
+  /** Messages deferred past an outage for longer than the queue-age threshold since their first receive. */
+  public readonly deferredMessageAgeAlarm: cloudwatch.Alarm;
   public readonly errorsAlarm: cloudwatch.Alarm;
   public readonly throttlesAlarm: cloudwatch.Alarm;
-  /** Records over the Logs Ingestion API's 1 MB limit, dropped (their message is acknowledged). */
+  /** Records over the Logs Ingestion API's 1 MB limit, sent truncated (their message is acknowledged). */
   public readonly oversizedRecordsAlarm: cloudwatch.Alarm;
   /** Lines the format could not parse, dropped (their message is acknowledged). */
   public readonly malformedLinesAlarm: cloudwatch.Alarm;
@@ -110,6 +113,20 @@ export class ForwarderMonitoring {
         datapointsToAlarm: 3,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
+    // A message deferred past an outage is a new message, so the queue's own age restarts with each
+    // deferral: this alarm sees the age since the first receive, reported at each deferral (at
+    // least every 15 minutes, SQS's longest delay, while the outage lasts).
+    this.deferredMessageAgeAlarm = this.metrics
+      .metricDeferredMessageAge({ period: Duration.seconds(MAX_DELAY_SECONDS) })
+      .createAlarm(scope, 'DeferredMessageAgeAlarm', {
+        alarmName: `${prefix}-deferred-message-age`,
+        alarmDescription: `${producer}: messages have waited more than ${ageThreshold.toSeconds()} seconds since their first receive because the Logs Ingestion API, Entra ID or SSM keeps failing; they are retried every 15 minutes at most and none is lost. Read the function's errors for the failure class.`,
+        threshold: ageThreshold.toSeconds(),
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        // Reported only when messages are deferred: no datapoint means no outage.
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
     const fiveMinutes = Duration.minutes(5);
     this.errorsAlarm = props.function
       .metricErrors({ period: fiveMinutes, statistic: cloudwatch.Stats.SUM })
@@ -145,7 +162,7 @@ export class ForwarderMonitoring {
       'OversizedRecordsAlarm',
       'oversized-records',
       this.metrics.metricOversizedRecords({ period: fiveMinutes }),
-      'records over the Logs Ingestion API limit of 1 MB were dropped and their objects acknowledged. The log group names bucket, key and record.',
+      'records over the Logs Ingestion API limit of 1 MB were sent truncated (their first 64,000 bytes, in column TruncatedRecord) and their objects acknowledged. The log group names bucket, key and record; fetch the whole record from S3.',
     );
     this.malformedLinesAlarm = recordLossAlarm(
       'MalformedLinesAlarm',
@@ -164,6 +181,7 @@ export class ForwarderMonitoring {
       for (const alarm of [
         this.deadLetterQueueAlarm,
         this.oldestMessageAgeAlarm,
+        this.deferredMessageAgeAlarm,
         this.errorsAlarm,
         this.throttlesAlarm,
         this.oversizedRecordsAlarm,
@@ -188,8 +206,12 @@ export class ForwarderMonitoring {
             left: [
               props.queue.metricApproximateNumberOfMessagesVisible(),
               metrics.metricDeadLetterQueueMessages({ label: 'DLQ visible' }),
+              metrics.metricMessagesDeferred({ label: 'Deferred past an outage' }),
             ],
-            right: [metrics.metricOldestMessageAge()],
+            right: [
+              metrics.metricOldestMessageAge(),
+              metrics.metricDeferredMessageAge({ label: 'Deferred since first receive (s)' }),
+            ],
           }),
           new cloudwatch.GraphWidget({
             title: 'Forwarder',

@@ -4,15 +4,17 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { QUEUE_RETENTION_SECONDS } from '../../lambda/contract/retry-schedule';
 import { awsResourceNames } from '../producer/naming';
 import type { NotificationMode } from '../producer/producer';
 import { ScopedSqsDestination, ScopedSqsRuleTarget } from './queue-notifications';
 
 /**
- * How long the notification queue keeps a message: it outlives a long Sentinel outage (transient
- * failures return to the queue with a growing visibility timeout).
+ * How long the notification queue keeps a message: the forwarder's back-off for failures of a
+ * message's own object fits in it (`MAX_RECEIVE_COUNT`), and an outage never ages a message out
+ * (deferred messages are new messages).
  */
-export const QUEUE_RETENTION_PERIOD = Duration.days(7);
+export const QUEUE_RETENTION_PERIOD = Duration.seconds(QUEUE_RETENTION_SECONDS);
 
 /** SQS's bounds on a queue's retention period. */
 const MIN_RETENTION_SECONDS = 60;

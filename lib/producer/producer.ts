@@ -145,7 +145,8 @@ export interface LambdaTuning {
    */
   readonly visibilityTimeoutSeconds?: number;
   /**
-   * Receives before a message moves to the DLQ (1–1000), the construct's `maxReceiveCount`.
+   * Receives before a message that fails on its own object moves to the DLQ (1–20: the back-off of
+   * more would outlive the queue's 7-day retention), the construct's `maxReceiveCount`.
    * @default 5
    */
   readonly maxReceiveCount?: number;

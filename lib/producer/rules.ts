@@ -1,4 +1,5 @@
 import type { LambdaTuning } from './producer';
+import { QUEUE_RETENTION_SECONDS, secondsToDeadLetter } from '../../lambda/contract/retry-schedule';
 
 /**
  * The rules a producer definition (`validateProducer`) and the `S3ToSentinelForwarder` construct
@@ -20,7 +21,22 @@ export interface NumericLimit {
    * @default - the setting is not a forwarder prop (an Azure table setting)
    */
   readonly prop?: string;
+  /**
+   * Why the maximum is lower than AWS's, appended to the problem of a value above it.
+   * @default - no reason given: the range is AWS's own
+   */
+  readonly why?: string;
 }
+
+/**
+ * The most receives whose back-off (`lambda/contract/retry-schedule.ts`) fits in the queue's
+ * retention: a message still failing on its own object reaches the DLQ before SQS deletes it.
+ */
+export const MAX_RECEIVE_COUNT = (() => {
+  let n = 1;
+  while (secondsToDeadLetter(n + 1) <= QUEUE_RETENTION_SECONDS) n += 1;
+  return n;
+})();
 
 /** A numeric field of a `ProducerDefinition`, as its author writes it. */
 export type DefinitionField =
@@ -43,7 +59,17 @@ export const NUMERIC_LIMITS = {
   'lambda.maxConcurrency': { prop: 'maxConcurrency', min: 2, max: 1000, unit: 'concurrent invocations' },
   // SQS's own range; anything not above the function timeout fails `checkVisibilityTimeout`.
   'lambda.visibilityTimeoutSeconds': { prop: 'visibilityTimeout', min: 0, max: 43200, unit: 'seconds' },
-  'lambda.maxReceiveCount': { prop: 'maxReceiveCount', min: 1, max: 1000, unit: 'receives' },
+  // SQS allows 1000, but each receive's back-off adds up: past MAX_RECEIVE_COUNT a message failing
+  // on its own object outlives the queue's retention and is deleted, never dead-lettered.
+  'lambda.maxReceiveCount': {
+    prop: 'maxReceiveCount',
+    min: 1,
+    max: MAX_RECEIVE_COUNT,
+    unit: 'receives',
+    why:
+      `with the forwarder's back-off (5 minutes, doubling to 12 hours) more receives take longer than the ` +
+      `queue's ${QUEUE_RETENTION_SECONDS / 86_400}-day retention, and SQS would delete such a message instead of moving it to the DLQ`,
+  },
   // CloudWatch takes any threshold, but SQS reports the age once a minute and keeps a message
   // at most 14 days: outside that range the alarm is noise or never fires.
   'alarms.oldestMessageAgeSeconds': {
@@ -63,7 +89,9 @@ export function checkLimit(name: string, limit: NumericLimit, value: unknown): s
     return undefined;
   }
   const shown = typeof value === 'number' ? String(value) : JSON.stringify(value);
-  return `\`${name}\` (${shown}) must be a whole number from ${limit.min} to ${limit.max} ${limit.unit}`;
+  const why =
+    limit.why !== undefined && typeof value === 'number' && value > limit.max ? `: ${limit.why}` : '';
+  return `\`${name}\` (${shown}) must be a whole number from ${limit.min} to ${limit.max} ${limit.unit}${why}`;
 }
 
 // At most 32 so every physical name built from it fits; the longest is the IAM role

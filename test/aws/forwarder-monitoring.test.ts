@@ -80,12 +80,13 @@ describe('ForwarderMonitoring defaults (one test per documented @default)', () =
 describe('ForwarderMonitoring alarms', () => {
   const { template, monitoring } = synthMonitoring({ alarmEmail: 'soc@example.com' });
 
-  test('seven alarms, created with the ids the forwarder always gave them', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 7);
+  test('eight alarms, created with the ids the forwarder always gave them (and one new)', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 8);
     expect(
       [
         monitoring.deadLetterQueueAlarm,
         monitoring.oldestMessageAgeAlarm,
+        monitoring.deferredMessageAgeAlarm,
         monitoring.errorsAlarm,
         monitoring.throttlesAlarm,
         monitoring.oversizedRecordsAlarm,
@@ -96,6 +97,7 @@ describe('ForwarderMonitoring alarms', () => {
     ).toEqual([
       'DeadLetterQueueAlarm',
       'OldestMessageAgeAlarm',
+      'DeferredMessageAgeAlarm',
       'ErrorsAlarm',
       'ThrottlesAlarm',
       'OversizedRecordsAlarm',
@@ -103,6 +105,23 @@ describe('ForwarderMonitoring alarms', () => {
       'RecordsFailedAlarm',
       'Dashboard',
     ]);
+  });
+
+  test('the deferred-age alarm sees messages waiting past an outage, which the queue age cannot: the age since their first receive, over 15 minutes', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 's3-to-sentinel-app-logs-deferred-message-age',
+      Namespace: 'S3ToSentinel',
+      MetricName: 'DeferredMessageAge',
+      Dimensions: Match.arrayWith([{ Name: 'Producer', Value: 'app-logs' }]),
+      Statistic: 'Maximum',
+      Period: 900,
+      EvaluationPeriods: 1,
+      Threshold: 300,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('AlarmTopic') }],
+      OKActions: [{ Ref: Match.stringLikeRegexp('AlarmTopic') }],
+    });
   });
 
   test('the DLQ alarm watches the DLQ depth each minute, notifies on alarm and OK, and treats missing data as missing', () => {
@@ -220,7 +239,7 @@ describe('ForwarderMonitoring alarms', () => {
     t.resourceCountIs('AWS::SNS::Topic', 1);
     t.resourceCountIs('AWS::KMS::Key', 0);
     const alarms = Object.values(t.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(7);
+    expect(alarms).toHaveLength(8);
     for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^SocTopic/) }]);
       expect(alarm.Properties.OKActions).toEqual([{ Ref: expect.stringMatching(/^SocTopic/) }]);

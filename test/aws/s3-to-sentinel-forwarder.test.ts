@@ -191,6 +191,8 @@ describe('S3ToSentinelForwarder composition', () => {
         'ForwarderQueueKeyAlias476B2704',
         'ForwarderDeadLetterQueue10393842',
         'ForwarderDeadLetterQueuePolicy0E4D4AB9',
+        // New with deferral past outages: an added alarm, no id changed.
+        'ForwarderDeferredMessageAgeAlarm693D5F1D',
         'ForwarderQueue44418DB5',
         'ForwarderQueuePolicy1C9C8803',
         'ForwarderObjectCreatedRule4EFC5211',
@@ -308,7 +310,7 @@ describe('S3ToSentinelForwarder alarm topic', () => {
     const withTopic = Template.fromStack(stack);
     withTopic.resourceCountIs('AWS::SNS::Topic', 1);
     const alarms = Object.values(withTopic.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(7);
+    expect(alarms).toHaveLength(8);
     for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^SocTopic/) }]);
     }
@@ -474,7 +476,7 @@ describe('S3ToSentinelForwarder prop validation', () => {
     [
       'maxReceiveCount is 0',
       { maxReceiveCount: 0 },
-      '`maxReceiveCount` (0) must be a whole number from 1 to 1000',
+      '`maxReceiveCount` (0) must be a whole number from 1 to 20',
     ],
     [
       'batchSize is above 10 without a batching window',

@@ -72,8 +72,18 @@ const RULES: SharedRule[] = [
     rule: 'maxReceiveCount',
     definition: { lambda: { maxReceiveCount: 0 } },
     construct: { maxReceiveCount: 0 },
-    definitionMessage: '`lambda.maxReceiveCount` (0) must be a whole number from 1 to 1000 receives',
-    constructMessage: '`maxReceiveCount` (0) must be a whole number from 1 to 1000 receives',
+    definitionMessage: '`lambda.maxReceiveCount` (0) must be a whole number from 1 to 20 receives',
+    constructMessage: '`maxReceiveCount` (0) must be a whole number from 1 to 20 receives',
+  },
+  {
+    // SQS allows 1000, but 21 receives of back-off outlive the queue's 7-day retention.
+    rule: 'maxReceiveCount within the retention',
+    definition: { lambda: { maxReceiveCount: 21 } },
+    construct: { maxReceiveCount: 21 },
+    definitionMessage:
+      "`lambda.maxReceiveCount` (21) must be a whole number from 1 to 20 receives: with the forwarder's back-off (5 minutes, doubling to 12 hours) more receives take longer than the queue's 7-day retention, and SQS would delete such a message instead of moving it to the DLQ",
+    constructMessage:
+      "`maxReceiveCount` (21) must be a whole number from 1 to 20 receives: with the forwarder's back-off",
   },
   {
     rule: 'oldestMessageAgeThreshold',
@@ -155,7 +165,7 @@ describe('validateForwarderProps', () => {
         maxBatchingWindow: Duration.seconds(300),
         maxConcurrency: 2,
         visibilityTimeout: Duration.seconds(0),
-        maxReceiveCount: 1000,
+        maxReceiveCount: 20,
         oldestMessageAgeThreshold: Duration.days(14),
       }),
     ).not.toThrow();

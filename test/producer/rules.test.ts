@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { QUEUE_RETENTION_SECONDS, secondsToDeadLetter } from '../../lambda/contract/retry-schedule';
 import {
+  MAX_RECEIVE_COUNT,
   NUMERIC_LIMITS,
   checkBatchingWindow,
   checkEmail,
@@ -34,7 +36,13 @@ describe('NUMERIC_LIMITS', () => {
     expect(NUMERIC_LIMITS['lambda.maxBatchingWindowSeconds']).toMatchObject({ min: 0, max: 300 });
     expect(NUMERIC_LIMITS['lambda.maxConcurrency']).toMatchObject({ min: 2, max: 1000 });
     expect(NUMERIC_LIMITS['lambda.visibilityTimeoutSeconds']).toMatchObject({ min: 0, max: 43200 });
-    expect(NUMERIC_LIMITS['lambda.maxReceiveCount']).toMatchObject({ min: 1, max: 1000 });
+  });
+
+  test("narrows maxReceiveCount to the most receives whose back-off fits the queue's retention", () => {
+    expect(MAX_RECEIVE_COUNT).toBe(20);
+    expect(secondsToDeadLetter(MAX_RECEIVE_COUNT)).toBeLessThanOrEqual(QUEUE_RETENTION_SECONDS);
+    expect(secondsToDeadLetter(MAX_RECEIVE_COUNT + 1)).toBeGreaterThan(QUEUE_RETENTION_SECONDS);
+    expect(NUMERIC_LIMITS['lambda.maxReceiveCount']).toMatchObject({ min: 1, max: MAX_RECEIVE_COUNT });
   });
 
   // The definition's docs state each range for its authors; this keeps them equal to the table.

@@ -191,7 +191,7 @@ describe('validateProducers', () => {
             maxBatchingWindowSeconds: 300,
             maxConcurrency: 2,
             visibilityTimeoutSeconds: 43200,
-            maxReceiveCount: 1000,
+            maxReceiveCount: 20,
           },
           alarms: { oldestMessageAgeSeconds: 60 },
         }),
