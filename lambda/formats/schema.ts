@@ -42,7 +42,29 @@ export const PROVENANCE_COLUMNS: readonly Column[] = [
   { name: 'S3EventTime', type: 'datetime', description: 'Time of the S3 ObjectCreated event.' },
 ];
 
-/** The full column list of a format's rows: provenance first, then the format's own columns. */
+/**
+ * Columns of the stand-in row the forwarder sends in place of a record too large for one request
+ * (`standInRow` in `lambda/io/batcher.ts`): its provenance columns, then these two. Every table
+ * declares them, whatever its format, so the DCR accepts such a row. Absent from every other row.
+ */
+export const TRUNCATION_COLUMNS: readonly Column[] = [
+  {
+    name: 'TruncatedRecord',
+    type: 'string',
+    description:
+      "Set only when the record was too large to send: the start of its row's JSON (at most 64,000 bytes). The whole record is record RecordIndex (from 0) of S3Key in S3Bucket.",
+  },
+  {
+    name: 'OriginalRecordBytes',
+    type: 'long',
+    description: "Set only when the record was too large to send: the size of its row's JSON, in bytes.",
+  },
+];
+
+/**
+ * The full column list of a format's rows: provenance first, then the format's own columns, then
+ * the columns of a truncated record's stand-in.
+ */
 export function rowColumns(formatColumns: readonly Column[]): Column[] {
-  return [...PROVENANCE_COLUMNS, ...formatColumns];
+  return [...PROVENANCE_COLUMNS, ...formatColumns, ...TRUNCATION_COLUMNS];
 }

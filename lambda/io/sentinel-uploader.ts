@@ -72,7 +72,10 @@ export interface DeliveryResult {
   readonly batchesDelivered: number;
   /** Rows handed to the uploader and not accepted: failed, aborted or never sent. */
   readonly recordsFailed: number;
-  /** Records isolated because one alone exceeds the request limit; reported, not sent. */
+  /**
+   * Records whose row alone exceeds the request limit: each sent as a truncated stand-in in its
+   * place (counted in `recordsDelivered` once accepted), or, when `truncated` is false, not sent.
+   */
   readonly oversized: readonly OversizedRecord[];
   /**
    * Batches the API refused (400) as the records' own text and that were sent once more
@@ -147,7 +150,7 @@ export class ObjectDelivery {
     return this.#error !== undefined || this.#signal.aborted;
   }
 
-  /** Records isolated so far because one alone exceeds the request limit (reported, never sent). */
+  /** Records so far whose row alone exceeds the request limit (see {@link DeliveryResult.oversized}). */
   public get oversized(): readonly OversizedRecord[] {
     return this.#oversized;
   }
@@ -167,6 +170,7 @@ export class ObjectDelivery {
       this.#oversized.push(result.record);
       return undefined;
     }
+    if (result.oversized !== undefined) this.#oversized.push(result.oversized);
     return result.kind === 'batch' ? this.#submit(result.batch) : undefined;
   }
 

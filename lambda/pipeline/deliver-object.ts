@@ -38,7 +38,10 @@ export interface Delivery {
   add(row: Row, index: number): Promise<void> | undefined;
   /** True once a batch failed or time ran out: stop reading. */
   readonly stopped: boolean;
-  /** Records isolated so far because one alone exceeds the request limit. */
+  /**
+   * Records so far whose row alone exceeds the request limit, each added as a truncated stand-in
+   * in its place (unless `truncated` is false: then not sent).
+   */
   readonly oversized: readonly OversizedRecord[];
   /** Sends what is buffered and waits for every batch in flight. */
   finish(): Promise<DeliveryResult>;
@@ -65,7 +68,7 @@ export interface ObjectDeps {
 /** Where a retry of a failed object could resume (ARCHITECTURE.md: continuation message). */
 export interface ResumePoint {
   readonly object: NotifiedObject;
-  /** Records before this index were accepted by the API or isolated as malformed or oversized. */
+  /** Records before this index were accepted by the API (an oversized one as its stand-in) or isolated as malformed. */
   readonly nextRecordIndex: number;
 }
 
@@ -175,7 +178,8 @@ export interface ReadResult {
 /**
  * Reads the object's records into a delivery, one parsed chunk at a time, until the object ends or
  * the delivery stops, then waits for the delivery to finish. Malformed records are logged (the
- * first {@link MAX_LOGGED_MALFORMED}) and counted; oversized ones are logged as they are found.
+ * first {@link MAX_LOGGED_MALFORMED}) and counted; oversized ones, sent truncated, are logged as
+ * they are found.
  */
 export async function readObject(
   { object, body }: OpenedObject,
@@ -187,11 +191,14 @@ export async function readObject(
   const delivery = deps.uploader.open({ bucket: object.bucket, key: object.key }, signal);
   const progress = { nextIndex: skipRecords, malformed: 0, oversizedLogged: 0 };
   const logOversized = (): void => {
+    // Bucket and key come with `log`; never the record's content.
     for (const record of delivery.oversized.slice(progress.oversizedLogged)) {
-      log.warn('Record isolated: larger than one Logs Ingestion API request allows; not sent', {
-        recordIndex: record.index,
-        recordBytes: record.bytes,
-      });
+      log.warn(
+        record.truncated
+          ? 'Record larger than one Logs Ingestion API request allows: sent truncated, with its S3 location'
+          : 'Record isolated: larger than one Logs Ingestion API request allows; not sent',
+        { recordIndex: record.index, recordBytes: record.bytes },
+      );
     }
     progress.oversizedLogged = delivery.oversized.length;
   };

@@ -97,6 +97,20 @@ describe.each(AGREEMENT_PRODUCERS.map((p) => [p.name, p] as const))('producer %s
     );
   });
 
+  test('the stream and the table declare the columns of the stand-in sent for a record too large to send', () => {
+    // lambda/io/batcher.ts standInRow: without them, the DCR would drop what locates the record.
+    const standIn = [
+      { name: 'TruncatedRecord', type: 'string' },
+      { name: 'OriginalRecordBytes', type: 'long' },
+    ];
+    expect(streamColumns()).toEqual(expect.arrayContaining(standIn));
+    expect(tableColumns()).toEqual(
+      expect.arrayContaining(
+        standIn.map(({ name, type }) => ({ name, type: TABLE_COLUMN_TYPES[type as ColumnType] })),
+      ),
+    );
+  });
+
   test('every column the default transform (source) outputs exists in the table, TimeGenerated included', () => {
     const table = new Map(tableColumns().map((c) => [c.name, c.type.toLowerCase()]));
     const output = streamColumns();

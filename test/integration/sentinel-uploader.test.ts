@@ -106,16 +106,19 @@ describe('SentinelUploader', () => {
     }
   });
 
-  test('isolates a single record over 1 MB and still sends the others', async () => {
+  test('sends a single record over 1 MB truncated, in its place, and still sends the others', async () => {
     // GIVEN record 1 of 3 is larger than a request may be
     const rows = [testRow(0), testRow(1, { bytes: INGESTION_MAX_BYTES + 10 }), testRow(2)];
     // WHEN
     const result = await deliver(uploader(), rows);
-    // THEN it is reported by index and never sent, so the API never answers 413
-    expect(result.oversized).toStrictEqual([{ index: 1, bytes: expect.any(Number) }]);
+    // THEN it is reported by index and sent as its stand-in, so the API never answers 413
+    expect(result.oversized).toStrictEqual([{ index: 1, bytes: expect.any(Number), truncated: true }]);
     expect(result.oversized[0].bytes).toBeGreaterThan(MAX_BATCH_BYTES);
-    expect(result.recordsDelivered).toBe(2);
-    expect(emulator.rows(TEST_STREAM).map((r) => r.RecordIndex)).toStrictEqual([0, 2]);
+    expect(result.recordsDelivered).toBe(3);
+    const stored = emulator.rows(TEST_STREAM);
+    expect(stored.map((r) => r.RecordIndex)).toStrictEqual([0, 1, 2]);
+    expect(stored[1]).toMatchObject({ S3Key: 'a/b.json', OriginalRecordBytes: result.oversized[0].bytes });
+    expect(stored[1]).not.toHaveProperty('Record');
     expect(emulator.requests.map((r) => r.status)).toStrictEqual([204]);
   });
 

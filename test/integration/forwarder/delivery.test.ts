@@ -107,15 +107,23 @@ describe('forwarder handler', () => {
     expect(metricSum(output.metrics(), 'RecordsDelivered')).toBe(9_999);
   });
 
-  test('isolates a single record over 1 MB, reports it with key and index, and never provokes a 413', async () => {
+  test('sends a single record over 1 MB truncated, reports it with key and index, and never provokes a 413', async () => {
     const big = JSON.stringify({ seq: 1, blob: 'x'.repeat(1_100_000) });
     const object = await putObject('big/one-huge-record.json', [ndjson(1), big, ndjson(1, 2)].join('\n'));
     const response = await makeHandler()(sqsEvent(sqsRecord(s3Notification(object))), lambdaContext());
     expect(response).toStrictEqual({ batchItemFailures: [] });
-    expect(rowsOf(object.key).map((r) => r.RecordIndex)).toStrictEqual([0, 2]);
+    const rows = rowsOf(object.key);
+    expect(rows.map((r) => r.RecordIndex)).toStrictEqual([0, 1, 2]);
+    expect(rows[1]).toMatchObject({
+      S3Bucket: BUCKET,
+      S3Key: object.key,
+      OriginalRecordBytes: expect.any(Number),
+    });
+    expect(String(rows[1].TruncatedRecord)).toContain('"Record":{"seq":1,"blob":"xxx');
     expect(emulator.requests.every((r) => r.status === 204)).toBe(true);
     const warning = output.logs().find((l) => l.level === 'WARN' && l.recordBytes !== undefined);
-    expect(warning).toMatchObject({ key: object.key, recordIndex: 1 });
+    expect(warning).toMatchObject({ bucket: BUCKET, key: object.key, recordIndex: 1 });
+    expect(String(warning?.message)).toContain('sent truncated');
     expect(metricSum(output.metrics(), 'OversizedRecords')).toBe(1);
   });
 

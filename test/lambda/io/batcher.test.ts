@@ -1,22 +1,41 @@
-import { canonicalBodies, MAX_BATCH_BYTES, RowBatcher, type RowBatch } from '../../../lambda/io/batcher';
+import {
+  canonicalBodies,
+  MAX_BATCH_BYTES,
+  MAX_FIELD_BYTES,
+  RowBatcher,
+  rowJson,
+  standInRow,
+  utf8Prefix,
+  type OversizedRecord,
+  type RowBatch,
+} from '../../../lambda/io/batcher';
 import { RawJson, RowFactory } from '../../../lambda/core/rows';
+import { columnsOf, FORMAT_NAMES } from '../../../lambda/formats';
+import { PROVENANCE_COLUMNS } from '../../../lambda/formats/schema';
+import { Random } from '../../support/random';
 import { testRow } from '../../support/rows';
 
 function batchAll(
   rows: Record<string, unknown>[],
   maxBytes?: number,
-): { batches: RowBatch[]; oversized: number[] } {
+): { batches: RowBatch[]; oversized: number[]; records: OversizedRecord[] } {
   const batcher = new RowBatcher(maxBytes);
   const batches: RowBatch[] = [];
-  const oversized: number[] = [];
+  const records: OversizedRecord[] = [];
   rows.forEach((row, i) => {
     const result = batcher.add(row, i);
     if (result.kind === 'batch') batches.push(result.batch);
-    if (result.kind === 'oversized') oversized.push(result.record.index);
+    if (result.kind === 'oversized') records.push(result.record);
+    else if (result.oversized !== undefined) records.push(result.oversized);
   });
   const last = batcher.flush();
   if (last !== undefined) batches.push(last);
-  return { batches, oversized };
+  return { batches, oversized: records.map((r) => r.index), records };
+}
+
+/** Every row sent, in order, across batches. */
+function sentRows(batches: readonly RowBatch[]): Record<string, unknown>[] {
+  return batches.flatMap((b) => JSON.parse(b.body.toString('utf8')) as Record<string, unknown>[]);
 }
 
 describe('RowBatcher', () => {
@@ -51,15 +70,52 @@ describe('RowBatcher', () => {
     }
   });
 
-  test('isolates a record that alone exceeds the limit', () => {
+  test('sends a record that alone exceeds the limit as its stand-in, in its place', () => {
+    // GIVEN record 1 of 3 is larger than a request may be
     const rows = [testRow(0), testRow(1, { bytes: MAX_BATCH_BYTES + 1 }), testRow(2)];
-    const { batches, oversized } = batchAll(rows);
+    // WHEN
+    const { batches, records } = batchAll(rows);
+    // THEN it is reported with its exact size, and its stand-in goes between its neighbours
+    const bytes = Buffer.byteLength(JSON.stringify(rows[1]));
+    expect(bytes + 2).toBeGreaterThan(MAX_BATCH_BYTES);
+    expect(records).toStrictEqual([{ index: 1, bytes, truncated: true }]);
+    const sent = sentRows(batches);
+    expect(sent.map((r) => r.RecordIndex)).toStrictEqual([0, 1, 2]);
+    expect(sent[0]).toStrictEqual(rows[0]);
+    expect(sent[1]).toStrictEqual(standInRow(rows[1], JSON.stringify(rows[1]), bytes));
+    expect(sent[2]).toStrictEqual(rows[2]);
+    expect(batches.map((b) => [b.firstIndex, b.lastIndex, b.count])).toStrictEqual([[0, 2, 3]]);
+    expect(batches[0].bytes).toBe(batches[0].body.length);
+  });
+
+  test('under a lower limit, cuts the stand-in to fill a batch of its own as far as the limit allows', () => {
+    // GIVEN a limit of 20,000 bytes, a row of 15,000 and one of 50,000
+    const rows = [testRow(0, { bytes: 15_000 }), testRow(1, { bytes: 50_000 }), testRow(2)];
+    // WHEN
+    const { batches, oversized } = batchAll(rows, 20_000);
+    // THEN the stand-in starts a batch, which it fills: no room is left for row 2
     expect(oversized).toStrictEqual([1]);
-    expect(
-      batches.flatMap((b) =>
-        (JSON.parse(b.body.toString('utf8')) as { RecordIndex: number }[]).map((r) => r.RecordIndex),
-      ),
-    ).toStrictEqual([0, 2]);
+    expect(batches.map((b) => [b.firstIndex, b.lastIndex])).toStrictEqual([
+      [0, 0],
+      [1, 1],
+      [2, 2],
+    ]);
+    for (const batch of batches) expect(batch.bytes).toBeLessThanOrEqual(20_000);
+    // Its text escapes at most 2 bytes a character ("), so at most 1 byte is left unused.
+    expect(batches[1].bytes).toBeGreaterThanOrEqual(20_000 - 1);
+    expect(sentRows(batches).map((r) => r.TruncatedRecord !== undefined)).toStrictEqual([false, true, false]);
+  });
+
+  test('sends nothing of a record when even its stand-in cannot fit the limit', () => {
+    // GIVEN a limit that holds a small row alone, and not a stand-in without text (it has more columns)
+    const limit = Buffer.byteLength(JSON.stringify(testRow(0))) + 2;
+    const emptyStandIn = { ...standInRow(testRow(1), '', 1_000), TruncatedRecord: '' };
+    expect(Buffer.byteLength(JSON.stringify(emptyStandIn)) + 2).toBeGreaterThan(limit);
+    // WHEN
+    const { batches, records } = batchAll([testRow(0), testRow(1, { bytes: 1_000 }), testRow(2)], limit);
+    // THEN
+    expect(records).toStrictEqual([{ index: 1, bytes: expect.any(Number) as number, truncated: false }]);
+    expect(sentRows(batches).map((r) => r.RecordIndex)).toStrictEqual([0, 2]);
   });
 
   test('keeps every batch at most 1,000,000 bytes, under the API limit and where the SDK would split', () => {
@@ -129,19 +185,30 @@ describe('RowBatcher', () => {
       expect(JSON.parse(batches[0].body.toString('utf8'))).toStrictEqual([JSON.parse(JSON.stringify(row))]);
     });
 
-    test('counts the source text in the size limit and isolates an oversized record', () => {
+    test('counts the source text in the size limit and sends an oversized record truncated', () => {
+      // GIVEN a record of 2-byte characters whose JSON.parse'd value is shorter than its text
       const big = `{"pad": "${'é'.repeat(MAX_BATCH_BYTES / 2)}"}`;
       const rows = [
         testRow(0),
         factory.row(1, undefined, { Record: new RawJson(JSON.parse(big), big) }),
         testRow(2),
       ];
-      const { batches, oversized } = batchAll(rows);
-      expect(oversized).toStrictEqual([1]);
-      expect(batches.flatMap((b) => JSON.parse(b.body.toString('utf8')) as unknown[])).toStrictEqual([
-        rows[0],
-        rows[2],
-      ]);
+      // WHEN
+      const { batches, records } = batchAll(rows);
+      // THEN its size is that of the text sent, and the stand-in's text starts as that text does
+      const { json } = rowJson(rows[1]);
+      expect(json.endsWith(`"Record":${big}}`)).toBe(true);
+      expect(records).toStrictEqual([{ index: 1, bytes: Buffer.byteLength(json), truncated: true }]);
+      const sent = sentRows(batches);
+      expect(sent.map((r) => r.RecordIndex)).toStrictEqual([0, 1, 2]);
+      expect(sent[1].OriginalRecordBytes).toBe(Buffer.byteLength(json));
+      expect(json.startsWith(sent[1].TruncatedRecord as string)).toBe(true);
+      // Cut at a character boundary: at most the field limit, short of it by less than one 'é'.
+      expect(Buffer.byteLength(sent[1].TruncatedRecord as string)).toBeLessThanOrEqual(MAX_FIELD_BYTES);
+      expect(Buffer.byteLength(sent[1].TruncatedRecord as string)).toBeGreaterThan(MAX_FIELD_BYTES - 2);
+      expect(sent[1]).not.toHaveProperty('Record');
+      // A stand-in is not source text: the batch is verbatim only for record 0 or 2, which are plain.
+      expect(batches[0].verbatim).toBe(false);
     });
   });
 
@@ -208,6 +275,142 @@ describe('RowBatcher', () => {
   });
 });
 
+describe('standInRow', () => {
+  const versioned = new RowFactory({
+    bucket: 'logs',
+    key: 'a/"quoted"\\é😀.json',
+    versionId: 'v1',
+    eTag: '"etag"',
+    eventTime: '2026-11-28T10:00:00Z',
+  });
+  const source = `{"big": "${'x'.repeat(100)}"}`;
+
+  test('keeps the provenance columns, the size and the start of the text, and nothing else of the row', () => {
+    // GIVEN a row with its own time, format columns and a source-text column
+    const row = versioned.row(7, '2026-11-27T09:00:00.000Z', {
+      Message: 'hello',
+      Record: new RawJson(JSON.parse(source), source),
+    });
+    const { json } = rowJson(row);
+    // WHEN
+    const standIn = standInRow(row, json, 1_234_567);
+    // THEN
+    expect(standIn).toStrictEqual({
+      TimeGenerated: '2026-11-27T09:00:00.000Z',
+      S3Bucket: 'logs',
+      S3Key: 'a/"quoted"\\é😀.json',
+      S3ObjectVersion: 'v1',
+      RecordIndex: 7,
+      RecordId: versioned.recordId(7),
+      S3EventTime: versioned.eventTime,
+      OriginalRecordBytes: 1_234_567,
+      TruncatedRecord: json,
+    });
+    expect(Object.keys(standIn!).slice(0, PROVENANCE_COLUMNS.length).sort()).toStrictEqual(
+      PROVENANCE_COLUMNS.map((c) => c.name).sort(),
+    );
+  });
+
+  test('leaves out S3ObjectVersion when the row has none', () => {
+    const unversioned = new RowFactory({ bucket: 'logs', key: 'k', eventTime: '2026-11-28T10:00:00Z' });
+    const row = unversioned.row(0, undefined, { Message: 'm' });
+    const standIn = standInRow(row, JSON.stringify(row), 10)!;
+    expect(standIn).not.toHaveProperty('S3ObjectVersion');
+    expect(standIn.RecordId).toBe(unversioned.recordId(0));
+  });
+
+  test.each([
+    ['4-byte characters (surrogate pairs)', 'a', '😀', 15_999],
+    ['3-byte characters', 'ab', '€', 21_332],
+    ['2-byte characters', 'a', 'é', 31_999],
+  ])('cuts the text to at most 64,000 bytes at a character boundary: %s', (_name, lead, char, count) => {
+    // GIVEN a text of one or two ASCII characters, then characters the 64,000-byte cut falls inside
+    const json = lead + char.repeat(40_000);
+    // WHEN
+    const text = standInRow(testRow(0), json, Buffer.byteLength(json))!.TruncatedRecord as string;
+    // THEN the cut keeps whole characters only, as many as fit
+    expect(MAX_FIELD_BYTES).toBe(64_000);
+    expect(text).toBe(lead + char.repeat(count));
+    expect(Buffer.byteLength(text)).toBeLessThanOrEqual(MAX_FIELD_BYTES);
+    expect(Buffer.byteLength(text + char)).toBeGreaterThan(MAX_FIELD_BYTES);
+    expect(Buffer.from(text, 'utf8').toString('utf8')).toBe(text);
+  });
+
+  test('shortens the text further so the stand-in fits a lower limit, counting JSON escapes', () => {
+    // GIVEN a text of characters JSON escapes into 2 and 6 bytes
+    const json = '"\\\n\u0001\u000b😀é'.repeat(2_000);
+    // WHEN the limit is 5,000 bytes
+    const standIn = standInRow(testRow(0), json, Buffer.byteLength(json), 5_000)!;
+    // THEN the stand-in, as one batch, fits; and no more of the text would
+    const text = standIn.TruncatedRecord as string;
+    expect(json.startsWith(text)).toBe(true);
+    const size = Buffer.byteLength(JSON.stringify(standIn)) + 2;
+    expect(size).toBeLessThanOrEqual(5_000);
+    const next = String.fromCodePoint(json.codePointAt(text.length)!);
+    expect(size + Buffer.byteLength(JSON.stringify(next)) - 2).toBeGreaterThan(5_000);
+  });
+
+  test.each(FORMAT_NAMES)('every column of a stand-in is one the %s format declares', (format) => {
+    const row = new RowFactory({ ...versioned.object }).row(0, undefined, { Message: 'm' });
+    const declared = new Map(columnsOf(format).map((c) => [c.name, c.type]));
+    const standIn = standInRow(row, JSON.stringify(row), 2_000_000)!;
+    expect(Object.keys(standIn).filter((name) => !declared.has(name))).toStrictEqual([]);
+    expect([declared.get('TruncatedRecord'), declared.get('OriginalRecordBytes')]).toStrictEqual([
+      'string',
+      'long',
+    ]);
+  });
+
+  test('gives no stand-in when the limit cannot hold one without text', () => {
+    expect(standInRow(testRow(0), 'x', 1, 100)).toBeUndefined();
+    expect(standInRow(testRow(0), 'x', 1, 1_000)).toBeDefined();
+  });
+});
+
+describe('utf8Prefix', () => {
+  // Characters of each UTF-8 length and each kind of JSON escape, lone surrogates included.
+  const alphabet = [
+    'a',
+    'é',
+    '€',
+    '😀',
+    '"',
+    '\\',
+    '\n',
+    '\u0001',
+    '\u000b',
+    '\u007f',
+    '\u2028',
+    '\ud800',
+    '\udc00',
+  ];
+  const random = new Random(20261214);
+
+  test('gives the longest prefix of whole characters within both limits, as Buffer and JSON.stringify count', () => {
+    for (let run = 0; run < 500; run++) {
+      // GIVEN a random text and limits
+      const text = Array.from({ length: random.int(40) }, () => random.pick(alphabet)).join('');
+      const maxBytes = random.int(60);
+      const maxJsonBytes = random.int(120);
+      // WHEN
+      const prefix = utf8Prefix(text, maxBytes, maxJsonBytes);
+      // THEN it is a prefix within both limits
+      expect(text.startsWith(prefix)).toBe(true);
+      const jsonBytes = (s: string): number => Buffer.byteLength(JSON.stringify(s)) - 2;
+      expect(Buffer.byteLength(prefix)).toBeLessThanOrEqual(maxBytes);
+      expect(jsonBytes(prefix)).toBeLessThanOrEqual(maxJsonBytes);
+      if (prefix.length === text.length) continue;
+      // that does not split a surrogate pair
+      const last = prefix.charCodeAt(prefix.length - 1);
+      const next = text.charCodeAt(prefix.length);
+      expect(last >= 0xd800 && last <= 0xdbff && next >= 0xdc00 && next <= 0xdfff).toBe(false);
+      // and that the next character would take past one limit
+      const longer = prefix + String.fromCodePoint(text.codePointAt(prefix.length)!);
+      expect(Buffer.byteLength(longer) > maxBytes || jsonBytes(longer) > maxJsonBytes).toBe(true);
+    }
+  });
+});
+
 describe('verbatim batches and canonicalBodies', () => {
   const factory = new RowFactory({ bucket: 'logs', key: 'k', eventTime: '2026-11-28T10:00:00Z' });
   const source = '{"a": 1, "a": 2, "big": 1e400}';
@@ -242,6 +445,16 @@ describe('verbatim batches and canonicalBodies', () => {
     expect(bodies?.flatMap((b) => JSON.parse(b.toString('utf8')) as number[])).toStrictEqual([
       1e21, 1e21, 1e21,
     ]);
+  });
+
+  test('gives up rather than send a stand-in for a row that re-serializing made too large', () => {
+    // GIVEN a one-row body at the limit whose numbers each grow by a byte re-serialized (1e+21)
+    const body = Buffer.from(`[{"RecordIndex":1,"S3Key":"k","n":[${Array(30).fill('1e21').join(',')}]}]`);
+    // WHEN
+    const bodies = canonicalBodies(body, body.length);
+    // THEN the batch is not sent cut: the original refusal stands
+    expect(bodies).toBeUndefined();
+    expect(canonicalBodies(body, body.length + 30)?.length).toBe(1);
   });
 
   test('gives up when one re-serialized row alone would exceed the limit, or the body is not JSON', () => {

@@ -28,7 +28,11 @@ import {
 } from '../../support/fake-pipeline';
 import { Random } from '../../support/random';
 import { gunzipSync } from 'node:zlib';
+import { Logger } from '@aws-lambda-powertools/logger';
 import { SentinelUploader } from '../../../lambda/io/sentinel-uploader';
+import { MAX_FIELD_BYTES, rowJson } from '../../../lambda/io/batcher';
+import { RowFactory, type Row } from '../../../lambda/core/rows';
+import { captureOutput, metricSum } from '../../support/capture';
 
 const OBJECT: NotifiedObject = {
   bucket: 'logs',
@@ -301,6 +305,127 @@ describe('deliverObject with the real ObjectDelivery', () => {
       }
     },
   );
+});
+
+describe('deliverObject with a record too large for one request', () => {
+  const factory = new RowFactory(OBJECT);
+  /** Record `i`, its Message padded to `bytes` characters when given. */
+  const rowOf = (i: number, bytes?: number): Row =>
+    factory.row(i, undefined, { Message: bytes !== undefined ? 'x'.repeat(bytes) : `record ${i}` });
+
+  /** A parser yielding `rows` in two chunks, from record `skipRecords` on. */
+  const parseRows = (rows: readonly Row[]): ParseObject =>
+    async function* (_format, _body, _object, options) {
+      const outcomes = rows
+        .map((row, index) => ({ kind: 'row' as const, row, index }))
+        .filter((o) => o.index >= (options?.skipRecords ?? 0));
+      const half = Math.ceil(outcomes.length / 2);
+      for (const chunk of [outcomes.slice(0, half), outcomes.slice(half)]) {
+        await Promise.resolve();
+        if (chunk.length > 0) yield chunk;
+      }
+    };
+
+  /** Delivers `rows` through the real ObjectDelivery; the `refuse`-th request (from 0) answers 503. */
+  async function deliverRows(
+    rows: readonly Row[],
+    options: {
+      readonly maxBatchBytes?: number;
+      readonly refuse?: number;
+      readonly skipRecords?: number;
+    } = {},
+  ) {
+    const sent: Record<string, unknown>[] = [];
+    let sends = 0;
+    const client = {
+      send: async (_rule: string, _stream: string, body: Uint8Array) => {
+        await new Promise((resolve) => setImmediate(resolve));
+        if (sends++ === options.refuse) throw statusError(503);
+        sent.push(...(JSON.parse(gunzipSync(body).toString('utf8')) as Record<string, unknown>[]));
+      },
+    };
+    const uploader = new SentinelUploader({
+      client,
+      producer: 'app-logs',
+      dcrImmutableId: 'dcr-test',
+      streamName: 'Custom-Test',
+      concurrency: 1,
+      ...(options.maxBatchBytes !== undefined ? { maxBatchBytes: options.maxBatchBytes } : {}),
+    });
+    const output = captureOutput();
+    try {
+      const objectDeps = deps(parseRows(rows), uploader, {
+        logger: new Logger({ serviceName: 's3-to-sentinel' }),
+      });
+      const outcome = await deliverObject(
+        OBJECT,
+        options.skipRecords ?? 0,
+        objectDeps,
+        new AbortController().signal,
+        'msg-1',
+      );
+      objectDeps.telemetry.metrics.publishStoredMetrics();
+      return { outcome, sent, logs: output.logs(), metrics: output.metrics(), text: output.text() };
+    } finally {
+      output.restore();
+    }
+  }
+
+  test('delivers every record, the oversized one as its stand-in in its place, and logs and counts it', async () => {
+    // GIVEN an object whose record 2 of 5 is over 1 MB
+    const rows = [rowOf(0), rowOf(1), rowOf(2, 1_200_000), rowOf(3), rowOf(4)];
+    const { json } = rowJson(rows[2]);
+    const bytes = Buffer.byteLength(json);
+    // WHEN
+    const run = await deliverRows(rows);
+    // THEN every record was accepted, in order, and the object is acknowledged
+    expect(run.outcome).toStrictEqual({ status: 'delivered', recordsDelivered: 5 });
+    expect(run.sent.map((r) => r.RecordIndex)).toStrictEqual([0, 1, 2, 3, 4]);
+    expect(run.sent.map((r) => r.RecordId)).toStrictEqual([0, 1, 2, 3, 4].map((i) => factory.recordId(i)));
+    for (const i of [0, 1, 3, 4]) expect(run.sent[i]).toStrictEqual(rows[i]);
+    // the stand-in holds where the record is, its size and the start of its JSON; not the rest
+    const standIn = run.sent[2];
+    expect(standIn).toMatchObject({ S3Bucket: 'logs', S3Key: OBJECT.key, S3ObjectVersion: 'abc' });
+    expect(standIn.OriginalRecordBytes).toBe(bytes);
+    expect(json.startsWith(standIn.TruncatedRecord as string)).toBe(true);
+    expect(Buffer.byteLength(standIn.TruncatedRecord as string)).toBe(MAX_FIELD_BYTES);
+    expect(standIn).not.toHaveProperty('Message');
+    // one warning with bucket, key, index and size, and never the record's content
+    const warnings = run.logs.filter((l) => String(l.message).includes('sent truncated'));
+    expect(warnings).toStrictEqual([
+      expect.objectContaining({
+        level: 'WARN',
+        bucket: 'logs',
+        key: OBJECT.key,
+        recordIndex: 2,
+        recordBytes: bytes,
+      }),
+    ]);
+    expect(run.text).not.toContain('xxxxxxxxxx');
+    expect(metricSum(run.metrics, 'OversizedRecords')).toBe(1);
+    expect(metricSum(run.metrics, 'RecordsDelivered')).toBe(5);
+  });
+
+  test('fails at the stand-in exactly when its batch is refused, and a resumed read delivers it', async () => {
+    // GIVEN a 20,000-byte limit, so the stand-in of record 2 is a batch of its own: [0, 1], [2], [3, 4]
+    const rows = [rowOf(0), rowOf(1), rowOf(2, 50_000), rowOf(3), rowOf(4)];
+    // WHEN the request with the stand-in is refused
+    const failed = await deliverRows(rows, { maxBatchBytes: 20_000, refuse: 1 });
+    // THEN the object is not acknowledged: it resumes at record 2, and records 0 and 1 are in
+    expect(failed.outcome.status).toBe('failed');
+    expect(failed.outcome.error).toBeInstanceOf(IngestionUnavailableError);
+    expect(failed.outcome.resumeAt).toStrictEqual({ object: OBJECT, nextRecordIndex: 2 });
+    expect(failed.sent.map((r) => r.RecordIndex)).toStrictEqual([0, 1]);
+    // and resuming there sends the stand-in again, then the rest
+    const resumed = await deliverRows(rows, { maxBatchBytes: 20_000, skipRecords: 2 });
+    expect(resumed.outcome).toStrictEqual({ status: 'delivered', recordsDelivered: 3 });
+    expect(resumed.sent.map((r) => [r.RecordIndex, r.OriginalRecordBytes])).toStrictEqual([
+      [2, Buffer.byteLength(rowJson(rows[2]).json)],
+      [3, undefined],
+      [4, undefined],
+    ]);
+    expect(metricSum(failed.metrics, 'OversizedRecords')).toBe(1);
+  });
 });
 
 describe('classifyRead', () => {
