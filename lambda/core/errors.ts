@@ -303,3 +303,40 @@ export function classifyIngestionError(
   }
   return new UnexpectedError(`${where(target)}: uploading to ${dcr} failed: ${detail}`, { cause: err });
 }
+
+/** A dependency call that got no answer in time: what was called, for whom, and what to check. */
+export interface TimedOutCall extends FailureContext {
+  /** The call, as an operator would name it: `SSM GetParameter /s3-to-sentinel/app-logs/client-secret`. */
+  readonly call: string;
+  readonly timeoutMs: number;
+  /** What to check if it keeps happening. */
+  readonly check: string;
+}
+
+function timedOutMessage(t: TimedOutCall, what: string): string {
+  const seconds = t.timeoutMs / 1000;
+  return `${where(t)}: ${t.call} ${what} ${seconds} s; retrying later. If this keeps happening, ${t.check}`;
+}
+
+/**
+ * The Entra token request, the client secret's SSM read or STS GetWebIdentityToken got no answer in
+ * time. A `CredentialError` (same class and route): the next message would wait just as long.
+ */
+export class CredentialTimeoutError extends CredentialError {
+  public constructor(call: TimedOutCall, options?: { cause?: unknown }) {
+    super(timedOutMessage(call, 'got no answer within'), options);
+  }
+}
+
+/**
+ * GetObject got no answer in time, or the object's body stopped sending bytes (`stalled`). An
+ * `ObjectReadError`: transient, and about this object only.
+ */
+export class ObjectReadTimeoutError extends ObjectReadError {
+  public constructor(call: TimedOutCall & { readonly stalled?: boolean }, options?: { cause?: unknown }) {
+    super(
+      timedOutMessage(call, call.stalled === true ? 'sent no bytes for' : 'got no answer within'),
+      options,
+    );
+  }
+}

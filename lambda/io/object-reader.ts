@@ -35,6 +35,82 @@ export class DecompressionError extends Error {
   }
 }
 
+/** What {@link guardedBody} watches for. */
+export interface BodyGuard {
+  /** Longest wait for the next chunk while the reader asks for one. */
+  readonly idleTimeoutMs: number;
+  /** The error a stalled body fails with. */
+  readonly stalled: () => Error;
+  /** Ends the read at once when it aborts (the invocation's time budget). */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * `body`, failing with `guard.stalled()` when no bytes arrive for `idleTimeoutMs`, or with the
+ * signal's reason when it aborts; either way the body is destroyed, releasing its socket. The idle
+ * clock runs only while the reader waits for a chunk: a body paused by backpressure (uploads in
+ * flight) is not stalled.
+ */
+export async function* guardedBody(
+  body: AsyncIterable<Uint8Array>,
+  guard: BodyGuard,
+): AsyncGenerator<Uint8Array> {
+  const { idleTimeoutMs, stalled, signal } = guard;
+  const iterator = body[Symbol.asyncIterator]();
+  let waiting = false;
+  let failure: { readonly error: unknown } | undefined;
+  let fail: ((error: unknown) => void) | undefined;
+  const halt = (error: unknown): void => {
+    if (failure !== undefined) return;
+    failure = { error };
+    release(body, iterator);
+    fail?.(error);
+  };
+  const onAbort = (): void => halt(signal?.reason ?? new Error('The read was aborted'));
+  // One timer, re-armed per chunk: cheaper than a timer per chunk on a multi-GB object.
+  const timer = setTimeout(() => {
+    if (waiting) halt(stalled());
+  }, idleTimeoutMs);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  let finished = false;
+  try {
+    if (signal?.aborted === true) onAbort();
+    for (;;) {
+      const next = await new Promise<IteratorResult<Uint8Array>>((resolve, reject) => {
+        if (failure !== undefined) return reject(failure.error);
+        fail = reject;
+        waiting = true;
+        timer.refresh();
+        iterator.next().then(resolve, reject);
+      });
+      waiting = false;
+      fail = undefined;
+      if (next.done === true) {
+        finished = true;
+        return;
+      }
+      yield next.value;
+    }
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+    // The reader broke off early: release the body's socket.
+    if (!finished && failure === undefined) await iterator.return?.();
+  }
+}
+
+/** Ends a body that will not be read to its end: destroys a stream, else returns its iterator. */
+function release(body: AsyncIterable<Uint8Array>, iterator: AsyncIterator<Uint8Array>): void {
+  const destroy = (body as { destroy?: () => void }).destroy;
+  if (typeof destroy === 'function') {
+    // Without an error: one with no 'error' listener yet (no chunk asked for) would be thrown.
+    destroy.call(body);
+  } else {
+    // Not awaited: a generator's return waits for its pending next, which may never settle.
+    void iterator.return?.().catch(() => undefined);
+  }
+}
+
 /** Options of {@link decodeText} and {@link lines}. */
 export interface ReadOptions {
   /** Receives the object's byte counts as it streams. */

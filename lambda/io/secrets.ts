@@ -1,6 +1,13 @@
 import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import type { SSMClient } from '@aws-sdk/client-ssm';
-import { ConfigurationError, CredentialError } from '../core/errors';
+import {
+  ConfigurationError,
+  CredentialError,
+  CredentialTimeoutError,
+  ForwarderError,
+  TimeBudgetExhaustedError,
+} from '../core/errors';
+import { boundedCall, DEFAULT_CALL_TIMEOUT_MS, type AbortSignalish } from './aws-clients';
 
 /** Options of {@link SecretCache}. */
 export interface SecretCacheProps {
@@ -11,6 +18,14 @@ export interface SecretCacheProps {
   readonly ttlSeconds: number;
   /** For error messages. */
   readonly producer: string;
+  /** Longest wait for one SSM read, SDK retries included. @default DEFAULT_CALL_TIMEOUT_MS */
+  readonly timeoutMs?: number;
+}
+
+/** Options of one {@link SecretCache} call. */
+export interface SecretReadOptions {
+  /** The invocation's signal: the caller stops waiting when it aborts (the shared read goes on). */
+  readonly abortSignal?: AbortSignalish | undefined;
 }
 
 /**
@@ -52,29 +67,29 @@ export class SecretCache {
   }
 
   /** The secret; reads SSM only when the cached value is missing or older than the TTL. */
-  public get(): Promise<string> {
+  public get(options: SecretReadOptions = {}): Promise<string> {
     // A fresh read under way serves everyone; otherwise concurrent callers (parallel uploads asking
     // for a token) share one read, since Powertools does not coalesce reads of a missing value.
-    return (
+    const read =
       this.#refreshing ??
       (this.#inFlight ??= this.#read(false).finally(() => {
         this.#inFlight = undefined;
-      }))
-    );
+      }));
+    return this.#await(read, options);
   }
 
   /**
    * Reads SSM now, whatever the cache holds, and caches the result for a new TTL: for a caller that
    * must know the current value (Entra rejected the cached one; it may have just been rotated).
    */
-  public refresh(): Promise<string> {
+  public refresh(options: SecretReadOptions = {}): Promise<string> {
     this.#refreshing ??= this.#read(true).finally(() => {
       this.#refreshing = undefined;
     });
-    return this.#refreshing;
+    return this.#await(this.#refreshing, options);
   }
 
-  /** Forgets the cached value, e.g. after Entra rejected it, so the next `get` reads SSM again. */
+  /** Forgets the cached value, so the next `get` reads SSM again. */
   public invalidate(): void {
     this.#provider.clearCache();
   }
@@ -83,11 +98,41 @@ export class SecretCache {
     return { parameterName: this.#props.parameterName };
   }
 
+  /** `read` for one caller, who stops waiting when its invocation's signal aborts. */
+  #await(read: Promise<string>, { abortSignal }: SecretReadOptions): Promise<string> {
+    if (abortSignal === undefined) return read;
+    const { parameterName, producer } = this.#props;
+    return boundedCall(() => read, {
+      signal: abortSignal,
+      aborted: () =>
+        new TimeBudgetExhaustedError(
+          `producer ${producer}: the invocation's time budget ran out while reading the client secret ` +
+            `parameter ${parameterName}; the message returns to the queue.`,
+        ),
+    });
+  }
+
   async #read(forceFetch: boolean): Promise<string> {
     const { parameterName, producer, ttlSeconds } = this.#props;
+    const timeoutMs = this.#props.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
     let value: string | undefined;
     try {
-      value = await this.#provider.get(parameterName, { decrypt: true, maxAge: ttlSeconds, forceFetch });
+      // Powertools takes no abort signal: the bound gives up on a hung read, so the next call starts
+      // a new one instead of joining it.
+      value = await boundedCall(
+        () => this.#provider.get(parameterName, { decrypt: true, maxAge: ttlSeconds, forceFetch }),
+        {
+          timeoutMs,
+          timedOut: () =>
+            new CredentialTimeoutError({
+              producer,
+              call: `SSM GetParameter ${parameterName}`,
+              timeoutMs,
+              check:
+                "check the function's network path to SSM (VPC endpoint or NAT) and SSM's health in the region.",
+            }),
+        },
+      );
     } catch (err) {
       throw classifySsmError(err, parameterName, producer);
     }
@@ -109,6 +154,7 @@ export class SecretCache {
  * GetParameterError whose `cause` is the original.
  */
 function classifySsmError(err: unknown, parameterName: string, producer: string): Error {
+  if (err instanceof ForwarderError) return err;
   const sdkError = err instanceof Error && err.cause instanceof Error ? err.cause : err;
   const name = sdkError instanceof Error ? sdkError.name : 'error';
   if (PERMANENT_SSM_ERRORS.has(name)) {

@@ -1,8 +1,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { SSMClient } from '@aws-sdk/client-ssm';
-import { STSClient } from '@aws-sdk/client-sts';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { SSMClient } from '@aws-sdk/client-ssm';
+import type { STSClient } from '@aws-sdk/client-sts';
 import type { ClientSecretCredentialOptions, TokenCredential } from '@azure/identity';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { loadConfig, type ForwarderConfig } from '../core/config';
@@ -19,6 +19,7 @@ import type { ParseObject } from './deliver-object';
 import { parseObjectBatches } from './parse-object';
 import { processMessage, type MessageOutcome, type ProcessorDeps } from './process-message';
 import { NotAttemptedError, planRoute, withinRolePropagation } from './route-plan';
+import { createS3Client, createSqsClient, createSsmClient, createStsClient } from '../io/aws-clients';
 import { s3ObjectOpener, type OpenObject } from '../io/s3-objects';
 import { SecretCache } from '../io/secrets';
 import { createLogsIngestionClient, SentinelUploader } from '../io/sentinel-uploader';
@@ -76,14 +77,14 @@ export interface DependencyOptions {
 export function createDependencies(options: DependencyOptions = {}): HandlerDeps {
   const config = loadConfig(options.env);
   const logger = options.logger ?? createLogger(config.producerName);
-  const s3 = options.s3 ?? new S3Client({});
+  const s3 = options.s3 ?? createS3Client();
   const credential =
     options.credential ??
     createTokenCredential(config, {
       ...(config.authMode === 'secret'
         ? {
             secrets: new SecretCache({
-              ssm: options.ssm ?? new SSMClient({}),
+              ssm: options.ssm ?? createSsmClient(),
               parameterName: config.clientSecretParameter!,
               ttlSeconds: config.secretTtlSeconds,
               producer: config.producerName,
@@ -96,7 +97,7 @@ export function createDependencies(options: DependencyOptions = {}): HandlerDeps
         ? {
             webIdentityToken:
               options.webIdentityToken ??
-              stsWebIdentityToken(options.sts ?? new STSClient({}), config.producerName),
+              stsWebIdentityToken(options.sts ?? createStsClient(), config.producerName),
           }
         : {}),
       ...(options.entraOptions !== undefined ? { assertionOptions: options.entraOptions } : {}),
@@ -110,7 +111,7 @@ export function createDependencies(options: DependencyOptions = {}): HandlerDeps
     config,
     producer: config.producerName,
     format: config.format,
-    openObject: options.openObject ?? s3ObjectOpener(s3),
+    openObject: options.openObject ?? s3ObjectOpener(s3, { producer: config.producerName }),
     parse: options.parse ?? parseObjectBatches,
     uploader: new SentinelUploader({
       client,
@@ -121,7 +122,7 @@ export function createDependencies(options: DependencyOptions = {}): HandlerDeps
     }),
     logger,
     router: new MessageRouter({
-      sqs: options.sqs ?? new SQSClient({}),
+      sqs: options.sqs ?? createSqsClient(),
       producer: config.producerName,
       logger,
       ...(config.queueUrl !== undefined ? { queueUrl: config.queueUrl } : {}),

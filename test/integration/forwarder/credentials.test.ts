@@ -1,9 +1,10 @@
 /**
  * Secrets and Entra credentials: the client secret read from SSM (cached, re-read after its TTL,
  * never logged), the real ClientSecretCredential and the federated (STS web identity) credential
- * against the emulator's Entra ID token endpoint, and a batch once Entra ID rejects the secret.
+ * against the emulator's Entra ID token endpoint, a batch once Entra ID rejects the secret, and a
+ * rejection right after `put-secret` (SSM read again, the new secret used, nothing dead-lettered).
  */
-import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityBatchCommand } from '@aws-sdk/client-sqs';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { GetWebIdentityTokenCommand } from '@aws-sdk/client-sts';
 import 'aws-sdk-client-mock-jest';
@@ -19,6 +20,8 @@ import {
   putObject,
   rowsOf,
   s3,
+  DLQ_URL,
+  QUEUE_URL,
   SECRET,
   secretsSeen,
   sqsMock,
@@ -27,6 +30,7 @@ import {
   useForwarderHarness,
 } from '../../support/forwarder-harness';
 import { fakeDateOnly } from '../../support/fake-date';
+import { localS3Client } from '../../support/s3-server';
 
 useForwarderHarness();
 
@@ -71,8 +75,13 @@ describe('forwarder handler', () => {
   test('never writes the secret to any log line, failures included', async () => {
     const object = await putObject('secret/failing.json', ndjson(2));
     emulator.failAlways({ status: 401 });
+    // First received an hour ago: the 401 is final, and the second message is still parsed and logged.
+    const anHourAgo = Date.now() - 3_600_000;
     await makeHandler()(
-      sqsEvent(sqsRecord(s3Notification(object)), sqsRecord('not json at all')),
+      sqsEvent(
+        sqsRecord(s3Notification(object), undefined, 2, anHourAgo),
+        sqsRecord('not json at all', undefined, 2, anHourAgo),
+      ),
       lambdaContext(),
     );
     expect(secretsSeen).toStrictEqual([SECRET]);
@@ -155,6 +164,56 @@ describe('forwarder handler', () => {
       expect(String(error?.message)).toMatch(/federated identity credential/);
     });
 
+    test('after put-secret, reads SSM again when Entra ID rejects the cached secret, and delivers', async () => {
+      // GIVEN a forwarder that cached the secret (for a day) and got a token with it
+      const rotated = `${SECRET}-rotated`;
+      ssmMock.reset();
+      ssmMock
+        .on(GetParameterCommand)
+        .resolvesOnce({ Parameter: { Value: SECRET, Type: 'SecureString' } })
+        .resolves({ Parameter: { Value: rotated, Type: 'SecureString' } });
+      emulator.clientSecret = SECRET;
+      const before = await putObject('entra/before-rotation.json', ndjson(2));
+      const after = await putObject('entra/after-rotation.json', ndjson(3));
+      // Only `Date` is faked: the token's expiry, MSAL's cache and the secret's TTL all read it. The
+      // handler gets its own S3 client: the SDK corrects its clock from s3rver's (real) Date header.
+      fakeDateOnly();
+      const client = localS3Client(s3.endpoint);
+      const handler = makeHandler({
+        s3: client,
+        secretCredentialFactory: undefined,
+        entraOptions: entraOptions(),
+        envOverrides: {
+          [ENV.secretTtlSeconds]: '86400',
+          [ENV.queueUrl]: QUEUE_URL,
+          [ENV.deadLetterQueueUrl]: DLQ_URL,
+        },
+      });
+      expect(await handler(sqsEvent(sqsRecord(s3Notification(before))), lambdaContext())).toStrictEqual({
+        batchItemFailures: [],
+      });
+      // WHEN put-secret writes a new secret that Entra ID now requires, and the hour-long token expires
+      emulator.clientSecret = rotated;
+      jest.setSystemTime(Date.now() + 61 * 60_000);
+      const response = await handler(
+        sqsEvent(sqsRecord(s3Notification(after), 'after-rotation')),
+        lambdaContext(),
+      );
+      client.destroy();
+      // THEN the cached secret was rejected once, SSM read again, and the new secret delivered the rows
+      expect(response).toStrictEqual({ batchItemFailures: [] });
+      expect(rowsOf(after.key)).toHaveLength(3);
+      expect(emulator.tokenGrants.map((g) => g.ok)).toStrictEqual([true, false, true]);
+      expect(ssmMock).toHaveReceivedCommandTimes(GetParameterCommand, 2);
+      // Nothing went to the DLQ, whichever SQS call routing uses.
+      const toDlq = sqsMock
+        .calls()
+        .filter((c) => (c.args[0].input as { QueueUrl?: string }).QueueUrl === DLQ_URL);
+      expect(toDlq).toHaveLength(0);
+      expect(output.logs().filter((l) => l.level === 'ERROR')).toHaveLength(0);
+      expect(output.text()).not.toContain(SECRET);
+    });
+
     test('fails permanent, naming put-secret, when Entra ID rejects the secret', async () => {
       emulator.clientSecret = 'the-secret-entra-expects';
       const object = await putObject('entra/rejected.json', ndjson(5));
@@ -169,6 +228,9 @@ describe('forwarder handler', () => {
       expect(String(error?.message)).toMatch(
         /invalid_client.*`s3-to-sentinel put-secret --producer app-logs --from-outputs <cdktf outputs file>`/,
       );
+      // SSM was read once more before the rejection stood; holding the same secret, it was not retried.
+      expect(ssmMock).toHaveReceivedCommandTimes(GetParameterCommand, 2);
+      expect(emulator.tokenGrants.map((g) => g.ok)).toStrictEqual([false]);
       expect(emulator.requests).toHaveLength(0);
       expect(output.text()).not.toContain(SECRET);
     });
@@ -206,6 +268,6 @@ describe('forwarder handler', () => {
       ['rejected-1', 'CredentialRejected', false],
       ['rejected-2', 'CredentialRejected', false],
     ]);
-    expect(sqsMock).toHaveReceivedCommandTimes(ChangeMessageVisibilityCommand, 0);
+    expect(sqsMock).toHaveReceivedCommandTimes(ChangeMessageVisibilityBatchCommand, 0);
   });
 });

@@ -1,7 +1,12 @@
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { ConfigurationError, CredentialError } from '../../../lambda/core/errors';
+import {
+  ConfigurationError,
+  CredentialError,
+  CredentialTimeoutError,
+  TimeBudgetExhaustedError,
+} from '../../../lambda/core/errors';
 import { SecretCache } from '../../../lambda/io/secrets';
 import { fakeDateOnly } from '../../support/fake-date';
 
@@ -14,14 +19,18 @@ beforeEach(() => {
 });
 afterEach(() => jest.useRealTimers());
 
-function cache(ttlSeconds = 900): SecretCache {
+function cache(ttlSeconds = 900, timeoutMs?: number): SecretCache {
   return new SecretCache({
     ssm: new SSMClient({}),
     parameterName: PARAMETER,
     ttlSeconds,
     producer: 'app-logs',
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
   });
 }
+
+/** An SSM answer that never comes. */
+const hang = () => new Promise<never>(() => undefined);
 
 function ssmError(name: string): Error {
   const err = new Error(`${name} happened`);
@@ -154,6 +163,61 @@ describe('SecretCache', () => {
       expect((error as Error).cause).toMatchObject({ name });
     },
   );
+
+  test('fails transient, naming the parameter, when SSM gets no answer; the next call reads afresh', async () => {
+    // GIVEN an SSM that hangs once, then answers
+    ssmMock
+      .on(GetParameterCommand)
+      .callsFakeOnce(hang)
+      .resolves({ Parameter: { Value: 'value' } });
+    const secrets = cache(900, 50);
+    // WHEN
+    const error = await secrets.get().catch((e: unknown) => e);
+    // THEN
+    expect(error).toBeInstanceOf(CredentialTimeoutError);
+    expect((error as CredentialTimeoutError).retryable).toBe(true);
+    expect((error as Error).message).toBe(
+      `producer app-logs: SSM GetParameter ${PARAMETER} got no answer within 0.05 s; retrying later. ` +
+        "If this keeps happening, check the function's network path to SSM (VPC endpoint or NAT) and SSM's " +
+        'health in the region.',
+    );
+    // AND the hung read is not joined: the next call reads SSM again
+    expect(await secrets.get()).toBe('value');
+    expect(ssmMock).toHaveReceivedCommandTimes(GetParameterCommand, 2);
+  });
+
+  test('a caller whose invocation ends stops waiting; others sharing the read still get it', async () => {
+    // GIVEN a slow SSM read shared by two callers
+    let answer: (value: unknown) => void = () => undefined;
+    ssmMock.on(GetParameterCommand).callsFake(() => new Promise((resolve) => (answer = resolve)));
+    const secrets = cache();
+    const invocation = new AbortController();
+    const ending = secrets.get({ abortSignal: invocation.signal });
+    const patient = secrets.get();
+    // WHEN the first caller's invocation ends, then SSM answers
+    invocation.abort();
+    await expect(ending).rejects.toBeInstanceOf(TimeBudgetExhaustedError);
+    await new Promise((resolve) => setImmediate(resolve));
+    answer({ Parameter: { Value: 'value' } });
+    // THEN
+    expect(await patient).toBe('value');
+    expect(ssmMock).toHaveReceivedCommandTimes(GetParameterCommand, 1);
+  });
+
+  test("refresh ends at once when the caller's signal aborts", async () => {
+    ssmMock.on(GetParameterCommand).callsFake(hang);
+    const secrets = cache(900, 50);
+    const invocation = new AbortController();
+    invocation.abort();
+    const error = await secrets.refresh({ abortSignal: invocation.signal }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TimeBudgetExhaustedError);
+    expect((error as Error).message).toBe(
+      `producer app-logs: the invocation's time budget ran out while reading the client secret parameter ` +
+        `${PARAMETER}; the message returns to the queue.`,
+    );
+    // Let the shared read's bound run out, so no timer outlives the test.
+    await secrets.get().catch(() => undefined);
+  });
 
   test('never reveals the value through JSON or its error messages', async () => {
     ssmMock.on(GetParameterCommand).resolves({ Parameter: { Value: 'hunter2-secret' } });
