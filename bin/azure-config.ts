@@ -62,6 +62,14 @@ export const AZURE_ENV = {
   onboardSentinel: 'S2S_AZURE_ONBOARD_SENTINEL',
   /** `application` (default), `existing` or `federated`. */
   identityMode: 'S2S_AZURE_IDENTITY_MODE',
+  /** `true` for one identity per producer (modes `application` and `federated`), each writing only to its own DCR. */
+  identityPerProducer: 'S2S_AZURE_IDENTITY_PER_PRODUCER',
+  /** Application mode: the client secret's generation, default 1; raise it by one to rotate. */
+  secretGeneration: 'S2S_AZURE_SECRET_GENERATION',
+  /** Application mode: days each new client secret is valid, default Entra's two years. */
+  secretLifetimeDays: 'S2S_AZURE_SECRET_LIFETIME_DAYS',
+  /** Application mode: days before the client secret's expiry that its alert fires, default 30. */
+  secretExpiryWarningDays: 'S2S_AZURE_SECRET_EXPIRY_WARNING_DAYS',
   /** Existing mode: the principal's object id. */
   principalObjectId: 'S2S_AZURE_PRINCIPAL_OBJECT_ID',
   /** Existing mode: the principal's client id. */
@@ -114,6 +122,7 @@ export function azureConfigFromEnv(
 
   const workspaceId = read(AZURE_ENV.workspaceId);
   const noData = read(AZURE_ENV.noDataMinutes);
+  const warningDays = read(AZURE_ENV.secretExpiryWarningDays);
   return {
     location: read(AZURE_ENV.location) ?? 'westeurope',
     namePrefix: read(AZURE_ENV.namePrefix),
@@ -124,10 +133,13 @@ export function azureConfigFromEnv(
       workspaceId === undefined
         ? { kind: 'new' }
         : { kind: 'existing', resourceId: workspaceId, onboardSentinel: flag(AZURE_ENV.onboardSentinel) },
-    identity: identityFromEnv(read, producers),
+    identity: identityFromEnv(read, optionalFlag, producers),
     alerting: {
       email: read(AZURE_ENV.alertEmail),
       noDataMinutes: noData === undefined ? undefined : wholeNumber(AZURE_ENV.noDataMinutes, noData),
+      ...(warningDays === undefined
+        ? {}
+        : { secretExpiryWarningDays: wholeNumber(AZURE_ENV.secretExpiryWarningDays, warningDays) }),
     },
     publicNetworkAccess: optionalFlag(AZURE_ENV.publicNetworkAccess),
     stateBackend: stateBackendFromEnv(read),
@@ -147,13 +159,36 @@ function stateBackendFromEnv(read: (name: string) => string | undefined): StateB
 
 function identityFromEnv(
   read: (name: string) => string | undefined,
+  optionalFlag: (name: string) => boolean | undefined,
   producers: readonly ProducerDefinition[],
 ): IdentityOptions {
   const mode = read(AZURE_ENV.identityMode) ?? 'application';
+  const perProducer = optionalFlag(AZURE_ENV.identityPerProducer);
+  const generation = read(AZURE_ENV.secretGeneration);
+  const lifetime = read(AZURE_ENV.secretLifetimeDays);
+  // Settings that would do nothing in the chosen mode are refused rather than ignored.
+  const notIn = (name: string, value: unknown, modes: string) => {
+    if (value !== undefined) throw new AzureAppConfigError(`${name} applies only to identity mode ${modes}`);
+  };
+  if (mode !== 'application') {
+    notIn(AZURE_ENV.secretGeneration, generation, "'application'");
+    notIn(AZURE_ENV.secretLifetimeDays, lifetime, "'application'");
+  }
+  const perProducerOption = perProducer === undefined ? {} : { perProducer };
   switch (mode) {
     case 'application':
-      return { mode };
+      return {
+        mode,
+        ...perProducerOption,
+        ...(generation === undefined
+          ? {}
+          : { secretGeneration: wholeNumber(AZURE_ENV.secretGeneration, generation) }),
+        ...(lifetime === undefined
+          ? {}
+          : { secretLifetimeDays: wholeNumber(AZURE_ENV.secretLifetimeDays, lifetime) }),
+      };
     case 'existing':
+      notIn(AZURE_ENV.identityPerProducer, perProducer, "'application' or 'federated'");
       return {
         mode,
         objectId: required(read, AZURE_ENV.principalObjectId, `identity mode '${mode}'`),
@@ -164,7 +199,8 @@ function identityFromEnv(
       const issuer = required(read, AZURE_ENV.federationIssuer, `identity mode '${mode}'`);
       const json = read(AZURE_ENV.lambdaRoleArns);
       const pattern = read(AZURE_ENV.lambdaRoleArnPattern);
-      if (json !== undefined) return { mode, issuer, lambdaRoleArns: parseArnMap(json) };
+      if (json !== undefined)
+        return { mode, issuer, lambdaRoleArns: parseArnMap(json), ...perProducerOption };
       if (pattern === undefined || !pattern.includes('{name}')) {
         throw new AzureAppConfigError(
           `identity mode 'federated' needs ${AZURE_ENV.lambdaRoleArnPattern} (an ARN containing {name}) or ${AZURE_ENV.lambdaRoleArns} (a JSON object)`,
@@ -176,6 +212,7 @@ function identityFromEnv(
         lambdaRoleArns: Object.fromEntries(
           producers.map((p) => [p.name, pattern.split('{name}').join(p.name)]),
         ),
+        ...perProducerOption,
       };
     }
     default:

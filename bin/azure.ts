@@ -7,7 +7,9 @@ import { AzureProviders, SentinelIngestion } from '../lib/azure';
 import {
   AZURE_STACK_NAME,
   CLIENT_SECRET_OUTPUT,
+  CLIENT_SECRETS_OUTPUT,
   COORDINATES_OUTPUT,
+  SECRET_ROTATION_OUTPUT,
   type ProducerDefinition,
 } from '../lib/producer';
 import { azureConfigFromEnv, type AzureAppConfig } from './azure-config';
@@ -52,7 +54,22 @@ export class S3ToSentinelAzureStack extends TerraformStack {
         value: this.ingestion.clientSecret,
         sensitive: true,
         description:
-          'Entra client secret; copy it into SSM with the CLI (put-secret), never into a file you keep',
+          'Newest Entra client secret; copy it into SSM with the CLI (put-secret), never into a file you keep',
+      });
+    }
+    if (this.ingestion.clientSecrets !== undefined) {
+      new TerraformOutput(this, CLIENT_SECRETS_OUTPUT, {
+        value: this.ingestion.clientSecrets,
+        sensitive: true,
+        description:
+          "Each producer's newest Entra client secret, by producer name; copy each into SSM with put-secret",
+      });
+    }
+    if (this.ingestion.secretRotation !== undefined) {
+      new TerraformOutput(this, SECRET_ROTATION_OUTPUT, {
+        value: this.ingestion.secretRotation,
+        description:
+          "Per producer the client secret's generation and expiry, and the previous one's; put-secret reports them",
       });
     }
   }

@@ -4,9 +4,12 @@ import { DescribeParametersCommand, PutParameterCommand, type SSMClient } from '
 import {
   AZURE_STACK_NAME,
   CLIENT_SECRET_OUTPUT,
+  CLIENT_SECRETS_OUTPUT,
+  SECRET_ROTATION_OUTPUT,
   secretKeyAlias,
   secretParameterName,
   type ProducerDefinition,
+  type SecretRotationInfo,
 } from '../lib/producer';
 import { regionOf } from './aws';
 import { OperationalError, UsageError, awsErrorName, describeError, redact } from './errors';
@@ -35,7 +38,12 @@ export interface PutSecretDeps {
   readonly readStdin: () => Promise<string>;
   /** Whether standard input is a terminal (where a typed secret would echo). */
   readonly stdinIsTTY: boolean;
+  /** @default - the system clock; used only to say how long the secrets have left */
+  readonly now?: () => Date;
 }
+
+/** Warn when the secret just written has fewer days left than this: it needs a rotation first. */
+export const EXPIRY_WARNING_DAYS = 30;
 
 /** The parameter's metadata as read back after the write; never the value. */
 export interface SecretMetadata {
@@ -58,7 +66,7 @@ export async function putSecret(options: PutSecretOptions, deps: PutSecretDeps):
   const { output } = deps;
   const name = secretParameterName(producer);
   const keyId = options.kmsKeyId ?? secretKeyAlias(producer);
-  const secret = await readSecret(options, deps);
+  const { secret, rotation } = await readSecret(options, deps);
   const region = await regionOf(deps.ssm);
 
   const key = await checkKey(deps, producer, keyId, region);
@@ -108,10 +116,52 @@ export async function putSecret(options: PutSecretOptions, deps: PutSecretDeps):
     `  last modified  ${metadata.lastModified?.toISOString() ?? 'unknown'}` +
       (metadata.lastModifiedUser ? ` by ${metadata.lastModifiedUser}` : ''),
   );
+  if (rotation !== undefined) reportRotation(rotation, deps);
   return metadata;
 }
 
-async function readSecret(options: PutSecretOptions, deps: PutSecretDeps): Promise<string> {
+/** Tells the operator which secret was written, and what becomes of the one before it and when. */
+function reportRotation(rotation: SecretRotationInfo, deps: PutSecretDeps): void {
+  const { output } = deps;
+  const now = (deps.now ?? (() => new Date()))();
+  output.out(
+    `  generation     ${rotation.generation} (the newest), expires ${rotation.expiresAt}${daysLeft(rotation.expiresAt, now)}`,
+  );
+  const previous = rotation.previous;
+  if (previous === undefined) {
+    output.out('  previous       none');
+  } else if (Date.parse(previous.expiresAt) <= now.getTime()) {
+    output.out(
+      `  previous       generation ${previous.generation}, expired ${previous.expiresAt}: Entra no longer accepts it`,
+    );
+  } else {
+    output.out(
+      `  previous       generation ${previous.generation}, expires ${previous.expiresAt}${daysLeft(previous.expiresAt, now)}: ` +
+        'Entra accepts it until it expires or the next rotation ' +
+        `(generation ${rotation.generation + 1}) deletes it, whichever comes first. The forwarder switches to the new ` +
+        'secret when its cached value ages out (CLIENT_SECRET_TTL_SECONDS, default 15 minutes); rotate again only after that',
+    );
+  }
+  const left = (Date.parse(rotation.expiresAt) - now.getTime()) / 86_400_000;
+  if (left < EXPIRY_WARNING_DAYS) {
+    output.err(
+      `warning: the newest client secret expires ${rotation.expiresAt} (${Math.max(0, Math.floor(left))} days left): ` +
+        `rotate first: set S2S_AZURE_SECRET_GENERATION (identity.secretGeneration) to ${rotation.generation + 1}, ` +
+        'run `npx cdktf deploy`, and run put-secret again from fresh outputs',
+    );
+  }
+}
+
+function daysLeft(rfc3339: string, now: Date): string {
+  const ms = Date.parse(rfc3339) - now.getTime();
+  if (Number.isNaN(ms)) return '';
+  return ms <= 0 ? ' (expired)' : ` (in ${Math.floor(ms / 86_400_000)} days)`;
+}
+
+async function readSecret(
+  options: PutSecretOptions,
+  deps: PutSecretDeps,
+): Promise<{ secret: string; rotation?: SecretRotationInfo }> {
   if ((options.fromOutputs === undefined) === (options.stdin !== true)) {
     throw new UsageError(
       'put-secret needs exactly one source: --stdin or --from-outputs <cdktf outputs file>',
@@ -119,8 +169,11 @@ async function readSecret(options: PutSecretOptions, deps: PutSecretDeps): Promi
   }
   let secret: string;
   let source: string;
+  let rotation: SecretRotationInfo | undefined;
   if (options.fromOutputs !== undefined) {
-    secret = await secretFromOutputsFile(options.fromOutputs);
+    const stack = await readAzureOutputs(options.fromOutputs);
+    secret = secretFromOutputs(stack, options.fromOutputs, options.producer.name);
+    rotation = rotationFromOutputs(stack, options.producer.name);
     source = options.fromOutputs;
   } else {
     if (deps.stdinIsTTY) {
@@ -140,11 +193,20 @@ async function readSecret(options: PutSecretOptions, deps: PutSecretDeps): Promi
       `the client secret from ${source} contains whitespace or several lines; Entra secrets have none: pass only the secret`,
     );
   }
-  return secret;
+  return { secret, rotation };
 }
 
-/** The sensitive `client_secret` output of the Azure stack in a `cdktf deploy --outputs-file` file. */
-export async function secretFromOutputsFile(path: string): Promise<string> {
+/**
+ * The newest client secret in a `cdktf deploy --outputs-file` file: `producerName`'s own from the
+ * sensitive `client_secrets` output when each producer has its own identity, else the shared
+ * `client_secret`.
+ */
+export async function secretFromOutputsFile(path: string, producerName?: string): Promise<string> {
+  return secretFromOutputs(await readAzureOutputs(path), path, producerName);
+}
+
+/** The Azure stack's outputs in a `cdktf deploy --outputs-file` file. */
+async function readAzureOutputs(path: string): Promise<Record<string, unknown>> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -168,7 +230,22 @@ export async function secretFromOutputsFile(path: string): Promise<string> {
         `\`npx cdktf deploy ${AZURE_STACK_NAME} --outputs-file ${path} --outputs-file-include-sensitive-outputs\``,
     );
   }
-  const secret = (stack as Record<string, unknown>)[CLIENT_SECRET_OUTPUT];
+  return stack as Record<string, unknown>;
+}
+
+function secretFromOutputs(stack: Record<string, unknown>, path: string, producerName?: string): string {
+  const perProducer = stack[CLIENT_SECRETS_OUTPUT];
+  if (typeof perProducer === 'object' && perProducer !== null && producerName !== undefined) {
+    const own = (perProducer as Record<string, unknown>)[producerName];
+    if (typeof own !== 'string' || own.length === 0) {
+      throw new UsageError(
+        `--from-outputs ${path} has no secret for producer "${producerName}" in "${CLIENT_SECRETS_OUTPUT}": ` +
+          'add the producer to the Azure stack, deploy it, and write the outputs file again',
+      );
+    }
+    return own;
+  }
+  const secret = stack[CLIENT_SECRET_OUTPUT];
   if (typeof secret !== 'string' || secret.length === 0) {
     throw new UsageError(
       `--from-outputs ${path} has no "${CLIENT_SECRET_OUTPUT}" in "${AZURE_STACK_NAME}": cdktf leaves sensitive outputs out ` +
@@ -176,6 +253,27 @@ export async function secretFromOutputsFile(path: string): Promise<string> {
     );
   }
   return secret;
+}
+
+/** The producer's entry of the rotation output, when the stack publishes one (older stacks do not). */
+function rotationFromOutputs(
+  stack: Record<string, unknown>,
+  producerName: string,
+): SecretRotationInfo | undefined {
+  const all = stack[SECRET_ROTATION_OUTPUT];
+  const entry =
+    typeof all === 'object' && all !== null ? (all as Record<string, unknown>)[producerName] : undefined;
+  if (typeof entry !== 'object' || entry === null) return undefined;
+  const info = entry as Partial<SecretRotationInfo>;
+  if (typeof info.generation !== 'number' || typeof info.expiresAt !== 'string') return undefined;
+  const previous = info.previous;
+  return {
+    generation: info.generation,
+    expiresAt: info.expiresAt,
+    ...(typeof previous?.generation === 'number' && typeof previous.expiresAt === 'string'
+      ? { previous: { generation: previous.generation, expiresAt: previous.expiresAt } }
+      : {}),
+  };
 }
 
 async function checkKey(

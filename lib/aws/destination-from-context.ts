@@ -4,6 +4,7 @@ import {
   AzureCoordinatesError,
   checkCoordinates,
   coordinatesFromOutputsFile,
+  forwarderClientId,
   type AzureCoordinates,
 } from '../producer/azure-coordinates';
 import type { ProducerDefinition } from '../producer/producer';
@@ -82,7 +83,8 @@ export function destinationsFromContext(
     const stream = coordinates.producers[producer.name];
     destinations[producer.name] = {
       tenantId: coordinates.tenantId,
-      clientId: coordinates.clientId,
+      // The producer's own identity when the Azure stack makes one per producer, else the shared one.
+      clientId: forwarderClientId(coordinates, producer.name),
       logsIngestionEndpoint: coordinates.logsIngestionEndpoint,
       dcrImmutableId: stream.dcrImmutableId,
       streamName: stream.streamName,

@@ -1,5 +1,5 @@
 import { Application } from '@cdktf/provider-azuread/lib/application';
-import { ApplicationPasswordA } from '@cdktf/provider-azuread/lib/application-password';
+import type { ApplicationPasswordA } from '@cdktf/provider-azuread/lib/application-password';
 import { DataAzureadClientConfig } from '@cdktf/provider-azuread/lib/data-azuread-client-config';
 import { ServicePrincipal } from '@cdktf/provider-azuread/lib/service-principal';
 import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurerm-client-config';
@@ -9,6 +9,7 @@ import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-
 import { Construct } from 'constructs';
 import type { ProducerDefinition } from '../producer';
 import { ENTRA_TOKEN_EXCHANGE_AUDIENCE } from '../../lambda/contract/environment';
+import { addRotatingClientSecret, type RotatingClientSecret } from './rotating-client-secret';
 
 /** The role the Logs Ingestion API requires on a DCR; it grants nothing else. */
 export const INGESTION_ROLE = 'Monitoring Metrics Publisher';
@@ -22,16 +23,38 @@ export { ENTRA_TOKEN_EXCHANGE_AUDIENCE as TOKEN_EXCHANGE_AUDIENCE } from '../../
 export interface ApplicationIdentityOptions {
   readonly mode: 'application';
   /**
-   * Display name of the app registration.
+   * Display name of the app registration; with `perProducer`, each producer's is this name
+   * followed by `-<producer>`.
    * @default - `<namePrefix>-forwarder`
    */
   readonly displayName?: string;
   /**
-   * When the client secret expires, RFC 3339 (`2027-01-31T00:00:00Z`). Rotate before then:
-   * change it, deploy, and run `put-secret` again.
+   * The generation of the current client secret. Raise it by exactly one to rotate: the deploy adds
+   * a new secret and keeps the current one until the next rotation (or its expiry), so the forwarder
+   * keeps working until `put-secret` writes the new one; the secret of the generation before is
+   * deleted. Never lower it, and never raise it by more than one in a deploy: either would delete
+   * the secret in use.
+   * @default 1
+   */
+  readonly secretGeneration?: number;
+  /**
+   * How many days each new client secret is valid. Applies to secrets created from then on: changing
+   * it replaces no existing secret.
    * @default - Entra's default lifetime, two years after creation
    */
+  readonly secretLifetimeDays?: number;
+  /**
+   * When new client secrets expire, RFC 3339 (`2027-01-31T00:00:00Z`). Prefer `secretLifetimeDays`,
+   * which a rotation renews. Changing it no longer replaces the secret: raise `secretGeneration`.
+   * @default - see `secretLifetimeDays`
+   */
   readonly secretEndDate?: string;
+  /**
+   * One app registration (and client secret) per producer, each allowed to write only to its own
+   * producer's DCR, so one forwarder's secret cannot write another producer's data.
+   * @default false - one app registration for every producer
+   */
+  readonly perProducer?: boolean;
 }
 
 /** A principal that exists already; only its role assignments on the DCRs are created. */
@@ -65,10 +88,18 @@ export interface FederatedIdentityOptions {
    */
   readonly lambdaRoleArns: Readonly<Record<string, string>>;
   /**
-   * Name of the managed identity.
+   * Name of the managed identity; with `perProducer`, each producer's is this name followed by
+   * `-<producer>`.
    * @default - `<namePrefix>-forwarder`
    */
   readonly name?: string;
+  /**
+   * One managed identity per producer, each trusting only that producer's Lambda role and allowed
+   * to write only to that producer's DCR. Also lifts the limit of 20 producers: a managed identity
+   * holds at most 20 federated credentials.
+   * @default false - one managed identity, with one federated credential per producer
+   */
+  readonly perProducer?: boolean;
 }
 
 /** Who the forwarder signs in as. */
@@ -85,22 +116,48 @@ export interface ForwarderIdentityProps {
   readonly tags?: Record<string, string>;
 }
 
+/** One principal the forwarder signs in as: shared by every producer, or one producer's own. */
+export interface ForwarderPrincipal {
+  /** Client id the forwarder authenticates with. */
+  readonly clientId: string;
+  /** Object id that role assignments name. */
+  readonly principalId: string;
+  readonly application?: Application;
+  readonly servicePrincipal?: ServicePrincipal;
+  /** The client secrets (application mode): the current one and, after a rotation, the one before. */
+  readonly secret?: RotatingClientSecret;
+  readonly managedIdentity?: UserAssignedIdentity;
+  /** Federated mode: the credentials trusting the producers' Lambda roles. */
+  readonly federatedCredentials: readonly FederatedIdentityCredential[];
+}
+
 /**
  * The principal the forwarder signs in as, in one of three modes: a new Entra application with a
- * client secret, an existing principal, or a federated user-assigned managed identity.
+ * client secret, an existing principal, or a federated user-assigned managed identity. In the
+ * application and federated modes, `perProducer` gives every producer a principal of its own.
  */
 export class ForwarderIdentity extends Construct {
   public readonly mode: IdentityOptions['mode'];
-  /** Client id the forwarder authenticates with. */
-  public readonly clientId: string;
-  /** Tenant the principal belongs to. */
+  /** Whether each producer has its own principal. */
+  public readonly perProducer: boolean;
+  /** The principal of each producer, keyed by producer name (the same one for all when shared). */
+  public readonly principals: Readonly<Record<string, ForwarderPrincipal>>;
+  /** The principal every producer shares; undefined with per-producer principals. */
+  public readonly shared?: ForwarderPrincipal;
+  /** Client id the forwarder authenticates with; undefined with per-producer principals (see `principals`). */
+  public readonly clientId?: string;
+  /** Tenant the principals belong to. */
   public readonly tenantId: string;
-  /** Object id that role assignments name. */
-  public readonly principalId: string;
-  /** The client secret (a Terraform reference; the value lives only in state). Application mode only. */
+  /** Object id that role assignments name; undefined with per-producer principals (see `principals`). */
+  public readonly principalId?: string;
+  /**
+   * The current client secret (a Terraform reference; the value lives only in state). Application
+   * mode with a shared principal only; per producer, see `principals`.
+   */
   public readonly clientSecret?: string;
   public readonly application?: Application;
   public readonly servicePrincipal?: ServicePrincipal;
+  /** The current client secret's resource (shared application mode). */
   public readonly password?: ApplicationPasswordA;
   public readonly managedIdentity?: UserAssignedIdentity;
   /** One per producer, federated mode only. */
@@ -110,78 +167,179 @@ export class ForwarderIdentity extends Construct {
     super(scope, id);
     const options = props.identity;
     this.mode = options.mode;
-    const credentials: FederatedIdentityCredential[] = [];
+    this.perProducer = options.mode !== 'existing' && options.perProducer === true;
+    const principals: Record<string, ForwarderPrincipal> = {};
     switch (options.mode) {
       case 'application': {
         // Whoever deploys owns the registration, so they (and no one else by default) can rotate its secret.
         const deployer = new DataAzureadClientConfig(this, 'Deployer', {});
-        this.application = new Application(this, 'Application', {
-          displayName: options.displayName ?? `${props.namePrefix}-forwarder`,
-          signInAudience: 'AzureADMyOrg',
-          owners: [deployer.objectId],
-          // The forwarder's only permission is the DCR role; no API permissions are requested.
-        });
-        this.servicePrincipal = new ServicePrincipal(this, 'ServicePrincipal', {
-          clientId: this.application.clientId,
-          owners: [deployer.objectId],
-        });
-        this.password = new ApplicationPasswordA(this, 'Secret', {
-          applicationId: this.application.id,
-          displayName: 's3-to-sentinel forwarder',
-          endDate: options.secretEndDate,
-        });
-        this.clientId = this.application.clientId;
-        this.principalId = this.servicePrincipal.objectId;
-        this.tenantId = this.servicePrincipal.applicationTenantId;
-        this.clientSecret = this.password.value;
+        const displayName = options.displayName ?? `${props.namePrefix}-forwarder`;
+        if (this.perProducer) {
+          for (const producer of props.producers) {
+            principals[producer.name] = applicationPrincipal(
+              new Construct(this, producer.name),
+              `${displayName}-${producer.name}`,
+              deployer.objectId,
+              options,
+            );
+          }
+          this.tenantId = deployer.tenantId;
+        } else {
+          const shared = applicationPrincipal(this, displayName, deployer.objectId, options);
+          this.shared = shared;
+          this.application = shared.application;
+          this.servicePrincipal = shared.servicePrincipal;
+          this.password = shared.secret?.current;
+          this.clientId = shared.clientId;
+          this.principalId = shared.principalId;
+          this.tenantId = shared.servicePrincipal!.applicationTenantId;
+          this.clientSecret = this.password?.value;
+        }
         break;
       }
       case 'existing': {
+        this.shared = { clientId: options.clientId, principalId: options.objectId, federatedCredentials: [] };
         this.clientId = options.clientId;
         this.principalId = options.objectId;
         this.tenantId = options.tenantId ?? new DataAzurermClientConfig(this, 'ClientConfig', {}).tenantId;
         break;
       }
       case 'federated': {
-        this.managedIdentity = new UserAssignedIdentity(this, 'Resource', {
-          name: options.name ?? `${props.namePrefix}-forwarder`,
-          location: props.location,
-          resourceGroupName: props.resourceGroupName,
-          tags: props.tags,
-        });
-        for (const producer of props.producers) {
-          credentials.push(
-            new FederatedIdentityCredential(this, `Federation-${producer.name}`, {
-              name: `aws-${producer.name}`,
-              parentId: this.managedIdentity.id,
-              resourceGroupName: props.resourceGroupName,
-              issuer: options.issuer,
-              subject: options.lambdaRoleArns[producer.name],
-              audience: [ENTRA_TOKEN_EXCHANGE_AUDIENCE],
-            }),
-          );
+        const name = options.name ?? `${props.namePrefix}-forwarder`;
+        if (this.perProducer) {
+          for (const producer of props.producers) {
+            principals[producer.name] = federatedPrincipal(
+              new Construct(this, producer.name),
+              `${name}-${producer.name}`,
+              [producer],
+              options,
+              props,
+            );
+          }
+          this.tenantId = new DataAzurermClientConfig(this, 'ClientConfig', {}).tenantId;
+        } else {
+          const shared = federatedPrincipal(this, name, props.producers, options, props);
+          this.shared = shared;
+          this.managedIdentity = shared.managedIdentity;
+          this.clientId = shared.clientId;
+          this.principalId = shared.principalId;
+          this.tenantId = shared.managedIdentity!.tenantId;
         }
-        this.clientId = this.managedIdentity.clientId;
-        this.principalId = this.managedIdentity.principalId;
-        this.tenantId = this.managedIdentity.tenantId;
         break;
       }
     }
-    this.federatedCredentials = credentials;
+    const shared = this.shared;
+    if (shared !== undefined) {
+      for (const producer of props.producers) principals[producer.name] = shared;
+    }
+    this.principals = principals;
+    this.federatedCredentials = [...new Set(Object.values(principals))].flatMap(
+      (p) => p.federatedCredentials,
+    );
+  }
+
+  /** The principal `producerName`'s forwarder signs in as. */
+  public principalOf(producerName: string): ForwarderPrincipal {
+    const principal = this.principals[producerName];
+    if (principal === undefined) {
+      throw new Error(
+        `ForwarderIdentity has no principal for producer "${producerName}"; it was not in \`producers\``,
+      );
+    }
+    return principal;
   }
 
   /**
-   * Lets this principal send rows to one DCR through the Logs Ingestion API, and nothing else:
-   * the role is scoped to the DCR, never the resource group or subscription.
+   * Lets the principal of `producerName` (the shared one, unless each producer has its own) send
+   * rows to one DCR through the Logs Ingestion API, and nothing else: the role is scoped to the
+   * DCR, never the resource group or subscription.
+   * @param producerName required with per-producer principals
    */
-  public grantIngest(scope: Construct, id: string, dataCollectionRuleId: string): RoleAssignment {
+  public grantIngest(
+    scope: Construct,
+    id: string,
+    dataCollectionRuleId: string,
+    producerName?: string,
+  ): RoleAssignment {
+    let principalId = this.principalId;
+    if (producerName !== undefined) {
+      principalId = this.principalOf(producerName).principalId;
+    } else if (principalId === undefined) {
+      throw new Error('grantIngest needs the producer name when each producer has its own principal');
+    }
     return new RoleAssignment(scope, id, {
       scope: dataCollectionRuleId,
       roleDefinitionName: INGESTION_ROLE,
-      principalId: this.principalId,
+      principalId,
       // A principal created in the same apply may not have replicated yet; naming its type lets
       // ARM skip the directory lookup that would otherwise fail with PrincipalNotFound.
       principalType: this.mode === 'existing' ? undefined : 'ServicePrincipal',
     });
   }
+}
+
+/** An app registration with its service principal and client secrets, added to `scope`. */
+function applicationPrincipal(
+  scope: Construct,
+  displayName: string,
+  owner: string,
+  options: ApplicationIdentityOptions,
+): ForwarderPrincipal {
+  const application = new Application(scope, 'Application', {
+    displayName,
+    signInAudience: 'AzureADMyOrg',
+    owners: [owner],
+    // The forwarder's only permission is the DCR role; no API permissions are requested.
+  });
+  const servicePrincipal = new ServicePrincipal(scope, 'ServicePrincipal', {
+    clientId: application.clientId,
+    owners: [owner],
+  });
+  const secret = addRotatingClientSecret(scope, {
+    applicationId: application.id,
+    generation: options.secretGeneration ?? 1,
+    lifetimeDays: options.secretLifetimeDays,
+    endDate: options.secretEndDate,
+  });
+  return {
+    clientId: application.clientId,
+    principalId: servicePrincipal.objectId,
+    application,
+    servicePrincipal,
+    secret,
+    federatedCredentials: [],
+  };
+}
+
+/** A user-assigned managed identity trusting the Lambda role of each of `producers`, added to `scope`. */
+function federatedPrincipal(
+  scope: Construct,
+  name: string,
+  producers: readonly ProducerDefinition[],
+  options: FederatedIdentityOptions,
+  props: ForwarderIdentityProps,
+): ForwarderPrincipal {
+  const managedIdentity = new UserAssignedIdentity(scope, 'Resource', {
+    name,
+    location: props.location,
+    resourceGroupName: props.resourceGroupName,
+    tags: props.tags,
+  });
+  const federatedCredentials = producers.map(
+    (producer) =>
+      new FederatedIdentityCredential(scope, `Federation-${producer.name}`, {
+        name: `aws-${producer.name}`,
+        parentId: managedIdentity.id,
+        resourceGroupName: props.resourceGroupName,
+        issuer: options.issuer,
+        subject: options.lambdaRoleArns[producer.name],
+        audience: [ENTRA_TOKEN_EXCHANGE_AUDIENCE],
+      }),
+  );
+  return {
+    clientId: managedIdentity.clientId,
+    principalId: managedIdentity.principalId,
+    managedIdentity,
+    federatedCredentials,
+  };
 }

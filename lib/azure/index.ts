@@ -6,6 +6,8 @@ export * from './dcr-error-alert';
 export * from './forwarder-identity';
 export * from './no-data-alert';
 export * from './producer-stream';
+export * from './rotating-client-secret';
+export * from './secret-expiry-alert';
 export * from './sentinel-ingestion';
 export * from './sentinel-workspace';
 export {

@@ -5,11 +5,17 @@ import type { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment
 import { Annotations } from 'cdktf';
 import { Construct } from 'constructs';
 import { columnsOf } from '../../lambda/formats';
-import type { AzureCoordinates, ProducerDefinition, StreamCoordinates } from '../producer';
+import type {
+  AzureCoordinates,
+  ProducerDefinition,
+  SecretRotationInfo,
+  StreamCoordinates,
+} from '../producer';
 import { DcrErrorAlert } from './dcr-error-alert';
-import { ForwarderIdentity, type IdentityOptions } from './forwarder-identity';
+import { ForwarderIdentity, type ForwarderPrincipal, type IdentityOptions } from './forwarder-identity';
 import { NoDataAlert } from './no-data-alert';
 import { ProducerStream } from './producer-stream';
+import { SecretExpiryAlert } from './secret-expiry-alert';
 import { SentinelWorkspace, type WorkspaceOptions } from './sentinel-workspace';
 import { transformWarnings, validateSentinelIngestionProps } from './validate-sentinel-ingestion-props';
 
@@ -26,7 +32,10 @@ export interface ResourceGroupOptions {
   readonly existing?: boolean;
 }
 
-/** The per-producer alerts: the table went quiet, and the DCR logged errors (rows dropped after a 204). */
+/**
+ * The alerts: per producer, the table went quiet and the DCR logged errors (rows dropped after a
+ * 204); in identity mode `application`, the client secret nears its expiry.
+ */
 export interface AlertingOptions {
   /**
    * Create the alerts at all.
@@ -46,7 +55,13 @@ export interface AlertingOptions {
    */
   readonly evaluationFrequencyMinutes?: number;
   /**
-   * Alert severity of both alerts, 0 (critical) to 4 (verbose).
+   * Identity mode `application`: fire when the newest client secret (each producer's, with
+   * per-producer identities) has fewer than this many days left. Evaluated once a day.
+   * @default 30 - time for a change window to rotate and run `put-secret`
+   */
+  readonly secretExpiryWarningDays?: number;
+  /**
+   * Alert severity of every alert, 0 (critical) to 4 (verbose).
    * @default 2 - warning: the pipeline is late, data is not yet lost (the AWS queue keeps it)
    */
   readonly severity?: number;
@@ -98,7 +113,8 @@ export interface SentinelIngestionProps {
  * Requires the azurerm provider in the stack, and the azuread provider in `application` identity
  * mode (see `AzureProviders`). A producer on the Auxiliary plan also needs the azapi provider: the
  * stack's own (`AzureProviders` with `azapi: true`) or, if it has none, one added at the stack
- * root. Creates no outputs: the app publishes `coordinates` and `clientSecret`.
+ * root. Creates no outputs: the app publishes `coordinates`, `clientSecret` (or `clientSecrets`) and
+ * `secretRotation`.
  */
 export class SentinelIngestion extends Construct {
   public readonly resourceGroupName: string;
@@ -121,6 +137,11 @@ export class SentinelIngestion extends Construct {
    * one (the errors land in a workspace table of their own). Empty when alerting is disabled.
    */
   public readonly errorAlerts: Readonly<Record<string, DcrErrorAlert>>;
+  /**
+   * The alerts on the client secrets nearing expiry, one per app registration (identity mode
+   * `application`); empty otherwise, or when alerting is disabled.
+   */
+  public readonly secretExpiryAlerts: readonly SecretExpiryAlert[];
   /** The email action group, when `alerting.email` is set. */
   public readonly actionGroup?: MonitorActionGroup;
   /**
@@ -129,10 +150,21 @@ export class SentinelIngestion extends Construct {
    */
   public readonly coordinates: AzureCoordinates;
   /**
-   * A reference to the client secret in `application` identity mode, for a *sensitive*
-   * `TerraformOutput` named `CLIENT_SECRET_OUTPUT`; undefined otherwise.
+   * A reference to the newest client secret in `application` identity mode with one app
+   * registration, for a *sensitive* `TerraformOutput` named `CLIENT_SECRET_OUTPUT`; undefined otherwise.
    */
   public readonly clientSecret?: string;
+  /**
+   * With per-producer identities in `application` mode, each producer's newest client secret keyed
+   * by producer name, for a *sensitive* `TerraformOutput` named `CLIENT_SECRETS_OUTPUT`.
+   */
+  public readonly clientSecrets?: Readonly<Record<string, string>>;
+  /**
+   * In `application` mode, what `put-secret` tells the operator about each producer's secret (its
+   * generation and expiry, and the previous one's), for a `TerraformOutput` named
+   * `SECRET_ROTATION_OUTPUT`. Nothing in it is secret.
+   */
+  public readonly secretRotation?: Readonly<Record<string, SecretRotationInfo>>;
 
   constructor(scope: Construct, id: string, props: SentinelIngestionProps) {
     super(scope, id);
@@ -222,10 +254,13 @@ export class SentinelIngestion extends Construct {
         stream,
         'IngestionRole',
         stream.dataCollectionRule.id,
+        producer.name,
       );
       producerCoordinates[producer.name] = {
         dcrImmutableId: stream.dataCollectionRule.immutableId,
         streamName: stream.streamName,
+        // Its own identity: the AWS side signs this producer's forwarder in with this client id.
+        ...(this.identity.perProducer ? { clientId: this.identity.principalOf(producer.name).clientId } : {}),
       };
       for (const warning of transformWarnings(producer, columns)) {
         Annotations.of(stream).addWarning(warning);
@@ -286,14 +321,69 @@ export class SentinelIngestion extends Construct {
     this.roleAssignments = roleAssignments;
     this.alerts = alerts;
     this.errorAlerts = errorAlerts;
+
+    const secretExpiryAlerts: SecretExpiryAlert[] = [];
+    if (identityOptions.mode === 'application') {
+      const rotation: Record<string, SecretRotationInfo> = {};
+      for (const producer of props.producers) {
+        rotation[producer.name] = rotationInfo(this.identity.principalOf(producer.name));
+      }
+      this.secretRotation = rotation;
+      if (this.identity.perProducer) {
+        this.clientSecrets = Object.fromEntries(
+          props.producers.map((p) => [p.name, this.identity.principalOf(p.name).secret!.current.value]),
+        );
+      }
+      if (alerting.enabled !== false) {
+        // One alert per app registration: each producer's, or the shared one.
+        type Holder = { scope: Construct; producerName?: string; principal: ForwarderPrincipal };
+        const holders: Holder[] = this.identity.perProducer
+          ? props.producers.map((p) => ({
+              scope: streams[p.name],
+              producerName: p.name,
+              principal: this.identity.principalOf(p.name),
+            }))
+          : [{ scope: this, principal: this.identity.shared! }];
+        for (const { scope: alertScope, producerName, principal } of holders) {
+          const secret = principal.secret!;
+          secretExpiryAlerts.push(
+            new SecretExpiryAlert(alertScope, 'SecretExpiryAlert', {
+              ...placement,
+              namePrefix,
+              producerName,
+              expiresAt: secret.current.endDate,
+              generation: secret.generation,
+              warningDays: alerting.secretExpiryWarningDays ?? 30,
+              workspaceResourceId,
+              severity: alerting.severity ?? 2,
+              actionGroupId: this.actionGroup?.id,
+            }),
+          );
+        }
+      }
+    }
+    this.secretExpiryAlerts = secretExpiryAlerts;
     this.clientSecret = this.identity.clientSecret;
     this.coordinates = {
       tenantId: this.identity.tenantId,
-      clientId: this.identity.clientId,
+      // Empty with per-producer identities: each producer's coordinates carry its own client id.
+      clientId: this.identity.clientId ?? '',
       logsIngestionEndpoint: this.dataCollectionEndpoint.logsIngestionEndpoint,
       // Tells the AWS app how the forwarder signs in: a federated identity has no secret to read.
       authMode: identityOptions.mode === 'federated' ? 'federated' : 'secret',
       producers: producerCoordinates,
     };
   }
+}
+
+/** The newest secret of `principal` and the one before it, for `put-secret` to describe. */
+function rotationInfo(principal: ForwarderPrincipal): SecretRotationInfo {
+  const secret = principal.secret!;
+  return {
+    generation: secret.generation,
+    expiresAt: secret.current.endDate,
+    ...(secret.previous === undefined
+      ? {}
+      : { previous: { generation: secret.generation - 1, expiresAt: secret.previous.endDate } }),
+  };
 }

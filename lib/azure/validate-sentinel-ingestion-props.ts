@@ -3,6 +3,7 @@ import { columnsOf, isFormatName, type Column } from '../../lambda/formats';
 import { checkEmail, tableName, validateProducers, type ProducerDefinition } from '../producer';
 import type { IdentityOptions } from './forwarder-identity';
 import { ALERT_FREQUENCIES, ALERT_WINDOWS } from './no-data-alert';
+import { clientSecretProblems } from './validate-client-secret';
 import type { AlertingOptions, ResourceGroupOptions } from './sentinel-ingestion';
 import type { WorkspaceOptions } from './sentinel-workspace';
 import { auxiliaryColumnProblems, columnProblems } from './table-columns';
@@ -62,6 +63,7 @@ export function validateSentinelIngestionProps(props: ResolvedIngestionProps): v
   }
   problems.push(...workspaceProblems(props.workspace, given));
   problems.push(...identityProblems(props.identity, props.producers, given));
+  problems.push(...clientSecretProblems(props.identity, props.alerting ?? {}));
   problems.push(...alertingProblems(props.alerting ?? {}));
   for (const producer of props.producers) problems.push(...producerProblems(producer));
 
@@ -153,10 +155,12 @@ function identityProblems(
           `\`identity.lambdaRoleArns.${name}\` names no configured producer; remove it or fix the name`,
         );
       }
-      if (producers.length > MAX_FEDERATED_CREDENTIALS) {
+      if (identity.perProducer !== true && producers.length > MAX_FEDERATED_CREDENTIALS) {
         problems.push(
           `identity mode 'federated' needs one federated credential per producer (${producers.length}); ` +
-            `a managed identity holds at most ${MAX_FEDERATED_CREDENTIALS}. Split the producers across deployments`,
+            `a managed identity holds at most ${MAX_FEDERATED_CREDENTIALS}. Turn on per-producer identities ` +
+            '(`identity.perProducer: true`, S2S_AZURE_IDENTITY_PER_PRODUCER=true): each producer then gets its own ' +
+            'managed identity with one credential',
         );
       }
       return problems;

@@ -11,12 +11,22 @@ export interface StreamCoordinates {
   readonly dcrImmutableId: string;
   /** The DCR input stream, `Custom-<Table>`. */
   readonly streamName: string;
+  /**
+   * Client id of this producer's own identity, when each producer has one (allowed to write only
+   * to this producer's DCR).
+   * @default - the shared `AzureCoordinates.clientId`
+   */
+  readonly clientId?: string;
 }
 
 /** Everything the forwarder needs to reach Azure, for every producer. */
 export interface AzureCoordinates {
   readonly tenantId: string;
-  /** Client id of the Entra application or user-assigned managed identity the forwarder signs in as. */
+  /**
+   * Client id of the Entra application or user-assigned managed identity every forwarder signs in
+   * as. Empty when each producer has its own identity: `producers.<name>.clientId` then applies
+   * (read it with `forwarderClientId`).
+   */
   readonly clientId: string;
   /** The data collection endpoint's logs ingestion URL, `https://<dce>.<region>.ingest.monitor.azure.com`. */
   readonly logsIngestionEndpoint: string;
@@ -34,8 +44,25 @@ export interface AzureCoordinates {
 export const AZURE_STACK_NAME = 's3-to-sentinel-azure';
 /** The TerraformOutput holding an `AzureCoordinates` value. */
 export const COORDINATES_OUTPUT = 'coordinates';
-/** The sensitive TerraformOutput holding the Entra client secret (default identity mode only). */
+/**
+ * The sensitive TerraformOutput holding the newest Entra client secret (default identity mode with
+ * one app registration for every producer).
+ */
 export const CLIENT_SECRET_OUTPUT = 'client_secret';
+/** The sensitive TerraformOutput holding each producer's newest client secret, with per-producer identities. */
+export const CLIENT_SECRETS_OUTPUT = 'client_secrets';
+/** The TerraformOutput holding a `SecretRotationInfo` per producer name (identity mode `application`). */
+export const SECRET_ROTATION_OUTPUT = 'client_secret_rotation';
+
+/** The life of one producer's client secrets, as `put-secret` tells it to the operator. None of it is secret. */
+export interface SecretRotationInfo {
+  /** The generation of the newest secret, the one the secret outputs hold. */
+  readonly generation: number;
+  /** When the newest secret expires, RFC 3339. */
+  readonly expiresAt: string;
+  /** The secret of the generation before, kept until the next rotation or its expiry; none at generation 1. */
+  readonly previous?: { readonly generation: number; readonly expiresAt: string };
+}
 
 /** Thrown when coordinates are missing or malformed; the message names the field and its source. */
 export class AzureCoordinatesError extends Error {
@@ -67,7 +94,12 @@ export function coordinatesFromOutputsFile(
 export function checkCoordinates(value: unknown, source: string): AzureCoordinates {
   if (!isRecord(value)) throw new AzureCoordinatesError(`${source} is missing or not an object`);
   const problems: string[] = [];
+  const streams = isRecord(value.producers) ? Object.values(value.producers) : [];
+  // With per-producer identities the shared client id is empty and every producer carries its own.
+  const ownClientIds =
+    streams.length > 0 && streams.every((s) => isRecord(s) && typeof s.clientId === 'string');
   for (const field of ['tenantId', 'clientId', 'logsIngestionEndpoint'] as const) {
+    if (field === 'clientId' && ownClientIds) continue;
     if (typeof value[field] !== 'string' || value[field] === '') problems.push(`\`${field}\` is missing`);
   }
   if (
@@ -90,11 +122,30 @@ export function checkCoordinates(value: unknown, source: string): AzureCoordinat
         typeof stream.streamName !== 'string'
       ) {
         problems.push(`\`producers.${name}\` needs dcrImmutableId and streamName`);
+      } else if (
+        stream.clientId !== undefined &&
+        (typeof stream.clientId !== 'string' || stream.clientId === '')
+      ) {
+        problems.push(`\`producers.${name}.clientId\` must be a non-empty string when present`);
       }
     }
   }
   if (problems.length > 0) throw new AzureCoordinatesError(`${source}: ${problems.join('; ')}`);
   return value as unknown as AzureCoordinates;
+}
+
+/**
+ * The client id `producerName`'s forwarder signs in with: its own identity's, else the shared one.
+ * Throws if the coordinates have neither.
+ */
+export function forwarderClientId(coordinates: AzureCoordinates, producerName: string): string {
+  const clientId = coordinates.producers[producerName]?.clientId ?? coordinates.clientId;
+  if (clientId === '') {
+    throw new AzureCoordinatesError(
+      `the Azure coordinates give no client id for producer "${producerName}": add it to the Azure stack and run \`npx cdktf deploy\` again`,
+    );
+  }
+  return clientId;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

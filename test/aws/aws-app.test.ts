@@ -96,6 +96,26 @@ describe('Azure coordinates for the CDK app', () => {
     expect(JSON.stringify(template.toJSON())).not.toContain('ssm:GetParameter');
   });
 
+  test("give each forwarder its producer's own client id when the Azure stack makes one identity per producer", () => {
+    const perProducer: AzureCoordinates = {
+      ...COORDINATES,
+      clientId: '',
+      producers: Object.fromEntries(
+        Object.entries(COORDINATES.producers).map(([name, stream], i) => [
+          name,
+          { ...stream, clientId: `00000000-0000-0000-0000-00000000000${i}` },
+        ]),
+      ),
+    };
+    const file = outputsFile({ 's3-to-sentinel-azure': { coordinates: perProducer } });
+    const stacks = buildAwsApp(appWith({ [CONTEXT.outputsFile]: file }), producers);
+    stacks.forEach((stack, i) =>
+      Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: { [ENV.clientId]: `00000000-0000-0000-0000-00000000000${i}` } },
+      }),
+    );
+  });
+
   test('fail if the identity mode is unknown', () => {
     const file = outputsFile({
       's3-to-sentinel-azure': { coordinates: { ...COORDINATES, authMode: 'token' } },

@@ -8,8 +8,11 @@ import { producers } from '../../bin/producers';
 import {
   AZURE_STACK_NAME,
   CLIENT_SECRET_OUTPUT,
+  CLIENT_SECRETS_OUTPUT,
   COORDINATES_OUTPUT,
+  SECRET_ROTATION_OUTPUT,
   coordinatesFromOutputsFile,
+  forwarderClientId,
   type ProducerDefinition,
 } from '../../lib/producer';
 import { FIXTURE_PRODUCERS, type TerraformJson } from './azure-test-helpers';
@@ -129,6 +132,67 @@ describe('identity modes in the app', () => {
       expect(json.output).not.toHaveProperty(CLIENT_SECRET_OUTPUT);
       expect(json.output).toHaveProperty(COORDINATES_OUTPUT);
     }
+  });
+});
+
+describe('the client secret’s life in the app', () => {
+  test('publishes the rotation report per producer, not sensitive: generation and end dates only', () => {
+    // WHEN
+    const { json } = synthApp({
+      location: 'westeurope',
+      identity: { mode: 'application', secretGeneration: 2 },
+    });
+    // THEN
+    const output = json.output?.[SECRET_ROTATION_OUTPUT];
+    expect(output?.sensitive).toBeUndefined();
+    expect(Object.keys(output?.value as object).sort()).toEqual(producers.map((p) => p.name).sort());
+    expect(JSON.stringify(output?.value)).not.toMatch(/\.value\}/);
+    expect((output?.value as Record<string, unknown>)[producers[0].name]).toEqual({
+      generation: 2,
+      expiresAt: expect.stringMatching(
+        /^\$\{azuread_application_password\.Sentinel_Identity_SecretEven_[^}]+\.end_date\}$/,
+      ),
+      previous: {
+        generation: 1,
+        expiresAt: expect.stringMatching(
+          /^\$\{azuread_application_password\.Sentinel_Identity_Secret_[^}]+\.end_date\}$/,
+        ),
+      },
+    });
+  });
+
+  test('with per-producer identities: a sensitive map of secrets instead of the single secret', () => {
+    // WHEN
+    const { json } = synthApp(
+      { location: 'westeurope', identity: { mode: 'application', perProducer: true } },
+      FIXTURE_PRODUCERS,
+    );
+    // THEN
+    expect(json.output).not.toHaveProperty(CLIENT_SECRET_OUTPUT);
+    const secrets = json.output?.[CLIENT_SECRETS_OUTPUT];
+    expect(secrets?.sensitive).toBe(true);
+    expect(Object.keys(secrets?.value as object).sort()).toEqual(FIXTURE_PRODUCERS.map((p) => p.name).sort());
+    for (const value of Object.values(secrets?.value as Record<string, string>)) {
+      expect(value).toMatch(/^\$\{azuread_application_password\.[^}]+\.value\}$/);
+    }
+    expect(json.terraform.required_providers).toHaveProperty('azuread');
+  });
+
+  test('with per-producer identities the AWS side reads each producer’s own client id', () => {
+    // GIVEN
+    const { json } = synthApp(
+      { location: 'westeurope', identity: { mode: 'application', perProducer: true } },
+      FIXTURE_PRODUCERS,
+    );
+    // WHEN: what `cdktf deploy --outputs-file` would write once the references have values
+    const outputsFile = {
+      [AZURE_STACK_NAME]: { [COORDINATES_OUTPUT]: deployed(json.output?.[COORDINATES_OUTPUT]?.value) },
+    };
+    const coordinates = coordinatesFromOutputsFile(outputsFile, 'outputs.json');
+    // THEN
+    const clientIds = FIXTURE_PRODUCERS.map((p) => forwarderClientId(coordinates, p.name));
+    expect(new Set(clientIds).size).toBe(FIXTURE_PRODUCERS.length);
+    for (const id of clientIds) expect(id).toMatch(/^value-of-azuread_application\..+\.client_id$/);
   });
 });
 

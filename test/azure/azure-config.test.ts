@@ -161,3 +161,61 @@ describe('fails naming the variable', () => {
     expect(() => read(env)).toThrow(message);
   });
 });
+
+test('the client secret’s generation, lifetime and expiry warning', () => {
+  // WHEN
+  const config = read({
+    [AZURE_ENV.secretGeneration]: '3',
+    [AZURE_ENV.secretLifetimeDays]: '180',
+    [AZURE_ENV.secretExpiryWarningDays]: '21',
+  });
+  // THEN
+  expect(AZURE_ENV.secretGeneration).toBe('S2S_AZURE_SECRET_GENERATION');
+  expect(config.identity).toEqual({ mode: 'application', secretGeneration: 3, secretLifetimeDays: 180 });
+  expect(config.alerting?.secretExpiryWarningDays).toBe(21);
+});
+
+test('per-producer identities in the application and federated modes', () => {
+  // WHEN
+  const application = read({ [AZURE_ENV.identityPerProducer]: 'true' });
+  const federated = read({
+    [AZURE_ENV.identityMode]: 'federated',
+    [AZURE_ENV.identityPerProducer]: 'true',
+    [AZURE_ENV.federationIssuer]: 'https://issuer.example',
+    [AZURE_ENV.lambdaRoleArnPattern]: 'arn:aws:iam::123456789012:role/s3-to-sentinel-{name}-forwarder',
+  });
+  // THEN
+  expect(AZURE_ENV.identityPerProducer).toBe('S2S_AZURE_IDENTITY_PER_PRODUCER');
+  expect(application.identity).toEqual({ mode: 'application', perProducer: true });
+  expect(federated.identity).toMatchObject({ mode: 'federated', perProducer: true });
+  expect(read({}).identity).not.toHaveProperty('perProducer');
+});
+
+test('fails if a client secret setting is given in a mode without a secret', () => {
+  // WHEN / THEN
+  const federated = {
+    [AZURE_ENV.identityMode]: 'federated',
+    [AZURE_ENV.federationIssuer]: 'https://issuer.example',
+    [AZURE_ENV.lambdaRoleArnPattern]: 'arn:aws:iam::1:role/{name}',
+  };
+  expect(() => read({ ...federated, [AZURE_ENV.secretGeneration]: '2' })).toThrow(
+    "S2S_AZURE_SECRET_GENERATION applies only to identity mode 'application'",
+  );
+  expect(() => read({ ...federated, [AZURE_ENV.secretLifetimeDays]: '90' })).toThrow(
+    "S2S_AZURE_SECRET_LIFETIME_DAYS applies only to identity mode 'application'",
+  );
+  expect(() =>
+    read({
+      [AZURE_ENV.identityMode]: 'existing',
+      [AZURE_ENV.principalObjectId]: 'o',
+      [AZURE_ENV.principalClientId]: 'c',
+      [AZURE_ENV.identityPerProducer]: 'true',
+    }),
+  ).toThrow("S2S_AZURE_IDENTITY_PER_PRODUCER applies only to identity mode 'application' or 'federated'");
+});
+
+test('fails if the generation is not a whole number', () => {
+  expect(() => read({ [AZURE_ENV.secretGeneration]: 'two' })).toThrow(
+    'S2S_AZURE_SECRET_GENERATION ("two") must be a whole number',
+  );
+});

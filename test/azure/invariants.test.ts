@@ -241,7 +241,62 @@ describe('identity', () => {
     const lambdaRoleArns = Object.fromEntries(producers.map((p) => [p.name, ARN]));
     // THEN
     expect(build({ producers, identity: { mode: 'federated', issuer: ISSUER, lambdaRoleArns } })).toThrow(
-      'needs one federated credential per producer (21); a managed identity holds at most 20',
+      'needs one federated credential per producer (21); a managed identity holds at most 20. Turn on per-producer ' +
+        'identities (`identity.perProducer: true`, S2S_AZURE_IDENTITY_PER_PRODUCER=true)',
+    );
+  });
+
+  test('fails if per-producer identities are asked of an existing principal', () => {
+    // GIVEN a configuration the types refuse, as plain JavaScript could give it
+    const identity = {
+      mode: 'existing',
+      objectId: '11111111-2222-3333-4444-555555555555',
+      clientId: '66666666-7777-8888-9999-000000000000',
+      perProducer: true,
+    } as unknown as SentinelIngestionProps['identity'];
+    // THEN
+    expect(build({ identity })).toThrow("`identity.perProducer` does not apply in identity mode 'existing'");
+  });
+});
+
+describe('client secret', () => {
+  test.each([0, -1, 1.5])('fails if the generation is %p', (secretGeneration) => {
+    expect(build({ identity: { mode: 'application', secretGeneration } })).toThrow(
+      `\`identity.secretGeneration\` (${secretGeneration}) must be a whole number, at least 1; raise it by one to rotate`,
+    );
+  });
+
+  test.each([0, 30.5])('fails if the lifetime is %p days', (secretLifetimeDays) => {
+    expect(build({ identity: { mode: 'application', secretLifetimeDays } })).toThrow(
+      `\`identity.secretLifetimeDays\` (${secretLifetimeDays}) must be a whole number of days, at least 1`,
+    );
+  });
+
+  test('fails if both a lifetime and an end date are given', () => {
+    expect(
+      build({
+        identity: { mode: 'application', secretLifetimeDays: 180, secretEndDate: '2027-01-31T00:00:00Z' },
+      }),
+    ).toThrow('`identity.secretLifetimeDays` and `identity.secretEndDate` both bound the secret’s life');
+  });
+
+  test('fails if the expiry alert would fire as soon as a secret is created', () => {
+    expect(build({ identity: { mode: 'application', secretLifetimeDays: 30 } })).toThrow(
+      "`alerting.secretExpiryWarningDays` (30) must be less than the secret's lifetime (30 days), or the expiry " +
+        'alert fires as soon as a secret is created',
+    );
+    expect(build({ alerting: { secretExpiryWarningDays: 730 } })).toThrow(
+      "must be less than the secret's lifetime (730 days, Entra's default)",
+    );
+    // With the alerts off, nothing fires too early.
+    expect(
+      build({ identity: { mode: 'application', secretLifetimeDays: 30 }, alerting: { enabled: false } }),
+    ).not.toThrow();
+  });
+
+  test('fails if the warning is not a whole number of days', () => {
+    expect(build({ alerting: { secretExpiryWarningDays: 0 } })).toThrow(
+      '`alerting.secretExpiryWarningDays` (0) must be a whole number of days, at least 1',
     );
   });
 });

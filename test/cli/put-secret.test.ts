@@ -138,6 +138,115 @@ describe('put-secret', () => {
     expect(output.all()).not.toContain(SECRET);
   });
 
+  describe('from the outputs of a stack that rotates its secret', () => {
+    const NOW = new Date('2026-12-01T00:00:00Z');
+    const writeOutputs = (stack: Record<string, unknown>): string => {
+      const file = join(work, 'outputs.json');
+      writeFileSync(file, JSON.stringify({ 's3-to-sentinel-azure': { coordinates: {}, ...stack } }));
+      return file;
+    };
+
+    test('writes the newest secret and says what becomes of the previous one, and when', async () => {
+      // GIVEN generation 3 is the newest, generation 2 the one the forwarder may still use
+      const file = writeOutputs({
+        client_secret: SECRET,
+        client_secret_rotation: {
+          cloudtrail: {
+            generation: 3,
+            expiresAt: '2027-11-01T00:00:00Z',
+            previous: { generation: 2, expiresAt: '2027-01-15T00:00:00Z' },
+          },
+        },
+      });
+      // WHEN
+      await putSecret({ producer, fromOutputs: file }, deps({ now: () => NOW }));
+      // THEN
+      expect(ssmMock).toHaveReceivedCommandWith(PutParameterCommand, { Value: SECRET });
+      expect(output.outLines.slice(6)).toStrictEqual([
+        '  generation     3 (the newest), expires 2027-11-01T00:00:00Z (in 335 days)',
+        '  previous       generation 2, expires 2027-01-15T00:00:00Z (in 45 days): Entra accepts it until it ' +
+          'expires or the next rotation (generation 4) deletes it, whichever comes first. The forwarder switches to ' +
+          'the new secret when its cached value ages out (CLIENT_SECRET_TTL_SECONDS, default 15 minutes); rotate ' +
+          'again only after that',
+      ]);
+      expect(output.errLines).toStrictEqual([]);
+      expect(output.all()).not.toContain(SECRET);
+    });
+
+    test('at generation 1 there is no previous secret', async () => {
+      // GIVEN
+      const file = writeOutputs({
+        client_secret: SECRET,
+        client_secret_rotation: { cloudtrail: { generation: 1, expiresAt: '2028-12-01T00:00:00Z' } },
+      });
+      // WHEN
+      await putSecret({ producer, fromOutputs: file }, deps({ now: () => NOW }));
+      // THEN
+      expect(output.outLines.slice(6)).toStrictEqual([
+        '  generation     1 (the newest), expires 2028-12-01T00:00:00Z (in 731 days)',
+        '  previous       none',
+      ]);
+    });
+
+    test('says so when the previous secret has expired already', async () => {
+      // GIVEN
+      const file = writeOutputs({
+        client_secret: SECRET,
+        client_secret_rotation: {
+          cloudtrail: {
+            generation: 2,
+            expiresAt: '2028-12-01T00:00:00Z',
+            previous: { generation: 1, expiresAt: '2026-11-30T00:00:00Z' },
+          },
+        },
+      });
+      // WHEN
+      await putSecret({ producer, fromOutputs: file }, deps({ now: () => NOW }));
+      // THEN
+      expect(output.outLines[7]).toBe(
+        '  previous       generation 1, expired 2026-11-30T00:00:00Z: Entra no longer accepts it',
+      );
+    });
+
+    test('warns if the newest secret itself expires within 30 days: rotate first', async () => {
+      // GIVEN
+      const file = writeOutputs({
+        client_secret: SECRET,
+        client_secret_rotation: { cloudtrail: { generation: 4, expiresAt: '2026-12-11T12:00:00Z' } },
+      });
+      // WHEN
+      await putSecret({ producer, fromOutputs: file }, deps({ now: () => NOW }));
+      // THEN the secret is still written: an expiring secret beats a missing one
+      expect(ssmMock).toHaveReceivedCommandTimes(PutParameterCommand, 1);
+      expect(output.errLines).toStrictEqual([
+        'warning: the newest client secret expires 2026-12-11T12:00:00Z (10 days left): rotate first: set ' +
+          'S2S_AZURE_SECRET_GENERATION (identity.secretGeneration) to 5, run `npx cdktf deploy`, and run put-secret ' +
+          'again from fresh outputs',
+      ]);
+    });
+
+    test('with per-producer identities, writes the producer’s own secret', async () => {
+      // GIVEN
+      const file = writeOutputs({ client_secrets: { cloudtrail: SECRET, other: 'Ab1~other-secret' } });
+      // WHEN
+      await putSecret({ producer, fromOutputs: file }, deps());
+      // THEN
+      expect(ssmMock).toHaveReceivedCommandWith(PutParameterCommand, { Name: PARAMETER, Value: SECRET });
+      expect(output.all()).not.toContain('Ab1~other-secret');
+    });
+
+    test('fails if the per-producer secrets have none for this producer', async () => {
+      // GIVEN
+      const file = writeOutputs({ client_secrets: { other: 'Ab1~other-secret' } });
+      // THEN
+      await expect(putSecret({ producer, fromOutputs: file }, deps())).rejects.toThrow(
+        `--from-outputs ${file} has no secret for producer "cloudtrail" in "client_secrets": add the producer ` +
+          'to the Azure stack, deploy it, and write the outputs file again',
+      );
+      expect(ssmMock).not.toHaveReceivedCommand(PutParameterCommand);
+    });
+  });
+
   test('--kms-key-id overrides the key', async () => {
     await putSecret({ producer, stdin: true, kmsKeyId: KEY_ARN }, deps());
     expect(ssmMock).toHaveReceivedCommandWith(PutParameterCommand, { KeyId: KEY_ARN });
