@@ -49,7 +49,7 @@ export function deferSeconds(deferrals: number): number {
 
 /**
  * A message still failing on outages this long after its first receive goes to the DLQ with its
- * reason: as long as the queue would have kept it, and the DLQ keeps it 14 days more.
+ * reason: as long as the queue would have kept it; the DLQ keeps a message the forwarder sends there 14 days.
  */
 export const MAX_DEFERRAL_AGE_SECONDS = QUEUE_RETENTION_SECONDS;
 

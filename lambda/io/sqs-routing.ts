@@ -67,6 +67,8 @@ export type Route =
       readonly body: string;
       readonly delaySeconds: number;
       readonly history: MessageHistory;
+      /** Sent back because of an outage (counted in the deferral metrics), not a continuation. */
+      readonly deferral: boolean;
     };
 
 export interface RoutedMessage {

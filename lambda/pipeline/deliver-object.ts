@@ -140,6 +140,16 @@ export async function openObject(
   try {
     return { object, body: await deps.openObject(object, signal) };
   } catch (err) {
+    // Cut off by the deadline, whoever the opener is: the time budget, as for a read (not S3's fault).
+    if (signal.aborted) {
+      return {
+        error: new TimeBudgetExhaustedError(
+          `producer ${deps.producer} s3://${object.bucket}/${object.key}: the invocation's time budget ran out ` +
+            'while opening the object; the message returns to the queue.',
+          { cause: err },
+        ),
+      };
+    }
     const error = classifyS3Error(err, { ...ctx, key: object.key });
     const { rawKey, ...decoded } = object;
     const missing = error instanceof ObjectNotFoundError || error instanceof ObjectAccessDeniedError;

@@ -18,7 +18,7 @@ import { MessageRouter, type Route, type RoutedMessage, type Settled } from '../
 import type { ParseObject } from './deliver-object';
 import { parseObjectBatches } from './parse-object';
 import { processMessage, type MessageOutcome, type ProcessorDeps } from './process-message';
-import { NotAttemptedError, planRoute, withinRolePropagation } from './route-plan';
+import { NotAttemptedError, planRoute, withinPropagation } from './route-plan';
 import { createS3Client, createSqsClient, createSsmClient, createStsClient } from '../io/aws-clients';
 import { s3ObjectOpener, type OpenObject } from '../io/s3-objects';
 import { SecretCache } from '../io/secrets';
@@ -188,7 +188,10 @@ export function createHandler(deps: HandlerDeps | (() => HandlerDeps)): Forwarde
     try {
       for (const record of event.Records) {
         let outcome: MessageOutcome;
-        if (stopReason !== undefined && !stopReason.retryable && !deadline.signal.aborted) {
+        // A refusal the role propagation window still covers for this message is waited out (its
+        // own first receive counts, not the one of the message that met it).
+        const pending = withinPropagation(stopReason, record, now()) !== stopReason;
+        if (stopReason !== undefined && !stopReason.retryable && !pending && !deadline.signal.aborted) {
           // A permanent failure that does not depend on the object (no client secret, rejected
           // credentials, a 401/403/404 from the Logs Ingestion API): each message is still parsed
           // and reported for itself, but no object is read — those messages fail with the same
@@ -197,12 +200,14 @@ export function createHandler(deps: HandlerDeps | (() => HandlerDeps)): Forwarde
           if (outcome.status === 'failed') notTried += 1;
         } else if (stopReason !== undefined || deadline.signal.aborted) {
           notTried += 1;
-          outcome = notAttempted(record.messageId, new NotAttemptedError(d.producer, stopReason));
+          // Left only because time ran out is not an outage: it goes back at once, no deferral counted.
+          const outage = isOutOfTime(stopReason) ? undefined : stopReason;
+          outcome = notAttempted(record.messageId, new NotAttemptedError(d.producer, outage));
         } else {
           outcome =
             (await untilAborted(processMessage(record, d, deadline.signal), abandon.signal)) ??
             abandoned(record.messageId, d.producer);
-          outcome = rolePropagation(outcome, record, now());
+          outcome = propagation(outcome, record, now());
         }
         outcomes.push(outcome);
         const route = planRoute(record, outcome, now(), routeOptions);
@@ -213,7 +218,7 @@ export function createHandler(deps: HandlerDeps | (() => HandlerDeps)): Forwarde
         if (
           outcome.status === 'failed' &&
           error !== undefined &&
-          (stopReason === undefined || !outcome.retryable)
+          (stopReason === undefined || !outcome.retryable || route.kind === 'deadLetter')
         ) {
           d.telemetry.failure(error.failureClass);
           d.logger.error(route.kind === 'deadLetter' ? route.error.message : error.message, {
@@ -237,7 +242,7 @@ export function createHandler(deps: HandlerDeps | (() => HandlerDeps)): Forwarde
         if (outcome.downstreamUnavailable) stopReason ??= outcome.error;
       }
       settled = await d.router.settle(routed, settleBy.signal);
-      const deferred = routed.filter((m) => m.route.kind === 'requeue' && m.route.history.deferrals > 0);
+      const deferred = routed.filter((m) => m.route.kind === 'requeue' && m.route.deferral);
       if (deferred.length > 0) {
         const t = now();
         const ages = deferred.map((m) =>
@@ -293,10 +298,18 @@ function abandoned(messageId: string, producer: string): MessageOutcome {
   );
 }
 
-/** A 401/403 soon after the first receive is treated as Azure's role propagation (transient). */
-function rolePropagation(outcome: MessageOutcome, record: SQSRecord, now: number): MessageOutcome {
-  const error = withinRolePropagation(outcome.error, record, now);
+/** A refusal soon after the first receive is treated as Azure's propagation (transient). */
+function propagation(outcome: MessageOutcome, record: SQSRecord, now: number): MessageOutcome {
+  const error = withinPropagation(outcome.error, record, now);
   return error === outcome.error ? outcome : { ...outcome, error, retryable: true };
+}
+
+/** Whether the batch stopped only because time ran out (a slow or hung message), not an outage. */
+function isOutOfTime(error: ForwarderError | undefined): boolean {
+  return (
+    error instanceof TimeBudgetExhaustedError ||
+    (error instanceof NotAttemptedError && error.stoppedBy instanceof TimeBudgetExhaustedError)
+  );
 }
 
 /** `promise`'s value, or `undefined` if `signal` aborts first (the promise is left to settle alone). */

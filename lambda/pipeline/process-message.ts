@@ -166,14 +166,17 @@ export async function processMessage(
 }
 
 /**
- * Where a continuation message can take over a failed object: only when time ran out after
- * progress on it. Without progress a continuation would just loop; any other failure is retried.
+ * Where a continuation message can take over a failed object: only when time ran out, or an outage
+ * (the API, Entra ID or SSM unavailable) stopped it, after progress on it. Without progress a
+ * continuation would just loop; any other failure is retried whole.
  */
 export function continuationOf(outcome: ObjectOutcome, skipRecords: number): ResumePoint | undefined {
   const resume = outcome.resumeAt;
-  return outcome.error instanceof TimeBudgetExhaustedError &&
-    resume !== undefined &&
-    resume.nextRecordIndex > skipRecords
+  const error = outcome.error;
+  const stoppedFromOutside =
+    error instanceof TimeBudgetExhaustedError ||
+    (error?.retryable === true && isDownstreamUnavailable(error));
+  return stoppedFromOutside && resume !== undefined && resume.nextRecordIndex > skipRecords
     ? resume
     : undefined;
 }

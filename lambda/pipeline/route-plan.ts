@@ -7,6 +7,7 @@ import {
 } from '../contract/retry-schedule';
 import {
   CredentialError,
+  CredentialRejectedError,
   IngestionAuthorizationError,
   IngestionUnavailableError,
   PermanentError,
@@ -33,18 +34,20 @@ export class NotAttemptedError extends TransientError {
 }
 
 /**
- * A 401/403 from the Logs Ingestion API within {@link ROLE_PROPAGATION_SECONDS} of the message's
- * first receive: most likely a role assignment Azure has not made effective yet, so it is waited
- * out like an outage instead of dead-lettered.
+ * A 401/403 from the Logs Ingestion API, or Entra ID rejecting the credential, within
+ * {@link ROLE_PROPAGATION_SECONDS} of the message's first receive: most likely an identity or role
+ * assignment Azure has not made effective yet, so it is waited out like an outage instead of
+ * dead-lettered.
  */
 export class RoleNotYetEffectiveError extends TransientError {
-  public readonly failureClass = 'IngestionAuthorizationPending';
-  public constructor(public readonly refused: IngestionAuthorizationError) {
+  public readonly failureClass: string;
+  public constructor(public readonly refused: IngestionAuthorizationError | CredentialRejectedError) {
     super(
       `${refused.message} Within ${ROLE_PROPAGATION_SECONDS / 60} minutes of the first attempt this may be Azure ` +
-        'still propagating the role assignment: the message is retried later, and goes to the DLQ if it is still refused then.',
+        'still propagating the identity or its role assignment: the message is retried later, and goes to the DLQ if it is still refused then.',
       { cause: refused },
     );
+    this.failureClass = `${refused.failureClass}Pending`;
   }
 }
 
@@ -78,15 +81,18 @@ export function isOutage(error: ForwarderError | undefined): boolean {
 }
 
 /**
- * A 401/403 seen within the role propagation window of the message's first receive becomes a
- * {@link RoleNotYetEffectiveError}; any other error is returned as it is.
+ * A 401/403 from the API, or Entra rejecting the credential, within the propagation window of the
+ * message's first receive becomes a {@link RoleNotYetEffectiveError}: a new app registration,
+ * federated credential or role assignment takes minutes to replicate after a deploy. Any other
+ * error is returned as it is.
  */
-export function withinRolePropagation(
+export function withinPropagation(
   error: ForwarderError | undefined,
   record: SQSRecord,
   now: number,
 ): ForwarderError | undefined {
-  if (!(error instanceof IngestionAuthorizationError)) return error;
+  if (!(error instanceof IngestionAuthorizationError || error instanceof CredentialRejectedError))
+    return error;
   const { firstReceived } = historyOf(record, now);
   return now - firstReceived < ROLE_PROPAGATION_SECONDS * 1000 ? new RoleNotYetEffectiveError(error) : error;
 }
@@ -123,17 +129,17 @@ export function planRoute(
     // Progress made, or left untried only because earlier messages used the time: go on at once.
     const progressed = outcome.continuation !== undefined;
     const crowdedOut = error instanceof NotAttemptedError && error.stoppedBy === undefined;
-    if (progressed || crowdedOut) return { kind: 'requeue', body, delaySeconds: 0, history };
+    if (progressed || crowdedOut) return { kind: 'requeue', body, delaySeconds: 0, history, deferral: false };
     const ageSeconds = (now - history.firstReceived) / 1000;
     if (ageSeconds > MAX_DEFERRAL_AGE_SECONDS && options.canDeadLetter) {
       return { kind: 'deadLetter', error: new OutageOutlastedError(error!, ageSeconds) };
     }
     const deferrals = history.deferrals + 1;
     const next: MessageHistory = { ...history, deferrals, lastFailure: error!.failureClass };
-    return { kind: 'requeue', body, delaySeconds: deferSeconds(deferrals), history: next };
+    return { kind: 'requeue', body, delaySeconds: deferSeconds(deferrals), history: next, deferral: true };
   }
   if (outcome.continuation !== undefined && options.canRequeue) {
-    return { kind: 'requeue', body, delaySeconds: 0, history };
+    return { kind: 'requeue', body, delaySeconds: 0, history, deferral: false };
   }
   if (error !== undefined && !outcome.retryable && options.canDeadLetter)
     return { kind: 'deadLetter', error };

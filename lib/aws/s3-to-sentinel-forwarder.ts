@@ -103,9 +103,9 @@ export interface S3ToSentinelForwarderProps {
    */
   readonly visibilityTimeout?: Duration;
   /**
-   * Receives before a message that fails on its own object moves to the dead-letter queue (1–20:
-   * the back-off of more would outlive the queue's 7-day retention). Outages of the Logs Ingestion
-   * API, Entra ID or SSM spend no receives.
+   * Receives before a message that fails on its own object moves to the dead-letter queue (1–18,
+   * fewer with a long `timeout`: the processing and back-off of more would outlive the queue's
+   * 7-day retention). Outages of the Logs Ingestion API, Entra ID or SSM spend no receives.
    * @default 5
    */
   readonly maxReceiveCount?: number;

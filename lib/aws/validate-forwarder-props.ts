@@ -7,8 +7,10 @@ import {
   checkEmail,
   checkLimit,
   checkProducerName,
+  checkReceiveBudget,
   checkVisibilityTimeout,
 } from '../producer/rules';
+import { DEFAULT_FUNCTION_TIMEOUT } from './forwarder-function';
 import { checkAlarmDestination } from './forwarder-monitoring';
 import type { S3ToSentinelForwarderProps } from './s3-to-sentinel-forwarder';
 
@@ -67,6 +69,23 @@ export function validateForwarderProps(props: S3ToSentinelForwarderProps): void 
     if (!Token.isUnresolved(value)) add(checkLimit(limit.prop, limit, value));
   }
   add(checkBatchingWindow(PROP_NAMES, props.batchSize, numberOf(props.maxBatchingWindow)));
+  const timeoutSeconds = (props.timeout ?? DEFAULT_FUNCTION_TIMEOUT).toSeconds();
+  const receives = props.maxReceiveCount ?? 5;
+  // Within their own limits only: an out-of-range value has its own message above.
+  if (
+    !Token.isUnresolved(receives) &&
+    !Token.isUnresolved(timeoutSeconds) &&
+    checkLimit('maxReceiveCount', NUMERIC_LIMITS['lambda.maxReceiveCount'], receives) === undefined &&
+    checkLimit('timeout', NUMERIC_LIMITS['lambda.timeoutSeconds'], timeoutSeconds) === undefined
+  ) {
+    add(
+      checkReceiveBudget(
+        { maxReceiveCount: 'maxReceiveCount', timeout: 'timeout' },
+        receives,
+        timeoutSeconds,
+      ),
+    );
+  }
   if (props.alarmEmail !== undefined && !Token.isUnresolved(props.alarmEmail)) {
     add(checkEmail('alarmEmail', props.alarmEmail));
   }

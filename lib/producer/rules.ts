@@ -29,14 +29,31 @@ export interface NumericLimit {
 }
 
 /**
- * The most receives whose back-off (`lambda/contract/retry-schedule.ts`) fits in the queue's
- * retention: a message still failing on its own object reaches the DLQ before SQS deletes it.
+ * Time a message may wait on the queue before its first receive (a backlog, a paused event
+ * source), kept out of its receive budget: retention counts from when the message was sent.
  */
-export const MAX_RECEIVE_COUNT = (() => {
+export const QUEUE_WAIT_ALLOWANCE_SECONDS = 86_400;
+
+/**
+ * Longest time from enqueue to the DLQ for a message failing on its own object every receive:
+ * the wait allowance, `maxReceiveCount` invocations of up to `timeoutSeconds`, and the back-off
+ * after each (`lambda/contract/retry-schedule.ts`).
+ */
+export function secondsToDeadLetterFromEnqueue(maxReceiveCount: number, timeoutSeconds: number): number {
+  return (
+    QUEUE_WAIT_ALLOWANCE_SECONDS + maxReceiveCount * timeoutSeconds + secondsToDeadLetter(maxReceiveCount)
+  );
+}
+
+/** The most receives that still reach the DLQ within the queue's retention at `timeoutSeconds`. */
+export function maxReceiveCountFor(timeoutSeconds: number): number {
   let n = 1;
-  while (secondsToDeadLetter(n + 1) <= QUEUE_RETENTION_SECONDS) n += 1;
+  while (secondsToDeadLetterFromEnqueue(n + 1, timeoutSeconds) <= QUEUE_RETENTION_SECONDS) n += 1;
   return n;
-})();
+}
+
+/** The most receives at the shortest function timeout allowed: the limit whatever the timeout. */
+export const MAX_RECEIVE_COUNT = maxReceiveCountFor(30);
 
 /** A numeric field of a `ProducerDefinition`, as its author writes it. */
 export type DefinitionField =
@@ -60,15 +77,17 @@ export const NUMERIC_LIMITS = {
   // SQS's own range; anything not above the function timeout fails `checkVisibilityTimeout`.
   'lambda.visibilityTimeoutSeconds': { prop: 'visibilityTimeout', min: 0, max: 43200, unit: 'seconds' },
   // SQS allows 1000, but each receive's back-off adds up: past MAX_RECEIVE_COUNT a message failing
-  // on its own object outlives the queue's retention and is deleted, never dead-lettered.
+  // on its own object outlives the queue's retention and is deleted, never dead-lettered (the
+  // function timeout narrows it further: checkReceiveBudget).
   'lambda.maxReceiveCount': {
     prop: 'maxReceiveCount',
     min: 1,
     max: MAX_RECEIVE_COUNT,
     unit: 'receives',
     why:
-      `with the forwarder's back-off (5 minutes, doubling to 12 hours) more receives take longer than the ` +
-      `queue's ${QUEUE_RETENTION_SECONDS / 86_400}-day retention, and SQS would delete such a message instead of moving it to the DLQ`,
+      `with a day's wait on the queue, each receive's processing and the forwarder's back-off after it (5 minutes, ` +
+      `doubling to 12 hours), more receives take longer than the queue's ${QUEUE_RETENTION_SECONDS / 86_400}-day ` +
+      'retention, and SQS would delete such a message instead of moving it to the DLQ',
   },
   // CloudWatch takes any threshold, but SQS reports the age once a minute and keeps a message
   // at most 14 days: outside that range the alarm is noise or never fires.
@@ -110,6 +129,26 @@ const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 export function checkEmail(name: string, value: unknown): string | undefined {
   if (value === undefined || (typeof value === 'string' && EMAIL.test(value))) return undefined;
   return `\`${name}\` (${JSON.stringify(value)}) is not an email address`;
+}
+
+/**
+ * `maxReceiveCount` within its limit can still outlive the queue's retention with a long function
+ * timeout: each receive may take the whole timeout before its back-off starts.
+ */
+export function checkReceiveBudget(
+  names: { readonly maxReceiveCount: string; readonly timeout: string },
+  maxReceiveCount: number,
+  timeoutSeconds: number,
+): string | undefined {
+  const seconds = secondsToDeadLetterFromEnqueue(maxReceiveCount, timeoutSeconds);
+  if (seconds <= QUEUE_RETENTION_SECONDS) return undefined;
+  return (
+    `\`${names.maxReceiveCount}\` (${maxReceiveCount}) with a \`${names.timeout}\` of ${timeoutSeconds} seconds can take ` +
+    `${(seconds / 86_400).toFixed(1)} days to reach the DLQ (a day's wait on the queue, ${maxReceiveCount} receives of up to ` +
+    `${timeoutSeconds} seconds and the back-off after each, 5 minutes doubling to 12 hours), longer than the queue's ` +
+    `${QUEUE_RETENTION_SECONDS / 86_400}-day retention: SQS would delete such a message instead of moving it to the DLQ. ` +
+    `Use at most ${maxReceiveCountFor(timeoutSeconds)}`
+  );
 }
 
 /**

@@ -476,7 +476,7 @@ describe('S3ToSentinelForwarder prop validation', () => {
     [
       'maxReceiveCount is 0',
       { maxReceiveCount: 0 },
-      '`maxReceiveCount` (0) must be a whole number from 1 to 20',
+      '`maxReceiveCount` (0) must be a whole number from 1 to 18',
     ],
     [
       'batchSize is above 10 without a batching window',

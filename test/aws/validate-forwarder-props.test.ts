@@ -72,18 +72,18 @@ const RULES: SharedRule[] = [
     rule: 'maxReceiveCount',
     definition: { lambda: { maxReceiveCount: 0 } },
     construct: { maxReceiveCount: 0 },
-    definitionMessage: '`lambda.maxReceiveCount` (0) must be a whole number from 1 to 20 receives',
-    constructMessage: '`maxReceiveCount` (0) must be a whole number from 1 to 20 receives',
+    definitionMessage: '`lambda.maxReceiveCount` (0) must be a whole number from 1 to 18 receives',
+    constructMessage: '`maxReceiveCount` (0) must be a whole number from 1 to 18 receives',
   },
   {
-    // SQS allows 1000, but 21 receives of back-off outlive the queue's 7-day retention.
+    // SQS allows 1000, but 19 receives (with a day's wait and their processing) outlive the 7-day retention.
     rule: 'maxReceiveCount within the retention',
-    definition: { lambda: { maxReceiveCount: 21 } },
-    construct: { maxReceiveCount: 21 },
+    definition: { lambda: { maxReceiveCount: 19 } },
+    construct: { maxReceiveCount: 19 },
     definitionMessage:
-      "`lambda.maxReceiveCount` (21) must be a whole number from 1 to 20 receives: with the forwarder's back-off (5 minutes, doubling to 12 hours) more receives take longer than the queue's 7-day retention, and SQS would delete such a message instead of moving it to the DLQ",
+      "`lambda.maxReceiveCount` (19) must be a whole number from 1 to 18 receives: with a day's wait on the queue, each receive's processing and the forwarder's back-off after it",
     constructMessage:
-      "`maxReceiveCount` (21) must be a whole number from 1 to 20 receives: with the forwarder's back-off",
+      "`maxReceiveCount` (19) must be a whole number from 1 to 18 receives: with a day's wait on the queue",
   },
   {
     rule: 'oldestMessageAgeThreshold',
@@ -165,10 +165,29 @@ describe('validateForwarderProps', () => {
         maxBatchingWindow: Duration.seconds(300),
         maxConcurrency: 2,
         visibilityTimeout: Duration.seconds(0),
-        maxReceiveCount: 20,
+        maxReceiveCount: 18,
         oldestMessageAgeThreshold: Duration.days(14),
       }),
     ).not.toThrow();
+  });
+
+  test('refuses receives within their limit that outlive the retention at a long timeout, as definitions do', () => {
+    expect(() =>
+      validateForwarderProps({ ...props, timeout: Duration.seconds(900), maxReceiveCount: 18 }),
+    ).toThrow(/`maxReceiveCount` \(18\) with a `timeout` of 900 seconds can take 7\.1 days.*Use at most 17/);
+    expect(() =>
+      validateForwarderProps({ ...props, timeout: Duration.seconds(900), maxReceiveCount: 17 }),
+    ).not.toThrow();
+    expect(() =>
+      validateProducers([
+        {
+          name: 'app-logs',
+          bucket: { kind: 'new' },
+          format: 'ndjson',
+          lambda: { timeoutSeconds: 900, maxReceiveCount: 18 },
+        },
+      ]),
+    ).toThrow(/`lambda.maxReceiveCount` \(18\) with a `lambda.timeoutSeconds` of 900 seconds/);
   });
 
   test('skips values that are unresolved tokens', () => {

@@ -4,6 +4,8 @@ import { QUEUE_RETENTION_SECONDS, secondsToDeadLetter } from '../../lambda/contr
 import {
   MAX_RECEIVE_COUNT,
   NUMERIC_LIMITS,
+  checkReceiveBudget,
+  maxReceiveCountFor,
   checkBatchingWindow,
   checkEmail,
   checkLimit,
@@ -38,10 +40,11 @@ describe('NUMERIC_LIMITS', () => {
     expect(NUMERIC_LIMITS['lambda.visibilityTimeoutSeconds']).toMatchObject({ min: 0, max: 43200 });
   });
 
-  test("narrows maxReceiveCount to the most receives whose back-off fits the queue's retention", () => {
-    expect(MAX_RECEIVE_COUNT).toBe(20);
-    expect(secondsToDeadLetter(MAX_RECEIVE_COUNT)).toBeLessThanOrEqual(QUEUE_RETENTION_SECONDS);
-    expect(secondsToDeadLetter(MAX_RECEIVE_COUNT + 1)).toBeGreaterThan(QUEUE_RETENTION_SECONDS);
+  test("narrows maxReceiveCount to the most receives that reach the DLQ within the queue's retention", () => {
+    // A day's wait, 30 s of processing per receive (the shortest timeout) and the back-off after each.
+    expect(MAX_RECEIVE_COUNT).toBe(18);
+    expect(86_400 + 18 * 30 + secondsToDeadLetter(18)).toBeLessThanOrEqual(QUEUE_RETENTION_SECONDS);
+    expect(86_400 + 19 * 30 + secondsToDeadLetter(19)).toBeGreaterThan(QUEUE_RETENTION_SECONDS);
     expect(NUMERIC_LIMITS['lambda.maxReceiveCount']).toMatchObject({ min: 1, max: MAX_RECEIVE_COUNT });
   });
 
@@ -135,6 +138,24 @@ describe('checkVisibilityTimeout', () => {
     expect(checkVisibilityTimeout(names, 60, 60)).toBe(
       '`visibilityTimeout` (60 seconds) must be greater than the function `timeout` (60 seconds); ' +
         'omit it to get 6 × the timeout (360 seconds)',
+    );
+  });
+});
+
+describe('checkReceiveBudget', () => {
+  const names = { maxReceiveCount: 'maxReceiveCount', timeout: 'timeout' };
+
+  test('accepts the default 5 receives at any timeout, and 17 at the longest', () => {
+    expect(checkReceiveBudget(names, 5, 900)).toBeUndefined();
+    expect(maxReceiveCountFor(900)).toBe(17);
+    expect(checkReceiveBudget(names, 17, 900)).toBeUndefined();
+  });
+
+  test('refuses a count whose processing and back-off outlive the retention, saying how many fit', () => {
+    expect(checkReceiveBudget(names, 18, 900)).toBe(
+      "`maxReceiveCount` (18) with a `timeout` of 900 seconds can take 7.1 days to reach the DLQ (a day's wait on the " +
+        'queue, 18 receives of up to 900 seconds and the back-off after each, 5 minutes doubling to 12 hours), longer ' +
+        "than the queue's 7-day retention: SQS would delete such a message instead of moving it to the DLQ. Use at most 17",
     );
   });
 });

@@ -191,7 +191,7 @@ describe('validateProducers', () => {
             maxBatchingWindowSeconds: 300,
             maxConcurrency: 2,
             visibilityTimeoutSeconds: 43200,
-            maxReceiveCount: 20,
+            maxReceiveCount: 18,
           },
           alarms: { oldestMessageAgeSeconds: 60 },
         }),

@@ -34,6 +34,12 @@ import { localS3Client } from '../../support/s3-server';
 
 useForwarderHarness();
 
+/**
+ * A first receive an hour ago: past the 30 minutes in which Entra rejecting a credential is taken
+ * for a new identity still propagating (deferred), so the rejection is final.
+ */
+const pastPropagation = () => Date.now() - 3_600_000;
+
 describe('forwarder handler', () => {
   test('reads the secret once across invocations, again after the TTL, and never logs it', async () => {
     // GIVEN a 60 s TTL, a controllable clock (only `Date`, which the secret's cache reads), and a
@@ -155,7 +161,7 @@ describe('forwarder handler', () => {
         entraOptions: entraOptions(),
       });
       const response = await handler(
-        sqsEvent(sqsRecord(s3Notification(object), 'untrusted')),
+        sqsEvent(sqsRecord(s3Notification(object), 'untrusted', 2, pastPropagation())),
         lambdaContext(),
       );
       expect(response).toStrictEqual({ batchItemFailures: [{ itemIdentifier: 'untrusted' }] });
@@ -219,7 +225,7 @@ describe('forwarder handler', () => {
       const object = await putObject('entra/rejected.json', ndjson(5));
       const handler = makeHandler({ secretCredentialFactory: undefined, entraOptions: entraOptions() });
       const response = await handler(
-        sqsEvent(sqsRecord(s3Notification(object), 'rejected')),
+        sqsEvent(sqsRecord(s3Notification(object), 'rejected', 2, pastPropagation())),
         lambdaContext(),
       );
       expect(response).toStrictEqual({ batchItemFailures: [{ itemIdentifier: 'rejected' }] });
@@ -254,7 +260,7 @@ describe('forwarder handler', () => {
       openObject: recording,
     });
     const response = await handler(
-      sqsEvent(...objects.map((o, i) => sqsRecord(s3Notification(o), `rejected-${i}`))),
+      sqsEvent(...objects.map((o, i) => sqsRecord(s3Notification(o), `rejected-${i}`, 2, pastPropagation()))),
       lambdaContext(),
     );
     // Permanent for each (no DLQ URL configured here, so reported failed, without a back-off).

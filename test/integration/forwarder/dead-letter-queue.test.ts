@@ -260,6 +260,36 @@ describe('forwarder handler', () => {
       ).toStrictEqual([[DLQ_URL, 'IngestionAuthorization']]);
     });
 
+    test('dead-letters an old message refused with 403 but defers the ones behind it still inside their own window', async () => {
+      // GIVEN a 403 on every upload, a message first received an hour ago, and one five minutes ago
+      emulator.failAlways({ status: 403 });
+      const [old, fresh] = await Promise.all([
+        putObject('window/old.json', ndjson(2)),
+        putObject('window/fresh.json', ndjson(2)),
+      ]);
+      const now = Date.now();
+      // WHEN
+      const response = await makeHandler({ envOverrides: queues, now: () => now })(
+        sqsEvent(
+          sqsRecord(s3Notification(old), 'old', 3, now - 3_600_000),
+          sqsRecord(s3Notification(fresh), 'fresh', 1, now - 300_000),
+        ),
+        lambdaContext(),
+      );
+      // THEN the old one is in the DLQ, the fresh one was not read but deferred, not dead-lettered
+      expect(response).toStrictEqual({ batchItemFailures: [] });
+      expect(
+        sentToSqs().map((m) => [
+          m.QueueUrl,
+          m.MessageAttributes.FailureClass?.StringValue ?? m.MessageAttributes.S2SLastFailure?.StringValue,
+        ]),
+      ).toStrictEqual([
+        [DLQ_URL, 'IngestionAuthorization'],
+        [QUEUE_URL, 'NotAttempted'],
+      ]);
+      expect(emulator.requests).toHaveLength(1);
+    });
+
     test.each([400, 413])(
       'does not stop the batch on a %s: it is about the rows sent, so the next object is still delivered',
       async (status) => {

@@ -12,10 +12,14 @@ import {
   makeHandler,
   ndjson,
   putObject,
+  output,
   QUEUE_URL,
+  sentToSqs,
   sqsMock,
   useForwarderHarness,
 } from '../../support/forwarder-harness';
+import { metricSum } from '../../support/capture';
+import { sqsRecord } from '../../support/events';
 import { SimClock, SqsModel } from '../../support/sqs-model';
 
 useForwarderHarness();
@@ -107,5 +111,40 @@ describe('forwarder handler deadlines', () => {
     const deferred = sqs.messages(QUEUE_URL).filter((m) => m.attributes.S2SDeferrals?.StringValue === '1');
     expect(deferred).toHaveLength(1);
     expect(deferred[0].visibleAt - sqs.clock.now()).toBe(60_000);
+  });
+
+  test('sends a message crowded out by a slow one back at once, not as an outage deferral', async () => {
+    // GIVEN a first object whose read waits until the deadline, and a second message behind it
+    const [slow, next] = await Promise.all([
+      putObject('deadline/slow.json', ndjson(2)),
+      putObject('deadline/next.json', ndjson(2)),
+    ]);
+    const handler = makeHandler({
+      envOverrides: queues,
+      openObject: (_ref, signal) =>
+        new Promise((_, reject) =>
+          signal.addEventListener(
+            'abort',
+            () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' })),
+            {
+              once: true,
+            },
+          ),
+        ),
+    });
+    // WHEN the function has 3 s (1 s of budget after the 2 s margin)
+    const response = await handler(
+      sqsEvent(sqsRecord(s3Notification(slow), 'slow'), sqsRecord(s3Notification(next), 'next')),
+      lambdaContext(3_000),
+    );
+    // THEN both go back to the source queue: the slow one deferred (it made no progress in a whole
+    // budget), the crowded-out one at once with no deferral counted, so no outage is reported for it
+    expect(response).toStrictEqual({ batchItemFailures: [] });
+    const sent = sentToSqs(QUEUE_URL);
+    expect(sent.map((m) => [m.DelaySeconds, m.MessageAttributes.S2SDeferrals?.StringValue])).toStrictEqual([
+      [60, '1'],
+      [undefined, '0'],
+    ]);
+    expect(metricSum(output.metrics(), 'MessagesDeferred')).toBe(1);
   });
 });

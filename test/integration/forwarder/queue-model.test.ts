@@ -18,9 +18,12 @@ import {
   QUEUE_URL,
   rowsOf,
   s3,
+  SECRET,
   sqsMock,
+  ssmMock,
   useForwarderHarness,
 } from '../../support/forwarder-harness';
+import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { EventSourceModel, SimClock, SqsModel } from '../../support/sqs-model';
 
 useForwarderHarness();
@@ -88,6 +91,42 @@ describe('the forwarder on the SQS model', () => {
     expect(deliveredBy).toBeLessThanOrEqual(t0 + DAY + 16 * 60_000);
     // Every deferral was a SendMessageBatch: no single-message calls.
     expect(new Set(model.calls.map((c) => c.command))).toStrictEqual(new Set(['SendMessageBatch']));
+  });
+
+  test('a 24-hour SSM outage (the client secret unreadable) puts nothing in the DLQ either, and the backlog drains after it', async () => {
+    // GIVEN 12 objects, and SSM throttling every GetParameter for 24 hours
+    const model = queuesModel(5);
+    const t0 = model.clock.now();
+    const objects = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => putObject(`ssm-outage/${i}.json`, ndjson(3, i * 3))),
+    );
+    for (const object of objects) model.send(QUEUE_URL, JSON.stringify(s3Notification(object)));
+    const handler = makeHandler({ envOverrides: queues, now: model.clock.now });
+    const events = new EventSourceModel(model, handler, {
+      queueUrl: QUEUE_URL,
+      batchSize: 10,
+      timeoutMs: 60_000,
+      beforeInvoke: (now) => {
+        ssmMock.reset();
+        if (now < t0 + DAY) {
+          ssmMock
+            .on(GetParameterCommand)
+            .rejects(
+              Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $fault: 'client' }),
+            );
+        } else {
+          ssmMock.on(GetParameterCommand).resolves({ Parameter: { Value: SECRET, Type: 'SecureString' } });
+        }
+      },
+    });
+    // WHEN
+    await events.run(t0 + 26 * HOUR);
+    // THEN
+    expect(model.messages(DLQ_URL)).toHaveLength(0);
+    expect(model.expired.get(QUEUE_URL)).toHaveLength(0);
+    expect(model.messages(QUEUE_URL)).toHaveLength(0);
+    for (const object of objects) expect(rowsOf(object.key)).toHaveLength(3);
+    expect(events.invocations).toBeGreaterThan(90);
   });
 
   /** Opens every object except `key`, whose reads fail with S3's transient 500. */

@@ -29,6 +29,7 @@ function deferred(n: number): RoutedMessage[] {
       body: `{"n":${i}}`,
       delaySeconds: 60,
       history: { firstReceived: 1, deferrals: 1 },
+      deferral: true,
     },
   }));
 }
@@ -116,6 +117,7 @@ describe('chunks', () => {
         body: 'x'.repeat(100_000),
         delaySeconds: 0,
         history: { firstReceived: 1, deferrals: 0 },
+        deferral: false,
       },
     });
     expect(chunks([0, 1, 2, 3, 4].map(big)).map((c) => c.length)).toStrictEqual([2, 2, 1]);

@@ -5,6 +5,9 @@
 import {
   BlockedByEarlierFailureError,
   CredentialRejectedError,
+  IngestionRejectedError,
+  IngestionUnavailableError,
+  ObjectReadError,
   TimeBudgetExhaustedError,
   UnrecognizedMessageError,
 } from '../../../lambda/core/errors';
@@ -187,13 +190,30 @@ describe('continuationOf', () => {
     expect(continuationOf(outcome, 5)).toBeUndefined();
   });
 
-  test('is never made for a failure other than the time budget', () => {
+  test('is the resume point when an outage of the API stopped the object after progress', () => {
+    const resumeAt = { object, nextRecordIndex: 5 };
     const outcome = {
       status: 'failed' as const,
       recordsDelivered: 5,
-      error: new CredentialRejectedError('x'),
-      resumeAt: { object, nextRecordIndex: 5 },
+      error: new IngestionUnavailableError('503'),
+      resumeAt,
     };
-    expect(continuationOf(outcome, 0)).toBeUndefined();
+    expect(continuationOf(outcome, 0)).toBe(resumeAt);
+  });
+
+  test('is never made for a failure of the object or a permanent one', () => {
+    for (const error of [
+      new CredentialRejectedError('x'),
+      new ObjectReadError('500'),
+      new IngestionRejectedError('400'),
+    ]) {
+      const outcome = {
+        status: 'failed' as const,
+        recordsDelivered: 5,
+        error,
+        resumeAt: { object, nextRecordIndex: 5 },
+      };
+      expect(continuationOf(outcome, 0)).toBeUndefined();
+    }
   });
 });

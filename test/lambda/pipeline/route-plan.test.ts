@@ -16,7 +16,7 @@ import {
   OutageOutlastedError,
   planRoute,
   RoleNotYetEffectiveError,
-  withinRolePropagation,
+  withinPropagation,
 } from '../../../lambda/pipeline/route-plan';
 import { sqsRecord } from '../../support/events';
 
@@ -82,6 +82,7 @@ describe('planRoute', () => {
         body: r.body,
         delaySeconds: 60,
         history: { firstReceived: NOW - 10 * MINUTE, deferrals: 1, lastFailure: error.failureClass },
+        deferral: true,
       });
     },
   );
@@ -120,6 +121,7 @@ describe('planRoute', () => {
       body: r.body,
       delaySeconds: 0,
       history: { firstReceived: NOW - 10 * MINUTE, deferrals: 0 },
+      deferral: false,
     });
   });
 
@@ -152,12 +154,12 @@ describe('planRoute', () => {
   });
 });
 
-describe('withinRolePropagation', () => {
+describe('withinPropagation', () => {
   const refused = () =>
     new IngestionAuthorizationError('producer p: 403. Grant Monitoring Metrics Publisher.');
 
   test('takes a 403 within 30 minutes of the first receive for role propagation, and defers it', () => {
-    const error = withinRolePropagation(refused(), record(1, NOW - 29 * MINUTE), NOW);
+    const error = withinPropagation(refused(), record(1, NOW - 29 * MINUTE), NOW);
     expect(error).toBeInstanceOf(RoleNotYetEffectiveError);
     expect(error?.retryable).toBe(true);
     expect(planRoute(record(), failed(error!), NOW, both)).toMatchObject({
@@ -168,13 +170,13 @@ describe('withinRolePropagation', () => {
 
   test('measures the window from the original first receive a deferred message carries', () => {
     const deferred = record(1, NOW - MINUTE, { first: NOW - 31 * MINUTE, deferrals: 3 });
-    expect(withinRolePropagation(refused(), deferred, NOW)).toBeInstanceOf(IngestionAuthorizationError);
+    expect(withinPropagation(refused(), deferred, NOW)).toBeInstanceOf(IngestionAuthorizationError);
   });
 
   test('leaves a 403 past the window, and every other error, as it is', () => {
     const late = refused();
-    expect(withinRolePropagation(late, record(1, NOW - 31 * MINUTE), NOW)).toBe(late);
+    expect(withinPropagation(late, record(1, NOW - 31 * MINUTE), NOW)).toBe(late);
     const other = unavailable();
-    expect(withinRolePropagation(other, record(), NOW)).toBe(other);
+    expect(withinPropagation(other, record(), NOW)).toBe(other);
   });
 });
