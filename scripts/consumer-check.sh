@@ -7,23 +7,13 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-cd "$root"
-# prepack runs the build, whose errors go to stdout: keep them, or a failed pack would exit silently.
-if ! npm pack --silent --pack-destination "$work" >"$work/pack.log"; then
-  cat "$work/pack.log" >&2
-  echo "consumer-check: npm pack failed; --silent hides npm's own errors, so run npm pack (or npm run build) to see why" >&2
-  exit 1
-fi
-tarball=$(tail -n 1 "$work/pack.log")
-echo "packed $tarball ($(du -k "$work/$tarball" | cut -f1) KiB)"
+# shellcheck source=scripts/lib/check-helpers.sh
+source "$root/scripts/lib/check-helpers.sh"
+pack_into_work consumer-check
 
 # A PATH holding only node proves synthesis never shells out to docker, terraform or anything else.
-mkdir "$work/node-only"
-ln -s "$(command -v node)" "$work/node-only/node"
 node_only_path="$work/node-only"
-
-# Installed peer versions are the ones this repo tests with; --prefer-offline reuses npm's cache.
-version_of() { node -p "require('$root/node_modules/$1/package.json').version"; }
+make_node_only_dir "$node_only_path"
 
 # The forwarder's libraries are bundled into dist/lambda-bundle; none may reach a consumer's install.
 assert_nothing_forbidden() {
@@ -38,6 +28,7 @@ assert_nothing_forbidden() {
 
 cd "$work"
 npm init -y >/dev/null
+# Installed peer versions are the ones this repo tests with (version_of); --prefer-offline reuses npm's cache.
 npm install --no-audit --no-fund --prefer-offline --loglevel=error \
   "./$tarball" "aws-cdk-lib@$(version_of aws-cdk-lib)" "constructs@$(version_of constructs)" >/dev/null
 assert_nothing_forbidden aws-cdk-lib
