@@ -10,6 +10,7 @@ import {
   CLIENT_SECRETS_OUTPUT,
   COORDINATES_OUTPUT,
   SECRET_ROTATION_OUTPUT,
+  destinationOf,
   type ProducerDefinition,
 } from '../lib/producer';
 import { azureConfigFromEnv, type AzureAppConfig } from './azure-config';
@@ -39,7 +40,8 @@ export class S3ToSentinelAzureStack extends TerraformStack {
       subscriptionId: config.subscriptionId,
       tenantId: config.tenantId,
       azuread: identityMode === 'application',
-      azapi: producers.some((p) => p.table?.plan === 'Auxiliary'),
+      // AzAPI creates Auxiliary tables and adds the _CF columns to built-in ones.
+      azapi: producers.some((p) => p.table?.plan === 'Auxiliary' || destinationOf(p).kind === 'builtin'),
     });
     this.ingestion = new SentinelIngestion(this, 'Sentinel', { ...config, producers });
 

@@ -10,6 +10,7 @@ import { gzipSync } from 'node:zlib';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { encodeS3EventKey } from '../cli/s3-event';
 import type { Column } from '../lambda/formats';
+import { BUILTIN_TABLES, isBuiltinTableName, type BuiltinTableName } from '../lambda/formats/builtin-tables';
 import type * as ForwarderModule from '../lambda/pipeline/handler';
 import type { ProducerDefinition } from '../lib/producer';
 import { lambdaContext } from '../test/support/events';
@@ -20,6 +21,8 @@ import { startS3, type LocalS3 } from '../test/support/s3-server';
 export interface ProducerReport {
   readonly producer: string;
   readonly stream: string;
+  /** The table the stream's DCR writes to: a built-in one (`AWSCloudTrail`) or `<Name>_CL`. */
+  readonly table: string;
   readonly objects: number;
   readonly bytes: number;
   /** Rows the emulator accepted. */
@@ -63,16 +66,37 @@ export function functionEnvironment(cdkOut: string, stackName: string): Record<s
 
 /** Stream name → declared columns, from every DCR in the synthesized Azure stack. */
 export function streamDeclarations(tfJson: string): Record<string, Column[]> {
-  const stack = JSON.parse(readFileSync(tfJson, 'utf8'));
-  const rules = stack.resource?.azurerm_monitor_data_collection_rule ?? {};
   const streams: Record<string, Column[]> = {};
-  type Rule = { stream_declaration?: { stream_name: string; column: Column[] }[] };
-  for (const rule of Object.values(rules as Record<string, Rule>)) {
+  for (const rule of dataCollectionRules(tfJson)) {
     for (const declaration of rule.stream_declaration ?? []) {
       streams[declaration.stream_name] = declaration.column;
     }
   }
   return streams;
+}
+
+/** Stream name → the table its data flow writes to (`Microsoft-AWSCloudTrail` → `AWSCloudTrail`). */
+export function streamOutputTables(tfJson: string): Record<string, string> {
+  const tables: Record<string, string> = {};
+  for (const rule of dataCollectionRules(tfJson)) {
+    for (const flow of rule.data_flow ?? []) {
+      for (const stream of flow.streams)
+        tables[stream] = flow.output_stream.replace(/^(Custom|Microsoft)-/, '');
+    }
+  }
+  return tables;
+}
+
+interface DataCollectionRuleJson {
+  readonly stream_declaration?: { stream_name: string; column: Column[] }[];
+  readonly data_flow?: { streams: string[]; output_stream: string }[];
+}
+
+function dataCollectionRules(tfJson: string): DataCollectionRuleJson[] {
+  const stack = JSON.parse(readFileSync(tfJson, 'utf8'));
+  return Object.values(
+    (stack.resource?.azurerm_monitor_data_collection_rule ?? {}) as Record<string, DataCollectionRuleJson>,
+  );
 }
 
 /** Runs every producer through the local pipeline. */
@@ -90,6 +114,7 @@ export async function runLocalPipeline(options: {
   // Set before the first SDK client (the one filling s3rver below), which would print the notice.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const streams = streamDeclarations(options.azureStackJson);
+  const outputTables = streamOutputTables(options.azureStackJson);
   const bucketOf = (p: ProducerDefinition) => `local-${p.name}`;
   const s3 = await startS3(options.producers.map(bucketOf));
   const reports: ProducerReport[] = [];
@@ -116,6 +141,10 @@ export async function runLocalPipeline(options: {
       const emulator = await IngestionEmulator.start({
         dcrImmutableId: `dcr-${Buffer.from(producer.name).toString('hex').padEnd(32, '0').slice(0, 32)}`,
         streams: { [stream]: streams[stream] },
+        // A built-in table's vendored schema must take the stream, or the run stops here.
+        ...(isBuiltinTableName(outputTables[stream] ?? '')
+          ? { outputTables: { [stream]: BUILTIN_TABLES[outputTables[stream] as BuiltinTableName] } }
+          : {}),
       });
       try {
         const objects = objectsFor(producer, options.fixtures, options.generatedLines);
@@ -155,6 +184,7 @@ export async function runLocalPipeline(options: {
         reports.push({
           producer: producer.name,
           stream,
+          table: outputTables[stream] ?? '?',
           objects: objects.length,
           bytes: objects.reduce((sum, o) => sum + o.body.length, 0),
           rowsAccepted: rows.length,

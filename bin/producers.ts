@@ -2,7 +2,8 @@ import type { ProducerDefinition } from '../lib/producer';
 
 /**
  * The example configuration `npm start` and `cdk synth` build from: one stack per producer on
- * AWS, one table + DCR stream per producer on Azure. Edit this list to deploy your own producers.
+ * AWS, one DCR stream per producer on Azure, writing to Sentinel's built-in table for the format or
+ * to a custom table. Edit this list to deploy your own producers.
  */
 export const producers: ProducerDefinition[] = [
   {
@@ -11,8 +12,8 @@ export const producers: ProducerDefinition[] = [
     prefix: 'AWSLogs/',
     suffix: '.json.gz',
     format: 'cloudtrail',
-    table: { name: 'AwsCloudTrailS3', plan: 'Analytics', retentionInDays: 90, totalRetentionInDays: 365 },
-    // No `lambda` or `alarms`: omitted tuning takes the forwarder construct's defaults.
+    // No `table`: the rows go to Sentinel's built-in AWSCloudTrail, where its detections look. No
+    // `lambda` or `alarms` either: omitted tuning takes the forwarder construct's defaults.
   },
   {
     name: 'vpc-flow',
@@ -20,7 +21,7 @@ export const producers: ProducerDefinition[] = [
     prefix: 'AWSLogs/',
     format: 'vpcflow',
     notification: 'eventbridge',
-    table: { name: 'AwsVpcFlowS3', plan: 'Basic', totalRetentionInDays: 180 },
+    // Sentinel's built-in AWSVPCFlow, read by its ASIM network-session parser.
     lambda: { memorySizeMb: 1536, batchSize: 50, maxBatchingWindowSeconds: 5, maxConcurrency: 20 },
   },
   {

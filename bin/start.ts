@@ -79,6 +79,7 @@ function printTable(reports: readonly ProducerReport[]): void {
   const header = [
     'producer',
     'stream',
+    'table',
     'objects',
     'rows accepted',
     'expected',
@@ -89,6 +90,7 @@ function printTable(reports: readonly ProducerReport[]): void {
   const rows = reports.map((r) => [
     r.producer,
     r.stream,
+    r.table,
     String(r.objects),
     String(r.rowsAccepted),
     String(r.rowsExpected),

@@ -1,88 +1,187 @@
+import { ADDITIONAL_FIELDS_COLUMN } from './additional-fields';
+import { AWS_CLOUDTRAIL } from './builtin-tables';
+import { compactJson, jsonStringEnd } from './compact-json';
 import type { FormatDefinition, ParsedRecord, RecordError } from './format';
 import { JsonRecordSplitter, jsonSources } from './json-splitter';
 import { describeJson, jsonErrorReason } from './parse-helpers';
-import { RawJson } from './raw-json';
-import type { Column, ColumnType } from './schema';
+import type { Column } from './schema';
 import { normalizeTime } from './time';
 
+export { ADDITIONAL_FIELDS_COLUMN } from './additional-fields';
+
+/** Where a CloudTrail field goes: a column name, or for an object, where each of its members goes. */
+interface FieldMap {
+  readonly [field: string]: string | FieldMap;
+}
+
 /**
- * The format's columns, each with the CloudTrail record field it comes from (`from`). Fields
- * derived from `userIdentity` have no `from`: they are filled in by `parseRecord`.
+ * Where each CloudTrail field goes in Sentinel's AWSCloudTrail table, by the table's own column
+ * names (case-sensitive: `UserIdentityPrincipalid`, `AWSRegion`). The mapping and its sources are in
+ * `test/fixtures/sentinel-content/RESEARCH.md`, section (c). Types are not repeated here: they are
+ * the vendored table's (`builtin-tables/aws-cloudtrail.ts`), looked up by name, so the two cannot
+ * drift. Every field not listed, and every part of `userIdentity` and `tlsDetails` no column takes,
+ * goes to {@link ADDITIONAL_FIELDS_COLUMN}.
  */
-const COLUMNS: readonly (Column & { readonly from?: string })[] = [
-  { name: 'EventVersion', type: 'string', from: 'eventVersion' },
-  { name: 'EventTime', type: 'datetime', from: 'eventTime' },
-  { name: 'EventSource', type: 'string', from: 'eventSource' },
-  { name: 'EventName', type: 'string', from: 'eventName' },
-  {
-    name: 'EventTypeName',
-    type: 'string',
-    description: 'CloudTrail eventType (AwsApiCall, AwsServiceEvent, ...).',
-    from: 'eventType',
+export const CLOUDTRAIL_FIELD_COLUMNS: FieldMap = {
+  eventVersion: 'EventVersion',
+  userIdentity: {
+    type: 'UserIdentityType',
+    principalId: 'UserIdentityPrincipalid',
+    arn: 'UserIdentityArn',
+    accountId: 'UserIdentityAccountId',
+    accessKeyId: 'UserIdentityAccessKeyId',
+    userName: 'UserIdentityUserName',
+    invokedBy: 'UserIdentityInvokedBy',
+    sessionContext: {
+      attributes: { mfaAuthenticated: 'SessionMfaAuthenticated', creationDate: 'SessionCreationDate' },
+      sessionIssuer: {
+        type: 'SessionIssuerType',
+        principalId: 'SessionIssuerPrincipalId',
+        arn: 'SessionIssuerArn',
+        accountId: 'SessionIssuerAccountId',
+        userName: 'SessionIssuerUserName',
+      },
+      ec2RoleDelivery: 'EC2RoleDelivery',
+    },
+    // IAM Identity Center users, as ASIM Authentication reads them (`IdentityCenterUser`). AWS
+    // documents them under onBehalfOf; some records (the repo's sample) carry them directly. When
+    // both occur, the first in the record fills the column and the other is kept.
+    onBehalfOf: { userId: 'UserIdentityUserId', identityStoreArn: 'UserIdentityStoreArn' },
+    userId: 'UserIdentityUserId',
+    identityStoreArn: 'UserIdentityStoreArn',
   },
-  { name: 'EventCategory', type: 'string', from: 'eventCategory' },
-  { name: 'AwsRegion', type: 'string', from: 'awsRegion' },
-  { name: 'SourceIpAddress', type: 'string', from: 'sourceIPAddress' },
-  { name: 'UserAgent', type: 'string', from: 'userAgent' },
-  { name: 'UserIdentity', type: 'dynamic', from: 'userIdentity' },
-  { name: 'UserIdentityType', type: 'string' },
-  { name: 'UserIdentityArn', type: 'string' },
-  { name: 'UserIdentityAccountId', type: 'string' },
-  { name: 'UserIdentityPrincipalId', type: 'string' },
-  { name: 'UserIdentityUserName', type: 'string' },
-  { name: 'UserIdentityAccessKeyId', type: 'string' },
-  { name: 'UserIdentityInvokedBy', type: 'string' },
-  { name: 'SessionMfaAuthenticated', type: 'boolean' },
-  { name: 'SessionIssuerArn', type: 'string' },
-  { name: 'ErrorCode', type: 'string', from: 'errorCode' },
-  { name: 'ErrorMessage', type: 'string', from: 'errorMessage' },
-  { name: 'RequestParameters', type: 'dynamic', from: 'requestParameters' },
-  { name: 'ResponseElements', type: 'dynamic', from: 'responseElements' },
-  { name: 'AdditionalEventData', type: 'dynamic', from: 'additionalEventData' },
-  { name: 'Resources', type: 'dynamic', from: 'resources' },
-  { name: 'AwsRequestId', type: 'string', from: 'requestID' },
-  { name: 'AwsEventId', type: 'string', from: 'eventID' },
-  { name: 'ReadOnly', type: 'boolean', from: 'readOnly' },
-  { name: 'ManagementEvent', type: 'boolean', from: 'managementEvent' },
-  { name: 'RecipientAccountId', type: 'string', from: 'recipientAccountId' },
-  { name: 'SharedEventId', type: 'string', from: 'sharedEventID' },
-  { name: 'VpcEndpointId', type: 'string', from: 'vpcEndpointId' },
-  { name: 'TlsDetails', type: 'dynamic', from: 'tlsDetails' },
-  { name: 'ServiceEventDetails', type: 'dynamic', from: 'serviceEventDetails' },
-  { name: 'InsightDetails', type: 'dynamic', from: 'insightDetails' },
-  {
-    name: 'AdditionalFields',
-    type: 'dynamic',
-    description: 'Any top-level field not mapped to a column above.',
+  // The table has no column for the record's own time: TimeGenerated is eventTime.
+  eventTime: 'TimeGenerated',
+  eventSource: 'EventSource',
+  eventName: 'EventName',
+  awsRegion: 'AWSRegion',
+  sourceIPAddress: 'SourceIpAddress',
+  userAgent: 'UserAgent',
+  errorCode: 'ErrorCode',
+  errorMessage: 'ErrorMessage',
+  requestParameters: 'RequestParameters',
+  responseElements: 'ResponseElements',
+  additionalEventData: 'AdditionalEventData',
+  // AwsRequestId is deprecated (and probably guid-typed; S3's request ids are not UUIDs): never sent.
+  requestID: 'AwsRequestId_',
+  eventID: 'AwsEventId',
+  readOnly: 'ReadOnly',
+  resources: 'Resources',
+  eventType: 'EventTypeName',
+  apiVersion: 'APIVersion',
+  managementEvent: 'ManagementEvent',
+  recipientAccountId: 'RecipientAccountId',
+  serviceEventDetails: 'ServiceEventDetails',
+  sharedEventID: 'SharedEventId',
+  vpcEndpointId: 'VpcEndpointId',
+  eventCategory: 'Category',
+  tlsDetails: {
+    tlsVersion: 'TlsVersion',
+    cipherSuite: 'CipherSuite',
+    clientProvidedHostHeader: 'ClientProvidedHostHeader',
   },
-];
+};
+
+/**
+ * String columns that hold a CloudTrail sub-object as compact JSON text, which Sentinel's content
+ * reads with `parse_json` (and ASIM Authentication with `parse … '"LoginTo":"'`, so no spaces).
+ */
+const JSON_TEXT_COLUMNS: ReadonlySet<string> = new Set([
+  'RequestParameters',
+  'ResponseElements',
+  'AdditionalEventData',
+  'Resources',
+  'ServiceEventDetails',
+]);
+
+/**
+ * Columns copied from the first rule of `requestParameters.ipPermissions` (security group calls):
+ * the table has one value per column, and which rule it means is not documented, so the first.
+ * `fromPort`/`toPort` are the port range's ends (or an ICMP type/code), whatever the column names say.
+ */
+const IP_PERMISSION_COLUMNS = ['IpProtocol', 'SourcePort', 'DestinationPort', 'CidrIp'] as const;
+
+/** "Constant value: CloudTrail." (the table reference). */
+const OPERATION_NAME = 'OperationName';
+
+/** The column eventTime fills: the row's own TimeGenerated, which the provenance columns declare. */
+const TIME_COLUMN = 'TimeGenerated';
+
+const TABLE_COLUMNS = new Map(AWS_CLOUDTRAIL.columns.map((c) => [c.name, c]));
+
+/** The vendored column named `name`; a name the table lacks is a bug, caught when the module loads. */
+function tableColumn(name: string): Column {
+  const column = TABLE_COLUMNS.get(name);
+  if (column === undefined) throw new Error(`${AWS_CLOUDTRAIL.name} has no column ${name}`);
+  return column;
+}
+
+/** How a field's value becomes its column's: `time` is eventTime, which becomes the row's TimeGenerated. */
+type Kind = 'string' | 'json' | 'boolean' | 'datetime' | 'time';
+
+interface Leaf {
+  readonly column: string;
+  readonly kind: Kind;
+}
+
+/** {@link CLOUDTRAIL_FIELD_COLUMNS} with each column's kind, looked up once. */
+interface Plan {
+  readonly members: ReadonlyMap<string, Leaf | Plan>;
+}
+
+function kindOf(column: Column): Kind {
+  if (column.name === TIME_COLUMN) return 'time';
+  if (column.type === 'string') return JSON_TEXT_COLUMNS.has(column.name) ? 'json' : 'string';
+  if (column.type === 'boolean' || column.type === 'datetime') return column.type;
+  throw new Error(`${AWS_CLOUDTRAIL.name}.${column.name} is ${column.type}, which no CloudTrail field fills`);
+}
+
+function planOf(map: FieldMap): Plan {
+  const members = new Map<string, Leaf | Plan>();
+  for (const [field, target] of Object.entries(map)) {
+    members.set(
+      field,
+      typeof target === 'string' ? { column: target, kind: kindOf(tableColumn(target)) } : planOf(target),
+    );
+  }
+  return { members };
+}
+
+const PLAN = planOf(CLOUDTRAIL_FIELD_COLUMNS);
+
+function leafColumns(plan: Plan): string[] {
+  return [...plan.members.values()].flatMap((m) => ('members' in m ? leafColumns(m) : [m.column]));
+}
+
+/**
+ * The format's columns: the vendored table's own (names, types and descriptions), in its order,
+ * for every column the format fills, then the one `_CF` column. TimeGenerated is a provenance column.
+ */
+const COLUMNS: readonly Column[] = (() => {
+  const filled = new Set([...leafColumns(PLAN), ...IP_PERMISSION_COLUMNS, OPERATION_NAME]);
+  filled.delete(TIME_COLUMN);
+  for (const name of filled) tableColumn(name);
+  return [
+    ...AWS_CLOUDTRAIL.columns.filter((c) => filled.has(c.name)),
+    {
+      name: ADDITIONAL_FIELDS_COLUMN,
+      type: 'string',
+      description:
+        'Compact JSON object of the CloudTrail fields AWSCloudTrail has no column for (insightDetails, addendum, fields AWS adds later, values of an unexpected type), with the parts of userIdentity and tlsDetails no column holds, nested as in the record.',
+    },
+  ];
+})();
 
 /** Where digest files live; they hold hashes of log files, not events. */
 const DIGEST_PATH = 'CloudTrail-Digest/';
 
-type Coerce = (value: unknown) => unknown;
-
-/** Converts a value to a column's type, or `undefined` when it does not fit (it then goes to AdditionalFields). */
-const COERCE: Record<ColumnType, Coerce> = {
-  string: (v) =>
-    typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined,
-  boolean: (v) => (typeof v === 'boolean' ? v : v === 'true' ? true : v === 'false' ? false : undefined),
-  datetime: (v) => normalizeTime(v),
-  int: (v) => (typeof v === 'number' && Number.isInteger(v) ? v : undefined),
-  long: (v) => (typeof v === 'number' && Number.isInteger(v) ? v : undefined),
-  real: (v) => (typeof v === 'number' ? v : undefined),
-  dynamic: (v) => v,
-};
-
-const FIELD_MAP = new Map<string, { readonly column: string; readonly coerce: Coerce }>(
-  COLUMNS.filter((c) => c.from !== undefined).map((c) => [
-    c.from as string,
-    { column: c.name, coerce: COERCE[c.type] },
-  ]),
-);
-
 function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** An object with no prototype, so a field named `__proto__` is kept like any other. */
+function emptyObject(): Record<string, unknown> {
+  return Object.create(null) as Record<string, unknown>;
 }
 
 /**
@@ -98,24 +197,23 @@ function hasInexactNumber(value: unknown): boolean {
   return false;
 }
 
-/** Index just past the JSON string that starts at `i` (its opening quote). */
-function stringEnd(text: string, i: number): number {
-  let j = i + 1;
-  while (text.charCodeAt(j) !== 0x22) j += text.charCodeAt(j) === 0x5c ? 2 : 1;
-  return j + 1;
-}
+/**
+ * A run of 16 digits (an integer past 2^53 has at least that many) or a three-digit exponent: the
+ * cheap cue to look for numbers {@link hasInexactNumber} would find.
+ */
+const LONG_NUMBER = /\d{16}|\d[eE]\+?\d{3}/;
 
 /** Index just past the JSON value that starts at `i`. */
 function valueEnd(text: string, i: number): number {
   const c = text[i];
-  if (c === '"') return stringEnd(text, i);
+  if (c === '"') return jsonStringEnd(text, i);
   if (c === '{' || c === '[') {
     let depth = 0;
     let j = i;
     while (j < text.length) {
       const d = text[j];
       if (d === '"') {
-        j = stringEnd(text, j);
+        j = jsonStringEnd(text, j);
         continue;
       }
       if (d === '{' || d === '[') depth++;
@@ -143,7 +241,7 @@ export function topLevelMemberTexts(text: string): Map<string, string> {
       i++; // whitespace or a comma
       continue;
     }
-    const keyEnd = stringEnd(text, i);
+    const keyEnd = jsonStringEnd(text, i);
     const key = JSON.parse(text.slice(i, keyEnd)) as string;
     i = text.indexOf(':', keyEnd) + 1;
     while (' \t\r\n'.includes(text[i])) i++;
@@ -154,40 +252,168 @@ export function topLevelMemberTexts(text: string): Map<string, string> {
   return members;
 }
 
-/**
- * The fields of a record that holds a number `JSON.parse` could not keep exactly, rewritten so the
- * number reaches Azure as the producer wrote it: a dynamic column (or AdditionalFields) becomes a
- * {@link RawJson} of its source text, which the batcher sends verbatim; a string column takes the
- * number's source digits. Rare: only records with such a number come here.
- */
-function keepExactNumbers(
-  text: string,
-  value: Record<string, unknown>,
-  fields: Record<string, unknown>,
-  additional: Record<string, unknown> | undefined,
-): void {
-  const sources = topLevelMemberTexts(text);
-  for (const name in value) {
-    const mapping = FIELD_MAP.get(name);
-    const raw = value[name];
-    const source = sources.get(name);
-    if (mapping === undefined || source === undefined || !hasInexactNumber(raw)) continue;
-    const converted = fields[mapping.column];
-    if (converted === raw && typeof raw === 'object') fields[mapping.column] = new RawJson(raw, source);
-    else if (typeof converted === 'string' && typeof raw === 'number') fields[mapping.column] = source;
-  }
-  if (additional === undefined || !hasInexactNumber(additional)) return;
-  const members = Object.entries(additional).map(
-    ([name, raw]) => `${JSON.stringify(name)}:${sources.get(name) ?? JSON.stringify(raw)}`,
-  );
-  fields.AdditionalFields = new RawJson(additional, `{${members.join(',')}}`);
+/** One record being mapped: what its fields fill so far, and what exact numbers need. */
+interface Mapping {
+  /** The record's source text and parsed value. */
+  readonly text: string;
+  readonly record: Record<string, unknown>;
+  /** Whether the record holds a number `JSON.parse` rounded: only then is its source text read. */
+  readonly inexact: boolean;
+  readonly fields: Record<string, unknown>;
+  time?: string;
+}
+
+/** The parsed value at `path` in the record (each step an object member), or `undefined`. */
+function valueAt(mapping: Mapping, path: readonly string[]): unknown {
+  let value: unknown = mapping.record;
+  for (const key of path) value = isObject(value) ? value[key] : undefined;
+  return value;
+}
+
+/** The source text of the value at `path` in the record (each step an object member), or `undefined`. */
+function sourceAt(mapping: Mapping, path: readonly string[]): string | undefined {
+  let text: string | undefined = mapping.text;
+  for (const key of path) text = text === undefined ? undefined : topLevelMemberTexts(text).get(key);
+  return text;
 }
 
 /**
- * A run of 16 digits (an integer past 2^53 has at least that many) or a three-digit exponent: the
- * cheap cue to look for numbers {@link hasInexactNumber} would find.
+ * `value` (found at `path` in the record, or built from the record's members there) as compact
+ * JSON text. `JSON.stringify` unless the value holds a number it would not write as the producer
+ * did, and then the source text itself, compacted, so every digit reaches Azure: rare, since only
+ * records with such a number come here.
  */
-const LONG_NUMBER = /\d{16}|\d[eE]\+?\d{3}/;
+function jsonText(value: unknown, path: readonly string[], mapping: Mapping): string {
+  // Re-serialize when exact: JSON.stringify is native and compact; scanning every record's text in JS is not free.
+  if (!mapping.inexact || !hasInexactNumber(value)) return JSON.stringify(value);
+  if (valueAt(mapping, path) === value) {
+    const source = sourceAt(mapping, path);
+    if (source !== undefined) return compactJson(source);
+  }
+  if (!isObject(value)) return JSON.stringify(value);
+  // What the mapping left of an object: its members one by one, each from its own source text.
+  const members = Object.entries(value).map(
+    ([key, item]) => `${JSON.stringify(key)}:${jsonText(item, [...path, key], mapping)}`,
+  );
+  return `{${members.join(',')}}`;
+}
+
+/** A datetime as ISO 8601 UTC, also from the basic form AWS's older examples show (`20131102T010628Z`). */
+function cloudTrailTime(value: unknown): string | undefined {
+  if (typeof value === 'string') {
+    const basic = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
+    if (basic !== null) {
+      const [, y, mo, d, h, mi, s] = basic;
+      return normalizeTime(`${y}-${mo}-${d}T${h}:${mi}:${s}Z`);
+    }
+  }
+  return normalizeTime(value);
+}
+
+/** A scalar as a string column's value; `undefined` for any other value. */
+function scalarText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return undefined;
+}
+
+/**
+ * Fills `leaf`'s column from `raw`, the member `key` of the object at `path`. False when the value
+ * does not fit the column, or the column is already filled: the value is then kept in the
+ * additional fields rather than dropped.
+ */
+function fill(leaf: Leaf, raw: unknown, path: readonly string[], key: string, mapping: Mapping): boolean {
+  const { fields } = mapping;
+  if (leaf.kind === 'time') {
+    if (mapping.time !== undefined) return false;
+    mapping.time = cloudTrailTime(raw);
+    return mapping.time !== undefined;
+  }
+  if (fields[leaf.column] !== undefined) return false;
+  let value: unknown;
+  switch (leaf.kind) {
+    case 'json':
+      value = jsonText(raw, [...path, key], mapping);
+      break;
+    case 'string':
+      // An empty string reads in Log Analytics as an absent one (`isempty`): not sent. AWS writes
+      // one for the accessKeyId of a console sign-in.
+      if (raw === '') return true;
+      value =
+        typeof raw === 'number' && mapping.inexact && hasInexactNumber(raw)
+          ? sourceAt(mapping, [...path, key])
+          : scalarText(raw);
+      break;
+    case 'boolean':
+      // AWS writes sessionContext.attributes.mfaAuthenticated as the string "true" or "false".
+      value = typeof raw === 'boolean' ? raw : raw === 'true' ? true : raw === 'false' ? false : undefined;
+      break;
+    default:
+      value = cloudTrailTime(raw);
+  }
+  if (value === undefined) return false;
+  fields[leaf.column] = value;
+  return true;
+}
+
+/**
+ * Fills the columns of `plan` from `object`, found at `path` in the record, and returns what no
+ * column took, nested as in the record (`undefined` when nothing is left). Nulls are dropped (Log
+ * Analytics reads a null and an absent value alike), and so are empty objects left over: most
+ * records carry `"webIdFederationData":{}`, which would cost bytes on every row and say nothing.
+ */
+function mapObject(
+  object: Record<string, unknown>,
+  plan: Plan,
+  path: readonly string[],
+  mapping: Mapping,
+): Record<string, unknown> | undefined {
+  let rest: Record<string, unknown> | undefined;
+  for (const key in object) {
+    const raw = object[key];
+    if (raw === null || raw === undefined) continue;
+    const target = plan.members.get(key);
+    if (target !== undefined) {
+      if ('members' in target) {
+        if (isObject(raw)) {
+          const inner = mapObject(raw, target, [...path, key], mapping);
+          if (inner !== undefined) (rest ??= emptyObject())[key] = inner;
+          continue;
+        }
+      } else if (fill(target, raw, path, key, mapping)) {
+        continue;
+      }
+    }
+    if (isObject(raw) && isEmpty(raw)) continue;
+    (rest ??= emptyObject())[key] = raw;
+  }
+  return rest;
+}
+
+function isEmpty(object: Record<string, unknown>): boolean {
+  for (const _ in object) return false;
+  return true;
+}
+
+/** The first element of a CloudTrail list (`{"items": [...]}`), if any. */
+function firstItem(list: unknown): unknown {
+  return isObject(list) && Array.isArray(list.items) ? list.items[0] : undefined;
+}
+
+/** Fills {@link IP_PERMISSION_COLUMNS} from the first rule of `requestParameters.ipPermissions`. */
+function fillIpPermission(requestParameters: unknown, fields: Record<string, unknown>): void {
+  if (!isObject(requestParameters)) return;
+  const rule = firstItem(requestParameters.ipPermissions);
+  if (!isObject(rule)) return;
+  const range = firstItem(rule.ipRanges);
+  const values = {
+    IpProtocol: scalarText(rule.ipProtocol),
+    SourcePort: scalarText(rule.fromPort),
+    DestinationPort: scalarText(rule.toPort),
+    CidrIp: isObject(range) ? scalarText(range.cidrIp) : undefined,
+  } satisfies Record<(typeof IP_PERMISSION_COLUMNS)[number], string | undefined>;
+  for (const [column, value] of Object.entries(values)) if (value) fields[column] = value;
+}
 
 function parseRecord(text: string): ParsedRecord | RecordError {
   let value: unknown;
@@ -199,48 +425,24 @@ function parseRecord(text: string): ParsedRecord | RecordError {
   if (!isObject(value))
     return { error: `CloudTrail record is not a JSON object (found ${describeJson(value)})` };
 
-  const fields: Record<string, unknown> = {};
-  let additional: Record<string, unknown> | undefined;
-  for (const name in value) {
-    const raw = value[name];
-    if (raw === null || raw === undefined) continue;
-    const mapping = FIELD_MAP.get(name);
-    if (mapping !== undefined) {
-      const converted = mapping.coerce(raw);
-      if (converted !== undefined) {
-        fields[mapping.column] = converted;
-        continue;
-      }
-    }
-    // Unmapped, or of an unexpected type: kept as is rather than dropped.
-    (additional ??= {})[name] = raw;
-  }
-  if (additional !== undefined) fields.AdditionalFields = additional;
-  if (LONG_NUMBER.test(text) && hasInexactNumber(value)) keepExactNumbers(text, value, fields, additional);
-
-  const identity = value.userIdentity;
-  if (isObject(identity)) {
-    fields.UserIdentityType = COERCE.string(identity.type);
-    fields.UserIdentityArn = COERCE.string(identity.arn);
-    fields.UserIdentityAccountId = COERCE.string(identity.accountId);
-    fields.UserIdentityPrincipalId = COERCE.string(identity.principalId);
-    fields.UserIdentityUserName = COERCE.string(identity.userName);
-    // An empty accessKeyId (console sign-in) carries no information.
-    fields.UserIdentityAccessKeyId = COERCE.string(identity.accessKeyId) || undefined;
-    fields.UserIdentityInvokedBy = COERCE.string(identity.invokedBy);
-    const session = identity.sessionContext;
-    if (isObject(session)) {
-      if (isObject(session.attributes))
-        fields.SessionMfaAuthenticated = COERCE.boolean(session.attributes.mfaAuthenticated);
-      if (isObject(session.sessionIssuer)) fields.SessionIssuerArn = COERCE.string(session.sessionIssuer.arn);
-    }
-  }
-  return { fields, time: fields.EventTime as string | undefined };
+  const mapping: Mapping = {
+    text,
+    record: value,
+    inexact: LONG_NUMBER.test(text) && hasInexactNumber(value),
+    fields: { [OPERATION_NAME]: 'CloudTrail' },
+  };
+  const rest = mapObject(value, PLAN, [], mapping);
+  fillIpPermission(value.requestParameters, mapping.fields);
+  if (rest !== undefined) mapping.fields[ADDITIONAL_FIELDS_COLUMN] = jsonText(rest, [], mapping);
+  return { fields: mapping.fields, time: mapping.time };
 }
 
 /**
- * AWS CloudTrail log files: one gzip JSON document `{"Records":[...]}` per object. Column names
- * follow Sentinel's built-in AWSCloudTrail table where one exists, so analysts' KQL carries over.
+ * AWS CloudTrail log files: one gzip JSON document `{"Records":[...]}` per object, each record
+ * shaped as a row of Sentinel's built-in AWSCloudTrail table ({@link CLOUDTRAIL_FIELD_COLUMNS}),
+ * filled the way Sentinel's analytics rules and ASIM parsers read it: eventTime as TimeGenerated
+ * (the S3 event time when it is missing or not a time), sub-objects as compact JSON text, booleans
+ * as booleans. Fields with no column are kept in {@link ADDITIONAL_FIELDS_COLUMN}.
  *
  * The document is never held whole: the `Records` array is streamed element by element. Digest
  * files (under `CloudTrail-Digest/`, or a document with `digestStartTime` and no `Records`) yield
@@ -249,10 +451,9 @@ function parseRecord(text: string): ParsedRecord | RecordError {
  */
 export const cloudtrailFormat: FormatDefinition = {
   name: 'cloudtrail',
-  description: 'AWS CloudTrail log files ({"Records":[...]}); digest files are skipped.',
-  columns: COLUMNS.map(({ name, type, description }) =>
-    description ? { name, type, description } : { name, type },
-  ),
+  description:
+    'AWS CloudTrail log files ({"Records":[...]}), as AWSCloudTrail columns; digest files are skipped.',
+  columns: COLUMNS,
   createParser: (object) => ({
     split: async function* (text) {
       if (object.key.includes(DIGEST_PATH)) {

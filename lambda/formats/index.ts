@@ -9,5 +9,24 @@ export type {
   RecordError,
   SourceItem,
 } from './format';
-export { FORMATS, FORMAT_NAMES, columnsOf, isFormatName } from './registry';
+export {
+  BUILTIN_DESTINATIONS,
+  FORMATS,
+  FORMAT_NAMES,
+  builtinTableOf,
+  columnsOf,
+  isFormatName,
+} from './registry';
+export {
+  CUSTOM_COLUMN_SUFFIX,
+  DCR_ADDED_COLUMNS,
+  PRODUCER_COLUMN,
+  RECORD_TIME_COLUMN,
+  addedColumns,
+  builtinMismatches,
+  builtinRenames,
+  landedColumns,
+  type Destination,
+} from './destination';
+export { AWS_CLOUDTRAIL, AWS_VPC_FLOW, BUILTIN_TABLES, type BuiltinTable } from './builtin-tables';
 export { PROVENANCE_COLUMNS, rowColumns, type Column, type ColumnType } from './schema';

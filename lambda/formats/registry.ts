@@ -1,3 +1,4 @@
+import { AWS_CLOUDTRAIL, AWS_VPC_FLOW, type BuiltinTable } from './builtin-tables';
 import { cloudtrailFormat } from './cloudtrail';
 import type { FormatDefinition, FormatName } from './format';
 import { jsonFormat } from './json';
@@ -24,4 +25,18 @@ export function isFormatName(value: string): value is FormatName {
 /** Every column a row of `format` carries, in order: what the DCR stream must declare. */
 export function columnsOf(format: FormatName): Column[] {
   return rowColumns(FORMATS[format].columns);
+}
+
+/**
+ * The built-in Sentinel table each format's columns are shaped for, and so its rows' default
+ * destination; a format without one goes to a custom table.
+ */
+export const BUILTIN_DESTINATIONS: Readonly<Partial<Record<FormatName, BuiltinTable>>> = {
+  cloudtrail: AWS_CLOUDTRAIL,
+  vpcflow: AWS_VPC_FLOW,
+};
+
+/** The built-in table `format` is shaped for, if any. */
+export function builtinTableOf(format: FormatName): BuiltinTable | undefined {
+  return BUILTIN_DESTINATIONS[format];
 }

@@ -115,3 +115,39 @@ export class AzapiResource extends TerraformResource {
     };
   }
 }
+
+export interface AzapiUpdateResourceConfig extends TerraformMetaArguments {
+  /** `<resource type>@<api-version>` of the resource to update. */
+  readonly type: string;
+  /** ARM id of a resource that exists already (this resource never creates or deletes it). */
+  readonly resourceId: string;
+  /** The properties to set, merged into the resource's own; keys as the REST API spells them. */
+  readonly body: Record<string, unknown>;
+}
+
+/**
+ * `azapi_update_resource`: sets properties on a resource Terraform does not own (such as one of
+ * Sentinel's built-in tables), and leaves the resource in place when destroyed.
+ */
+export class AzapiUpdateResource extends TerraformResource {
+  public static readonly tfResourceType = 'azapi_update_resource';
+  private readonly config: AzapiUpdateResourceConfig;
+
+  constructor(scope: Construct, id: string, config: AzapiUpdateResourceConfig) {
+    super(scope, id, {
+      terraformResourceType: AzapiUpdateResource.tfResourceType,
+      terraformGeneratorMetadata: {
+        providerName: 'azapi',
+        providerVersionConstraint: AZAPI_VERSION_CONSTRAINT,
+      },
+      provider: config.provider,
+      dependsOn: config.dependsOn,
+      lifecycle: config.lifecycle,
+    });
+    this.config = config;
+  }
+
+  protected synthesizeAttributes(): { [name: string]: unknown } {
+    return { type: this.config.type, resource_id: this.config.resourceId, body: this.config.body };
+  }
+}

@@ -1,7 +1,9 @@
 // The Azure half (CDK for Terraform). Kept behind its own entry point (`s3-to-sentinel/azure`) so
-// that moving to the community CDKTF fork is a change of imports here and nowhere else.
+// the AWS half never loads cdktf; it runs unchanged on CDK Terrain (cdktn) installed as `cdktf`
+// (README, "On CDK Terrain"; `npm run cdktn-check`).
 export * from './azapi';
 export * from './azure-providers';
+export * from './builtin-table-columns';
 export * from './dcr-error-alert';
 export * from './forwarder-identity';
 export * from './no-data-alert';

@@ -45,8 +45,13 @@ export const ALERT_FREQUENCIES: Readonly<Record<number, string>> = {
 const QUERY_TIME_RANGE = 'P2D';
 
 export interface NoDataAlertProps {
-  /** The table to watch, `<Name>_CL`. */
+  /** The table to watch: `<Name>_CL`, or a built-in table. */
   readonly tableName: string;
+  /**
+   * KQL condition selecting the producer's rows, for a table other producers write to as well.
+   * @default - every row of the table
+   */
+  readonly rowFilter?: string;
   /** The producer's name, used in the rule's name and description. */
   readonly producerName: string;
   readonly workspaceResourceId: string;
@@ -95,6 +100,7 @@ export class NoDataAlert extends Construct {
           // summarize always returns one row, so an empty table yields 0 rather than no result.
           query:
             `${props.tableName}\n` +
+            (props.rowFilter !== undefined ? `| where ${props.rowFilter}\n` : '') +
             `| where ingestion_time() > ago(${props.noDataMinutes}m)\n` +
             '| summarize IngestedRows = count()',
           timeAggregationMethod: 'Total',

@@ -2,8 +2,9 @@ import { LogAnalyticsWorkspaceTableCustomLog } from '@cdktf/provider-azurerm/lib
 import { MonitorDataCollectionRule } from '@cdktf/provider-azurerm/lib/monitor-data-collection-rule';
 import { MonitorDiagnosticSetting } from '@cdktf/provider-azurerm/lib/monitor-diagnostic-setting';
 import { Construct } from 'constructs';
-import type { Column } from '../../lambda/formats';
-import { streamName, tableName, type ProducerDefinition } from '../producer';
+import type { ITerraformDependable } from 'cdktf';
+import { builtinRenames, PRODUCER_COLUMN, RECORD_TIME_COLUMN, type Column } from '../../lambda/formats';
+import { destinationOf, streamName, tableName, type ProducerDefinition } from '../producer';
 import { AzapiProvider, AzapiResource } from './azapi';
 import { STREAM_COLUMN_TYPES, TABLE_COLUMN_TYPES } from './table-columns';
 
@@ -28,12 +29,34 @@ export interface ProducerStreamProps {
   readonly resourceGroupName: string;
   readonly location: string;
   readonly namePrefix: string;
+  /**
+   * For a built-in destination: what adds the `_CF` columns to the table, which the DCR must
+   * follow. Required then, ignored for a custom table.
+   * @default - none
+   */
+  readonly builtinColumns?: ITerraformDependable;
   /** @default - no tags */
   readonly tags?: Record<string, string>;
 }
 
 /**
- * One producer's path into the workspace: its DCR-based custom table `<Name>_CL`, the data
+ * The transform of a built-in destination's data flow: the producer's own (its filter), then its
+ * name in {@link PRODUCER_COLUMN} and the record's time in {@link RECORD_TIME_COLUMN}, then the
+ * forwarder's provenance columns renamed to the `_CF` names a built-in table requires. Record
+ * fields are already the table's columns, mapped and tested in the format; nothing here converts them.
+ */
+export function builtinTransformKql(producer: ProducerDefinition): string {
+  const renames = [...builtinRenames()].map(([from, to]) => `${to} = ${from}`).join(', ');
+  return (
+    `${producer.table?.transformKql ?? 'source'}\n` +
+    `| extend ${PRODUCER_COLUMN.name} = '${producer.name}', ${RECORD_TIME_COLUMN.name} = TimeGenerated\n` +
+    `| project-rename ${renames}`
+  );
+}
+
+/**
+ * One producer's path into the workspace: its DCR-based custom table `<Name>_CL` (or, for a
+ * built-in destination, Sentinel's own table, which it does not create), the data
  * collection rule whose stream `Custom-<Name>` declares the same columns the forwarder sends, and
  * a diagnostic setting that keeps the DCR's ingestion and transformation errors in the workspace.
  */
@@ -48,7 +71,9 @@ export class ProducerStream extends Construct {
    * Auxiliary plan only when a table is created and never switches it afterwards, so moving a
    * deployed producer into or out of Auxiliary replaces its table, and the rows in it are lost.
    */
-  public readonly table: LogAnalyticsWorkspaceTableCustomLog | AzapiResource;
+  public readonly table: LogAnalyticsWorkspaceTableCustomLog | AzapiResource | ITerraformDependable;
+  /** Where the rows land: `custom`, or `builtin` (the DCR writes to `Microsoft-<Table>`). */
+  public readonly destination: ReturnType<typeof destinationOf>;
   public readonly dataCollectionRule: MonitorDataCollectionRule;
   public readonly errorLogs: MonitorDiagnosticSetting;
 
@@ -61,7 +86,16 @@ export class ProducerStream extends Construct {
 
     const description = `Rows forwarded from S3 by s3-to-sentinel producer ${producer.name} (format ${producer.format}).`;
     const plan = table.plan ?? 'Analytics';
-    if (plan === 'Auxiliary') {
+    this.destination = destinationOf(producer);
+    if (this.destination.kind === 'builtin') {
+      // Sentinel's own table: nothing to create, only the `_CF` columns (added once per table).
+      if (props.builtinColumns === undefined) {
+        throw new Error(
+          `producer "${producer.name}": its rows go to ${this.destination.table.name}, so ProducerStream needs \`builtinColumns\` (the resource adding its _CF columns)`,
+        );
+      }
+      this.table = props.builtinColumns;
+    } else if (plan === 'Auxiliary') {
       // Same table name, columns and type spellings as the azurerm path; the DCR below writes to it
       // through the same `Custom-<Name>_CL` output stream. Columns of a type the plan cannot hold
       // (dynamic) were rejected at validation, and totalRetentionInDays is required there.
@@ -128,8 +162,12 @@ export class ProducerStream extends Construct {
         {
           streams: [this.streamName],
           destinations: [WORKSPACE_DESTINATION],
-          outputStream: `Custom-${this.tableName}`,
-          transformKql: table.transformKql ?? 'source',
+          outputStream:
+            this.destination.kind === 'builtin' ? this.destination.table.stream : `Custom-${this.tableName}`,
+          transformKql:
+            this.destination.kind === 'builtin'
+              ? builtinTransformKql(producer)
+              : (table.transformKql ?? 'source'),
         },
       ],
       // Creating a DCR validates its output stream against the table, so the table must exist first.

@@ -4,7 +4,9 @@ import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import type { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { Annotations } from 'cdktf';
 import { Construct } from 'constructs';
-import { columnsOf } from '../../lambda/formats';
+import { addedColumns, columnsOf, PRODUCER_COLUMN, type Column } from '../../lambda/formats';
+import { destinationOf, tableName } from '../producer';
+import { BuiltinTableColumns } from './builtin-table-columns';
 import type {
   AzureCoordinates,
   ProducerDefinition,
@@ -234,6 +236,42 @@ export class SentinelIngestion extends Construct {
       });
     }
 
+    // One update per built-in table, whatever number of producers write to it: Azure takes a table's
+    // custom columns as one list, so two resources would each remove the other's.
+    const builtinColumns = new Map<string, BuiltinTableColumns>();
+    const byTable = new Map<
+      string,
+      { table: ReturnType<typeof destinationOf>; columns: Map<string, Column> }
+    >();
+    for (const producer of props.producers) {
+      const destination = destinationOf(producer);
+      if (destination.kind !== 'builtin') continue;
+      const entry = byTable.get(destination.table.name) ?? { table: destination, columns: new Map() };
+      for (const column of addedColumns(columnsOf(producer.format), destination.table)) {
+        entry.columns.set(column.name, column);
+      }
+      byTable.set(destination.table.name, entry);
+    }
+    for (const [name, { table, columns }] of byTable) {
+      if (table.kind !== 'builtin') continue;
+      if (this.workspace.onboarding === undefined) {
+        // The AWS tables come with Microsoft Sentinel; an existing workspace may or may not have it.
+        Annotations.of(this).addWarning(
+          `${name} exists only in a workspace with Microsoft Sentinel: if the existing workspace has not been ` +
+            'onboarded, set `workspace.onboardSentinel` (S2S_AZURE_ONBOARD_SENTINEL=true), or the DCR fails with InvalidOutputTable.',
+        );
+      }
+      builtinColumns.set(
+        name,
+        new BuiltinTableColumns(this, `Table-${name}`, {
+          table: table.table,
+          columns: [...columns.values()],
+          workspaceResourceId,
+          ...(this.workspace.onboarding !== undefined ? { dependsOn: [this.workspace.onboarding] } : {}),
+        }),
+      );
+    }
+
     const streams: Record<string, ProducerStream> = {};
     const roleAssignments: Record<string, RoleAssignment> = {};
     const alerts: Record<string, NoDataAlert> = {};
@@ -248,6 +286,7 @@ export class SentinelIngestion extends Construct {
         namePrefix,
         workspaceResourceId,
         dataCollectionEndpointId: this.dataCollectionEndpoint.id,
+        builtinColumns: builtinColumns.get(tableName(producer))?.resource,
       });
       streams[producer.name] = stream;
       roleAssignments[producer.name] = this.identity.grantIngest(
@@ -302,6 +341,10 @@ export class SentinelIngestion extends Construct {
           producerName: producer.name,
           tableName: stream.tableName,
           table: stream.table,
+          // A built-in table may hold other producers' and Microsoft's connector's rows too.
+          ...(stream.destination.kind === 'builtin'
+            ? { rowFilter: `${PRODUCER_COLUMN.name} == '${producer.name}'` }
+            : {}),
           workspaceResourceId,
           noDataMinutes: alerting.noDataMinutes ?? 60,
           evaluationFrequencyMinutes: alerting.evaluationFrequencyMinutes ?? 15,

@@ -1,6 +1,12 @@
 import { Token } from 'cdktf';
-import { columnsOf, isFormatName, type Column } from '../../lambda/formats';
-import { checkEmail, tableName, validateProducers, type ProducerDefinition } from '../producer';
+import { builtinMismatches, columnsOf, isFormatName, type Column } from '../../lambda/formats';
+import {
+  checkEmail,
+  destinationOf,
+  tableName,
+  validateProducers,
+  type ProducerDefinition,
+} from '../producer';
 import type { IdentityOptions } from './forwarder-identity';
 import { ALERT_FREQUENCIES, ALERT_WINDOWS } from './no-data-alert';
 import { clientSecretProblems } from './validate-client-secret';
@@ -221,8 +227,16 @@ function producerProblems(producer: ProducerDefinition): string[] {
   if (isFormatName(producer.format)) {
     const columns = columnsOf(producer.format);
     const table = `${where} (table ${tableName(producer)}, format ${producer.format})`;
-    problems.push(...columnProblems(columns, table));
-    if (plan === 'Auxiliary') problems.push(...auxiliaryColumnProblems(columns, table));
+    const destination = destinationOf(producer);
+    if (destination.kind === 'builtin') {
+      // What the forwarder sends must be the built-in table's own columns, or `_CF` ones added to it.
+      problems.push(
+        ...builtinMismatches(columns, destination.table).map((problem) => `${table}: ${problem}`),
+      );
+    } else {
+      problems.push(...columnProblems(columns, table));
+      if (plan === 'Auxiliary') problems.push(...auxiliaryColumnProblems(columns, table));
+    }
   }
   return problems;
 }

@@ -1,3 +1,4 @@
+import { builtinTableOf, type Destination } from '../../lambda/formats';
 import type { ProducerDefinition } from './producer';
 
 /** `app-logs` → `AppLogs`: the default table name for a producer. */
@@ -14,9 +15,21 @@ export function tableBaseName(producer: ProducerDefinition): string {
   return producer.table?.name ?? pascalCase(producer.name);
 }
 
-/** The DCR-based custom table in the workspace, e.g. `CloudTrail_CL`. */
+/**
+ * Where the producer's rows land: the format's built-in table unless the definition asks for a
+ * custom one (or the format has none).
+ */
+export function destinationOf(producer: ProducerDefinition): Destination {
+  const table = builtinTableOf(producer.format);
+  return table !== undefined && producer.table?.destination !== 'custom'
+    ? { kind: 'builtin', table }
+    : { kind: 'custom' };
+}
+
+/** The table the producer's rows land in: its custom table, e.g. `CloudTrail_CL`, or a built-in one. */
 export function tableName(producer: ProducerDefinition): string {
-  return `${tableBaseName(producer)}_CL`;
+  const destination = destinationOf(producer);
+  return destination.kind === 'builtin' ? destination.table.name : `${tableBaseName(producer)}_CL`;
 }
 
 /** The DCR input stream the forwarder posts to, e.g. `Custom-CloudTrail`. */

@@ -69,6 +69,15 @@ export type TablePlan = 'Analytics' | 'Basic' | 'Auxiliary';
 
 export interface TableOptions {
   /**
+   * `builtin`: Sentinel's own table for the format (`AWSCloudTrail` for `cloudtrail`, `AWSVPCFlow`
+   * for `vpcflow`), where its analytics rules, hunting queries and ASIM parsers look; the provenance
+   * columns land there as `_CF` columns. `custom`: a table `<Name>_CL` of this producer's own, with
+   * the same columns. Formats with no built-in table always go to a custom one. A built-in table is
+   * Microsoft's and may be shared, so `name`, `plan` and the retentions are not set through it.
+   * @default - `builtin` where the format has a built-in table, else `custom`
+   */
+  readonly destination?: 'builtin' | 'custom';
+  /**
    * Table name without the `_CL` suffix Azure adds to custom tables.
    * @default - the producer name in PascalCase, e.g. `app-logs` → `AppLogs` (table `AppLogs_CL`)
    */
@@ -145,8 +154,9 @@ export interface LambdaTuning {
    */
   readonly visibilityTimeoutSeconds?: number;
   /**
-   * Receives before a message that fails on its own object moves to the DLQ (1–20: the back-off of
-   * more would outlive the queue's 7-day retention), the construct's `maxReceiveCount`.
+   * Receives before a message that fails on its own object moves to the DLQ (1–18, fewer with a
+   * long timeout: the processing and back-off of more would outlive the queue's 7-day retention),
+   * the construct's `maxReceiveCount`.
    * @default 5
    */
   readonly maxReceiveCount?: number;

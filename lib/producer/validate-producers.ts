@@ -1,5 +1,6 @@
 import { FORMAT_NAMES, isFormatName } from '../../lambda/formats';
-import { tableBaseName } from './naming';
+import { BUILTIN_DESTINATIONS, builtinTableOf } from '../../lambda/formats';
+import { destinationOf, tableBaseName } from './naming';
 import type { ProducerDefinition } from './producer';
 import {
   NUMERIC_LIMITS,
@@ -7,6 +8,7 @@ import {
   checkEmail,
   checkLimit,
   checkProducerName,
+  checkReceiveBudget,
   checkVisibilityTimeout,
   type DefinitionField,
 } from './rules';
@@ -47,15 +49,18 @@ export function validateProducers(producers: readonly ProducerDefinition[]): voi
     } else {
       names.set(producer.name, index);
     }
-    const table = tableBaseName(producer).toLowerCase();
-    const owner = tables.get(table);
-    if (owner !== undefined) {
-      problems.push(
-        `${where}: table ${tableBaseName(producer)}_CL collides with producer "${owner}" ` +
-          '(Azure table names are case-insensitive); set `table.name` on one of them',
-      );
-    } else {
-      tables.set(table, producer.name);
+    // A custom table is one producer's; several producers may share a built-in table, each with its own DCR.
+    if (destinationOf(producer).kind === 'custom') {
+      const table = tableBaseName(producer).toLowerCase();
+      const owner = tables.get(table);
+      if (owner !== undefined) {
+        problems.push(
+          `${where}: table ${tableBaseName(producer)}_CL collides with producer "${owner}" ` +
+            '(Azure table names are case-insensitive); set `table.name` on one of them',
+        );
+      } else {
+        tables.set(table, producer.name);
+      }
     }
   });
   if (problems.length > 0) {
@@ -110,6 +115,33 @@ function validateBucket(producer: ProducerDefinition): string[] {
 function validateTable(producer: ProducerDefinition): string[] {
   const problems: string[] = [];
   const table = producer.table ?? {};
+  if (table.destination !== undefined && !['builtin', 'custom'].includes(table.destination)) {
+    problems.push(
+      `\`table.destination\` (${JSON.stringify(table.destination)}) must be 'builtin' or 'custom'`,
+    );
+  }
+  if (table.destination === 'builtin' && builtinTableOf(producer.format) === undefined) {
+    const shaped = Object.entries(BUILTIN_DESTINATIONS)
+      .map(([format, builtin]) => `${format} → ${builtin.name}`)
+      .join(', ');
+    problems.push(
+      `\`table.destination\` is 'builtin', but format ${producer.format} has no built-in Sentinel table ` +
+        `(${shaped}); remove it for a custom table`,
+    );
+  }
+  const destination = destinationOf(producer);
+  if (destination.kind === 'builtin') {
+    // Microsoft's table, possibly shared with its connector or other producers: not ours to shape.
+    for (const field of ['name', 'plan', 'retentionInDays', 'totalRetentionInDays'] as const) {
+      if (table[field] !== undefined) {
+        problems.push(
+          `\`table.${field}\` cannot be set: the rows go to Sentinel's built-in table ${destination.table.name}, ` +
+            "whose name is fixed and whose plan and retention are the workspace's to set; remove it, or set " +
+            "`table.destination: 'custom'` for a table of this producer's own",
+        );
+      }
+    }
+  }
   const base = tableBaseName(producer);
   if (!TABLE_NAME.test(base) || base.length > TABLE_NAME_MAX) {
     problems.push(
@@ -165,6 +197,14 @@ function validateNumbers(producer: ProducerDefinition): string[] {
       tuning.timeoutSeconds,
     );
     if (visibility) problems.push(visibility);
+  }
+  if (typeof tuning.maxReceiveCount === 'number' && typeof tuning.timeoutSeconds === 'number') {
+    const budget = checkReceiveBudget(
+      { maxReceiveCount: 'lambda.maxReceiveCount', timeout: 'lambda.timeoutSeconds' },
+      tuning.maxReceiveCount,
+      tuning.timeoutSeconds,
+    );
+    if (budget) problems.push(budget);
   }
   return problems;
 }

@@ -271,8 +271,17 @@ describe('the Azure app with an Auxiliary producer', () => {
     expect(raw.terraform.required_providers.azapi.version).toBe('~> 2.5');
   });
 
-  test('adds no AzAPI provider when no producer needs it', () => {
-    const { json } = synthApp();
+  test('adds no AzAPI provider when no producer needs it (no Auxiliary plan, no built-in table)', () => {
+    const custom = producers.map((p) =>
+      p.format === 'cloudtrail' || p.format === 'vpcflow'
+        ? { ...p, table: { destination: 'custom' as const } }
+        : p,
+    );
+    const { json } = synthApp(undefined, custom);
     expect((json as unknown as { provider: Record<string, unknown> }).provider.azapi).toBeUndefined();
+    // The example producers write to built-in tables, whose _CF columns AzAPI adds.
+    expect(
+      (synthApp().json as unknown as { provider: Record<string, unknown> }).provider.azapi,
+    ).toBeDefined();
   });
 });

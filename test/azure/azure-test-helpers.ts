@@ -4,14 +4,15 @@ import type { ProducerDefinition } from '../../lib/producer';
 
 /**
  * Producers whose formats declare only columns Azure accepts, on the Analytics and Basic plans (the
- * azurerm custom-log table). The Auxiliary plan (an azapi table) has its own tests.
+ * azurerm custom-log table). The Auxiliary plan (an azapi table) and built-in tables have their own tests.
  */
 export const FIXTURE_PRODUCERS: readonly ProducerDefinition[] = [
   {
     name: 'trail',
     bucket: { kind: 'existing', bucketName: 'fixture-trail' },
     format: 'cloudtrail',
-    table: { plan: 'Analytics', retentionInDays: 90, totalRetentionInDays: 365 },
+    // A custom table: the built-in destination (the format's default) has tests of its own.
+    table: { destination: 'custom', plan: 'Analytics', retentionInDays: 90, totalRetentionInDays: 365 },
   },
   {
     name: 'app-logs',

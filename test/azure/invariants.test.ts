@@ -109,13 +109,13 @@ describe('tables', () => {
     // GIVEN
     const producers: ProducerDefinition[] = [
       {
-        name: 'aux-trail',
+        name: 'aux-apps',
         bucket: { kind: 'new' },
-        format: 'cloudtrail',
+        format: 'ndjson',
         table: { plan: 'Auxiliary', totalRetentionInDays: 365 },
       },
     ];
-    const dynamic = formats.columnsOf('cloudtrail').filter((c) => c.type === 'dynamic');
+    const dynamic = formats.columnsOf('ndjson').filter((c) => c.type === 'dynamic');
     // THEN
     let message = '';
     try {
@@ -123,7 +123,7 @@ describe('tables', () => {
     } catch (error) {
       message = (error as Error).message;
     }
-    expect(dynamic.length).toBeGreaterThan(1);
+    expect(dynamic.length).toBeGreaterThan(0);
     for (const column of dynamic) {
       expect(message).toContain(`column \`${column.name}\` has type dynamic`);
     }

@@ -5,9 +5,16 @@
 import { Testing } from 'cdktf';
 import { S3ToSentinelAzureStack } from '../../bin/azure';
 import { producers } from '../../bin/producers';
-import { columnsOf, type ColumnType } from '../../lambda/formats';
+import {
+  builtinRenames,
+  columnsOf,
+  DCR_ADDED_COLUMNS,
+  landedColumns,
+  type Column,
+  type ColumnType,
+} from '../../lambda/formats';
 import { AUXILIARY_UNSUPPORTED_TYPES, STREAM_COLUMN_TYPES, TABLE_COLUMN_TYPES } from '../../lib/azure';
-import { streamName, tableName, type ProducerDefinition } from '../../lib/producer';
+import { destinationOf, streamName, tableName, type ProducerDefinition } from '../../lib/producer';
 import { type TerraformJson, resourceNamed } from './azure-test-helpers';
 
 // The values azurerm 4.55 validates against (case-sensitively): the Monitor API's
@@ -71,7 +78,19 @@ describe.each(AGREEMENT_PRODUCERS.map((p) => [p.name, p] as const))('producer %s
     expect(declaration.stream_name).toBe(streamName(producer));
     return declaration.column;
   };
+  const destination = destinationOf(producer);
+  /** What the table holds: a custom table's columns, or a built-in table's vendored ones plus the `_CF` ones added to it. */
   const tableColumns = (): SynthColumn[] => {
+    if (destination.kind === 'builtin') {
+      const added = Object.values(exampleStack().resource.azapi_update_resource ?? {}).find((r) =>
+        String(r.resource_id).endsWith(`/tables/${destination.table.name}`),
+      ) as { body: { properties: { schema: { columns: SynthColumn[] } } } } | undefined;
+      expect(added).toBeDefined();
+      return [
+        ...destination.table.columns.map(({ name, type }) => ({ name, type: TABLE_COLUMN_TYPES[type] })),
+        ...added!.body.properties.schema.columns.map(({ name, type }) => ({ name, type })),
+      ];
+    }
     const columns =
       producer.table?.plan === 'Auxiliary'
         ? (
@@ -91,10 +110,19 @@ describe.each(AGREEMENT_PRODUCERS.map((p) => [p.name, p] as const))('producer %s
     expect(streamColumns()).toEqual(columnsOf(producer.format).map(({ name, type }) => ({ name, type })));
   });
 
-  test('the table has exactly the stream’s columns, types through the mapping', () => {
-    expect(tableColumns()).toEqual(
-      streamColumns().map(({ name, type }) => ({ name, type: TABLE_COLUMN_TYPES[type as ColumnType] })),
-    );
+  /** The stream's columns as they land in the table (renamed for a built-in one), plus what the DCR adds. */
+  const landed = (): SynthColumn[] => [
+    ...landedColumns(streamColumns() as Column[], destination),
+    ...(destination.kind === 'builtin' ? DCR_ADDED_COLUMNS : []),
+  ];
+
+  test('the table has exactly the stream’s columns (a built-in one: at least), types through the mapping', () => {
+    const expected = landed().map(({ name, type }) => ({
+      name,
+      type: TABLE_COLUMN_TYPES[type as ColumnType],
+    }));
+    if (destination.kind === 'builtin') expect(tableColumns()).toEqual(expect.arrayContaining(expected));
+    else expect(tableColumns()).toEqual(expected);
   });
 
   test('the stream and the table declare the columns of the stand-in sent for a record too large to send', () => {
@@ -104,18 +132,27 @@ describe.each(AGREEMENT_PRODUCERS.map((p) => [p.name, p] as const))('producer %s
       { name: 'OriginalRecordBytes', type: 'long' },
     ];
     expect(streamColumns()).toEqual(expect.arrayContaining(standIn));
+    const renames = destination.kind === 'builtin' ? builtinRenames() : new Map<string, string>();
     expect(tableColumns()).toEqual(
       expect.arrayContaining(
-        standIn.map(({ name, type }) => ({ name, type: TABLE_COLUMN_TYPES[type as ColumnType] })),
+        standIn.map(({ name, type }) => ({
+          name: renames.get(name) ?? name,
+          type: TABLE_COLUMN_TYPES[type as ColumnType],
+        })),
       ),
     );
   });
 
-  test('every column the default transform (source) outputs exists in the table, TimeGenerated included', () => {
+  test('every column the transform outputs exists in the table, TimeGenerated included, none Azure fills', () => {
     const table = new Map(tableColumns().map((c) => [c.name, c.type.toLowerCase()]));
-    const output = streamColumns();
+    const output = landed();
     expect(output.map((c) => c.name)).toContain('TimeGenerated');
-    for (const column of output) expect(table.get(column.name)).toBe(column.type.toLowerCase());
+    for (const column of output)
+      expect([column.name, table.get(column.name)]).toEqual([column.name, column.type.toLowerCase()]);
+    if (destination.kind === 'builtin') {
+      const system = new Set(destination.table.systemColumns.map((c) => c.name));
+      expect(output.filter((c) => system.has(c.name))).toStrictEqual([]);
+    }
   });
 });
 

@@ -5,6 +5,7 @@
 import { isAggregateLogsUploadError, LogsIngestionClient } from '@azure/monitor-ingestion';
 import { INGESTION_MAX_BYTES, IngestionEmulator } from '../support/ingestion-emulator';
 import { TEST_COLUMNS, TEST_STREAM, testRow } from '../support/rows';
+import { AWS_CLOUDTRAIL, columnsOf } from '../../lambda/formats';
 
 let emulator: IngestionEmulator;
 beforeAll(async () => {
@@ -113,5 +114,34 @@ describe("IngestionEmulator counting only (the benchmark's mode)", () => {
       counting.clientOptions({ maxRetries: 0 }),
     );
     expect(await statusOf(client.upload(counting.dcrImmutableId, TEST_STREAM, [testRow(0)]))).toBe(401);
+  });
+});
+
+describe('IngestionEmulator for a stream whose DCR writes to a built-in table', () => {
+  test('starts when the stream, renamed as the DCR renames it, fits the vendored table', async () => {
+    const emulator = await IngestionEmulator.start({
+      streams: { 'Custom-Trail': columnsOf('cloudtrail') },
+      outputTables: { 'Custom-Trail': AWS_CLOUDTRAIL },
+    });
+    await emulator.close();
+  });
+
+  test('refuses to start, naming each disagreement, when the forwarder and the table disagree', async () => {
+    // A column the table spells otherwise (KQL is case-sensitive), and one it types otherwise.
+    const columns = columnsOf('cloudtrail').map((c) =>
+      c.name === 'UserIdentityPrincipalid'
+        ? { ...c, name: 'UserIdentityPrincipalId' }
+        : c.name === 'ReadOnly'
+          ? { ...c, type: 'string' as const }
+          : c,
+    );
+    await expect(
+      IngestionEmulator.start({
+        streams: { 'Custom-Trail': columns },
+        outputTables: { 'Custom-Trail': AWS_CLOUDTRAIL },
+      }),
+    ).rejects.toThrow(
+      /stream Custom-Trail writes to AWSCloudTrail.*ReadOnly is boolean in AWSCloudTrail, not string; AWSCloudTrail has no column UserIdentityPrincipalId, and only columns ending in _CF can be added to it/,
+    );
   });
 });

@@ -17,7 +17,7 @@ import { gunzipSync } from 'node:zlib';
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import type { LogsIngestionClientOptions } from '@azure/monitor-ingestion';
 import { ENV } from '../../lambda/contract/environment';
-import type { Column } from '../../lambda/formats';
+import { builtinMismatches, type BuiltinTable, type Column } from '../../lambda/formats';
 
 /** The API's request size limit. Azure documents 1 MB for the call, compressed or not. */
 export const INGESTION_MAX_BYTES = 1024 * 1024;
@@ -56,6 +56,12 @@ export interface EmulatorOptions {
   readonly dcrImmutableId?: string;
   /** Stream name → declared columns (e.g. `columnsOf(format)`). */
   readonly streams: Readonly<Record<string, readonly Column[]>>;
+  /**
+   * Stream name → the built-in table its data flow writes to. The emulator refuses to start when a
+   * stream's columns, renamed as the DCR renames them, do not fit that table's vendored schema.
+   * @default - every stream writes to a custom table of its own columns
+   */
+  readonly outputTables?: Readonly<Record<string, BuiltinTable>>;
   /** Delay before answering each request, in ms, to make concurrency observable. @default 0 */
   readonly latencyMs?: number;
   /** Keep accepted rows for `rows()`; the benchmark turns this off to count only. @default true */
@@ -229,6 +235,14 @@ export class IngestionEmulator {
 
   /** Starts the emulator on 127.0.0.1 on a random port. */
   public static async start(options: EmulatorOptions): Promise<IngestionEmulator> {
+    for (const [stream, table] of Object.entries(options.outputTables ?? {})) {
+      const problems = builtinMismatches(options.streams[stream] ?? [], table);
+      if (problems.length > 0) {
+        throw new Error(
+          `stream ${stream} writes to ${table.name}, whose schema does not take what the forwarder sends: ${problems.join('; ')}`,
+        );
+      }
+    }
     const { key, cert } = selfSignedCertificate();
     const holder: { emulator?: IngestionEmulator } = {};
     const server = createServer({ key, cert }, (req, res) => {
