@@ -97,8 +97,10 @@ new SentinelIngestion(stack, 'Sentinel', {
       name: 'trail',
       bucket: { kind: 'existing', bucketName: 'consumer-check-trail' },
       format: 'cloudtrail',
-      table: { name: 'ConsumerTrail', retentionInDays: 90 },
+      table: { destination: 'custom', name: 'ConsumerTrail', retentionInDays: 90 },
     },
+    // The format's default: Sentinel's built-in AWSCloudTrail, with the _CF columns added to it.
+    { name: 'trail-builtin', bucket: { kind: 'new' }, format: 'cloudtrail' },
   ],
 });
 app.synth();
@@ -133,6 +135,7 @@ const endpointRef = ref('azurerm_monitor_data_collection_endpoint', endpoints[0]
 const expected = [
   { producer: 'app-logs', format: 'ndjson', stream: 'Custom-AppLogs', table: 'AppLogs_CL' },
   { producer: 'trail', format: 'cloudtrail', stream: 'Custom-ConsumerTrail', table: 'ConsumerTrail_CL' },
+  { producer: 'trail-builtin', format: 'cloudtrail', stream: 'Custom-TrailBuiltin', builtin: 'AWSCloudTrail' },
 ];
 const rules = of('azurerm_monitor_data_collection_rule');
 if (rules.length !== expected.length) fail(`expected ${expected.length} azurerm_monitor_data_collection_rule, found ${rules.length}`);
@@ -157,15 +160,23 @@ for (const e of expected) {
   if (!columns.some((c) => c.name === 'TimeGenerated' && c.type === 'datetime')) fail(`${e.format} has no TimeGenerated datetime column`);
   if (dcr.data_collection_endpoint_id !== endpointRef) fail(`DCR of ${e.producer} is not attached to the data collection endpoint`);
   const flow = dcr.data_flow ?? [];
-  if (flow.length !== 1 || flow[0].streams?.[0] !== e.stream || flow[0].output_stream !== `Custom-${e.table}`) {
-    fail(`DCR of ${e.producer} does not flow ${e.stream} into Custom-${e.table}`);
+  const output = e.builtin !== undefined ? `Microsoft-${e.builtin}` : `Custom-${e.table}`;
+  if (flow.length !== 1 || flow[0].streams?.[0] !== e.stream || flow[0].output_stream !== output) {
+    fail(`DCR of ${e.producer} does not flow ${e.stream} into ${output}`);
   }
 
+  if (e.builtin !== undefined) {
+    // No table of ours: the _CF columns (RecordId_CF and the rest) added to Sentinel's table.
+    const updates = of('azapi_update_resource').filter(([, u]) => String(u.resource_id).endsWith(`/tables/${e.builtin}`));
+    const added = updates[0]?.[1].body?.properties?.schema?.columns?.map((c) => c.name) ?? [];
+    if (updates.length !== 1 || !added.includes('RecordId_CF')) fail(`no azapi_update_resource adding RecordId_CF to ${e.builtin}`);
+  } else {
   const table = tables.find(([, t]) => t.name === e.table);
   if (table === undefined) fail(`no azurerm_log_analytics_workspace_table_custom_log named ${e.table}`);
   const tableColumns = table[1].column.map((c) => c.name);
   if (JSON.stringify(tableColumns) !== JSON.stringify(columns.map((c) => c.name))) {
     fail(`table ${e.table} has columns ${tableColumns.join(',')}, not the stream's ${columns.map((c) => c.name).join(',')}`);
+  }
   }
 
   const dcrRef = ref('azurerm_monitor_data_collection_rule', ruleKey);

@@ -31,8 +31,10 @@ const secretMode = new SentinelIngestion(application, 'Sentinel', {
       name: 'trail',
       bucket: { kind: 'existing', bucketName: 'cdktn-check-trail' },
       format: 'cloudtrail',
-      table: { plan: 'Analytics', retentionInDays: 90, totalRetentionInDays: 365 },
+      table: { destination: 'custom', plan: 'Analytics', retentionInDays: 90, totalRetentionInDays: 365 },
     },
+    // The format's default: Sentinel's built-in AWSCloudTrail (an azapi_update_resource adds its _CF columns).
+    { name: 'trail-builtin', bucket: { kind: 'new' }, format: 'cloudtrail' },
     {
       name: 'app-logs',
       bucket: { kind: 'new' },
