@@ -34,6 +34,11 @@ export interface BackfillOptions {
   readonly dryRun?: boolean;
   /** Messages per second. @default - as fast as SQS accepts them */
   readonly ratePerSecond?: number;
+  /**
+   * Bytes of listed objects per minute, counted as S3 lists them (`Size`, as stored: a gzip object
+   * counts its compressed size). With `ratePerSecond` too, both hold. @default - no byte limit
+   */
+  readonly bytesPerMinute?: number;
   /** Records progress after every batch; an existing file resumes after its last key. @default - not resumable */
   readonly stateFile?: string;
   /** @default - looked up from the producer's queue name */
@@ -56,6 +61,8 @@ export interface BackfillResult {
   readonly listed: number;
   readonly matched: number;
   readonly enqueued: number;
+  /** The listed sizes of the objects enqueued (or, in a dry run, that would be). */
+  readonly enqueuedBytes: number;
   readonly skippedBySuffix: number;
   readonly skippedByTime: number;
   /** The last key enqueued (or, in a dry run, that would be). */
@@ -119,6 +126,9 @@ export async function backfill(options: BackfillOptions, deps: BackfillDeps): Pr
       `--rate (${options.ratePerSecond}) must be a number of messages per second greater than 0`,
     );
   }
+  if (options.bytesPerMinute !== undefined && !(options.bytesPerMinute > 0)) {
+    throw new UsageError(`--rate (${options.bytesPerMinute} bytes per minute) must be greater than 0`);
+  }
 
   const previous = options.stateFile
     ? await readState(options.stateFile, producer.name, bucket, prefix)
@@ -132,6 +142,7 @@ export async function backfill(options: BackfillOptions, deps: BackfillDeps): Pr
       listed: 0,
       matched: 0,
       enqueued: 0,
+      enqueuedBytes: 0,
       skippedBySuffix: 0,
       skippedByTime: 0,
       resumedAfter: previous.lastKey,
@@ -153,15 +164,23 @@ export async function backfill(options: BackfillOptions, deps: BackfillDeps): Pr
     ? Math.min(SQS_BATCH_LIMIT, Math.max(1, Math.floor(options.ratePerSecond)))
     : SQS_BATCH_LIMIT;
   const limiter = options.ratePerSecond ? new RateLimiter(options.ratePerSecond, clock, wait) : undefined;
+  const byteLimiter = options.bytesPerMinute
+    ? new RateLimiter(options.bytesPerMinute / 60, clock, wait)
+    : undefined;
+  // A batch is paced after it is sent, so it is the largest burst: under a byte rate, one closes
+  // once it holds a second's worth of bytes (or a single larger object), not only at ten messages.
+  const batchBytes = options.bytesPerMinute !== undefined ? options.bytesPerMinute / 60 : Infinity;
 
   let listed = 0;
   let matched = 0;
   let skippedBySuffix = 0;
   let skippedByTime = 0;
   let enqueued = 0;
+  let enqueuedBytes = 0;
   let totalEnqueued = previous?.enqueued ?? 0;
   let lastKey = previous?.lastKey;
   let pending: PendingMessage[] = [];
+  let pendingBytes = 0;
   // After every batch (completed: false) and at the end (true), so an interrupted run resumes.
   const saveState = async (completed: boolean): Promise<void> => {
     if (!options.stateFile || options.dryRun) return;
@@ -181,7 +200,9 @@ export async function backfill(options: BackfillOptions, deps: BackfillDeps): Pr
   const flush = async (): Promise<void> => {
     if (pending.length === 0) return;
     const batch = pending;
+    const bytes = pendingBytes;
     pending = [];
+    pendingBytes = 0;
     if (options.dryRun) {
       for (const message of batch) {
         const modified = message.lastModified?.toISOString() ?? 'unknown';
@@ -191,9 +212,11 @@ export async function backfill(options: BackfillOptions, deps: BackfillDeps): Pr
       }
     } else {
       await limiter?.acquire(batch.length);
+      await byteLimiter?.acquire(bytes);
       await sendBatch(deps.sqs, queueUrl!, batch, bucket, wait);
     }
     enqueued += batch.length;
+    enqueuedBytes += bytes;
     totalEnqueued += batch.length;
     lastKey = batch[batch.length - 1].key;
     progress.update(enqueued);
@@ -215,16 +238,14 @@ export async function backfill(options: BackfillOptions, deps: BackfillDeps): Pr
         }
         matched += 1;
         progress.setTotal(matched);
+        const size = object.Size ?? 0;
+        if (pending.length > 0 && pendingBytes + size > batchBytes) await flush();
+        pendingBytes += size;
         pending.push({
           key,
-          size: object.Size ?? 0,
+          size,
           lastModified: object.LastModified,
-          body: s3CreatedEvent(
-            bucket,
-            { key, size: object.Size ?? 0, eTag: object.ETag },
-            region,
-            new Date(clock()),
-          ),
+          body: s3CreatedEvent(bucket, { key, size, eTag: object.ETag }, region, new Date(clock())),
         });
         if (pending.length >= batchSize) await flush();
       }
@@ -260,6 +281,7 @@ export async function backfill(options: BackfillOptions, deps: BackfillDeps): Pr
     listed,
     matched,
     enqueued,
+    enqueuedBytes,
     skippedBySuffix,
     skippedByTime,
     lastKey,

@@ -6,7 +6,7 @@ import { loadProducers, resolveProducer } from './config';
 import { EXIT, OperationalError, UsageError, describeError } from './errors';
 import { streamOutput, type Output, type TextSink } from './output';
 import { putSecret } from './put-secret';
-import type { Sleep } from './rate-limiter';
+import { parseRate, type Rate, type Sleep } from './rate-limiter';
 import { redrive } from './redrive';
 import { status } from './status';
 
@@ -117,14 +117,23 @@ export function buildProgram(deps: CliDeps): Command {
     .option('--since <time>', 'only objects modified at or after this ISO 8601 time', parseTime('--since'))
     .option('--until <time>', 'only objects modified before this ISO 8601 time', parseTime('--until'))
     .option('--dry-run', 'print what would be enqueued; send nothing')
-    .option('--rate <n>', 'at most n messages per second', parsePositive('--rate'))
+    .option(
+      '--rate <rate>',
+      'at most n messages per second (e.g. 50), or at most a size of listed objects per minute ' +
+        '(e.g. 500MB/min; units B, KB, MB, GB, each 1024 times the one before); give one of each to apply both',
+      parseBackfillRate,
+    )
     .option('--state-file <file>', 'record progress here; an existing file resumes after its last key')
     .option('--queue-url <url>', "queue URL (default: looked up from the producer's queue name)")
     .addHelpText(
       'after',
       '\nExamples:\n' +
         '  s3-to-sentinel backfill --producer cloudtrail --since 2026-11-01 --dry-run\n' +
-        '  s3-to-sentinel backfill --producer cloudtrail --since 2026-11-01 --rate 50 --state-file cloudtrail.backfill.json',
+        '  s3-to-sentinel backfill --producer cloudtrail --since 2026-11-01 --rate 50 --state-file cloudtrail.backfill.json\n' +
+        '  s3-to-sentinel backfill --producer cloudtrail --rate 200MB/min --state-file cloudtrail.backfill.json\n' +
+        '\n--rate <size>/min counts each object as S3 lists it: a gzip object counts its compressed size, while\n' +
+        "the forwarder sends its records as uncompressed JSON. To keep to a share of a DCR's 2 GB a minute,\n" +
+        'divide that share by how much your objects expand (uncompressed JSON ÷ stored size).',
     )
     .action(
       async (
@@ -134,7 +143,7 @@ export function buildProgram(deps: CliDeps): Command {
           since?: Date;
           until?: Date;
           dryRun?: boolean;
-          rate?: number;
+          rate?: Rate;
           stateFile?: string;
           queueUrl?: string;
         },
@@ -150,7 +159,8 @@ export function buildProgram(deps: CliDeps): Command {
             since: options.since,
             until: options.until,
             dryRun: options.dryRun,
-            ratePerSecond: options.rate,
+            ratePerSecond: options.rate?.messagesPerSecond,
+            bytesPerMinute: options.rate?.bytesPerMinute,
             stateFile: options.stateFile,
             queueUrl: options.queueUrl,
           },
@@ -311,6 +321,29 @@ function parseInteger(flag: string, min: number, max: number): (value: string) =
     }
     return n;
   };
+}
+
+/**
+ * `backfill --rate`: messages per second or a size per minute; given once of each form, both hold.
+ * The same form twice is refused rather than the last silently winning.
+ */
+function parseBackfillRate(value: string, previous: Rate | undefined): Rate {
+  let rate: Rate;
+  try {
+    rate = parseRate(value);
+  } catch (error) {
+    throw new InvalidArgumentError(`--rate ${(error as Error).message}`);
+  }
+  const twice =
+    (rate.messagesPerSecond !== undefined && previous?.messagesPerSecond !== undefined) ||
+    (rate.bytesPerMinute !== undefined && previous?.bytesPerMinute !== undefined);
+  if (twice) {
+    throw new InvalidArgumentError(
+      `--rate is given twice as ${rate.messagesPerSecond !== undefined ? 'messages per second' : 'a size per minute'}: ` +
+        'give at most one number and one size per minute',
+    );
+  }
+  return { ...previous, ...rate };
 }
 
 function parsePositive(flag: string): (value: string) => number {

@@ -11,6 +11,7 @@ import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { backfill } from '../../cli/backfill';
+import { parseRate } from '../../cli/rate-limiter';
 import type { ProducerDefinition } from '../../lib/producer';
 import { decodeS3EventKey, recordingOutput, startLocalS3, type LocalS3 } from './support';
 
@@ -393,6 +394,66 @@ describe('backfill', () => {
     expect(sleeps).toStrictEqual([500, 500, 500, 500]);
   });
 
+  test('a byte rate paces batches by the listed sizes, closing a batch at a second of bytes', async () => {
+    // GIVEN objects of 512, 512, 512, 2,048 and 100 bytes and a rate of 60 KB/min (1,024 bytes a second)
+    const prefix = 'app/bytes/';
+    const sizes = [512, 512, 512, 2048, 100];
+    for (const [i, size] of sizes.entries())
+      await local.putObject(BUCKET, `${prefix}${i}.ndjson.gz`, 'x'.repeat(size));
+    acceptAll(sqsMock);
+    let now = 1_000_000;
+    const sleeps: number[] = [];
+    const sleep = async (ms: number) => {
+      sleeps.push(ms);
+      now += ms;
+    };
+
+    // WHEN
+    const result = await backfill(
+      { producer: producer(), prefix, bytesPerMinute: 60 * 1024 },
+      { s3: local.s3, sqs, output: recordingOutput(), clock: () => now, sleep },
+    );
+
+    // THEN batches hold at most a second's worth (or one larger object), and each waits for the
+    // bytes of the one before: 1,024, 512 and 2,048 bytes at 1,024 a second
+    expect(
+      sqsMock.commandCalls(SendMessageBatchCommand).map((c) => c.args[0].input.Entries!.length),
+    ).toStrictEqual([2, 1, 1, 1]);
+    expect(sleeps).toStrictEqual([1000, 500, 2000]);
+    expect(result).toMatchObject({ enqueued: 5, enqueuedBytes: 3684 });
+  });
+
+  test('with a message rate and a byte rate, each batch waits for the slower of the two', async () => {
+    // GIVEN three 1,024-byte objects, 1 message a second and 2,048 bytes a second
+    const prefix = 'app/both/';
+    for (let i = 0; i < 3; i++) await local.putObject(BUCKET, `${prefix}${i}.ndjson.gz`, 'x'.repeat(1024));
+    acceptAll(sqsMock);
+    let now = 1_000_000;
+    const sleeps: number[] = [];
+    const sleep = async (ms: number) => {
+      sleeps.push(ms);
+      now += ms;
+    };
+
+    // WHEN
+    await backfill(
+      { producer: producer(), prefix, ratePerSecond: 1, bytesPerMinute: 60 * 2048 },
+      { s3: local.s3, sqs, output: recordingOutput(), clock: () => now, sleep },
+    );
+
+    // THEN one message per batch, a second apart: the message rate is the slower
+    expect(
+      sqsMock.commandCalls(SendMessageBatchCommand).map((c) => c.args[0].input.Entries!.length),
+    ).toStrictEqual([1, 1, 1]);
+    expect(sleeps).toStrictEqual([1000, 1000]);
+  });
+
+  test('fails if the byte rate is not greater than 0', async () => {
+    await expect(
+      backfill({ producer: producer(), bytesPerMinute: 0 }, { s3: local.s3, sqs, output: recordingOutput() }),
+    ).rejects.toThrow('--rate (0 bytes per minute) must be greater than 0');
+  });
+
   test('fails if the producer bucket is created by its stack and no --bucket is given', async () => {
     await expect(
       backfill(
@@ -447,6 +508,39 @@ describe('backfill', () => {
       ),
     ).rejects.toThrow(
       /belongs to a backfill of producer "app" s3:\/\/app-logs-bucket\/app\/other\/, not "app" s3:\/\/app-logs-bucket\/app\/else\//,
+    );
+  });
+});
+
+describe('parseRate', () => {
+  test.each([
+    ['50', { messagesPerSecond: 50 }],
+    ['0.5', { messagesPerSecond: 0.5 }],
+    ['500MB/min', { bytesPerMinute: 500 * 1024 ** 2 }],
+    ['1.5GB/min', { bytesPerMinute: 1.5 * 1024 ** 3 }],
+    ['64 KiB/min', { bytesPerMinute: 64 * 1024 }],
+    ['2gb/min', { bytesPerMinute: 2 * 1024 ** 3 }],
+    ['1000B/min', { bytesPerMinute: 1000 }],
+  ])('reads %p', (text, rate) => {
+    expect(parseRate(text)).toStrictEqual(rate);
+  });
+
+  test.each([
+    '0',
+    '-5',
+    '',
+    'fast',
+    '500MB',
+    '500MB/s',
+    '500 MB /min',
+    '500TB/min',
+    '0MB/min',
+    'MB/min',
+    '5e2MB/min',
+  ])('fails if the rate is %p, naming the accepted forms', (text) => {
+    expect(() => parseRate(text)).toThrow(
+      'must be a number greater than 0 (messages per second, e.g. 50) or a size per minute ' +
+        '(e.g. 500MB/min; units B, KB, MB, GB, each 1024 times the one before)',
     );
   });
 });

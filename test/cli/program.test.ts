@@ -149,6 +149,31 @@ describe('runCli', () => {
     expect(stderr).toContain('--rate must be a number greater than 0');
   });
 
+  test.each([
+    [
+      ['--rate', '500MB/s'],
+      '--rate must be a number greater than 0 (messages per second, e.g. 50) or a size per minute (e.g. 500MB/min; units B, KB, MB, GB, each 1024 times the one before)',
+    ],
+    [
+      ['--rate', '50', '--rate', '20'],
+      '--rate is given twice as messages per second: give at most one number and one size per minute',
+    ],
+    [['--rate', '1GB/min', '--rate', '2GB/min'], '--rate is given twice as a size per minute'],
+  ])('backfill fails with exit code 2 for %p', async (flags, message) => {
+    const { code, stderr } = await run(['backfill', '--producer', 'cloudtrail', ...flags]);
+    expect(code).toBe(2);
+    expect(stderr).toContain(message);
+  });
+
+  test('backfill --help documents both forms of --rate and how object sizes relate to the DCR budget', async () => {
+    const { code, stdout } = await run(['backfill', '--help']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('--rate <rate>');
+    expect(stdout).toContain('500MB/min');
+    expect(stdout).toContain('--rate 200MB/min');
+    expect(stdout).toMatch(/a gzip object counts its compressed size/);
+  });
+
   test('fails with exit code 1 when AWS says the queue does not exist', async () => {
     mocks.sqs
       .on(GetQueueUrlCommand)
@@ -323,6 +348,36 @@ describe('runCli', () => {
         .map((e) => decodeS3EventKey(JSON.parse(e.MessageBody!).Records[0].s3.object.key));
       expect(keys).toStrictEqual(['AWSLogs/1/CloudTrail/a b.json.gz']);
       expect(stdout).toContain('enqueued 1 messages for s3://example-org-cloudtrail-logs/AWSLogs/');
+    });
+
+    test('backfill --rate <size>/min with --rate <n> paces by both', async () => {
+      // GIVEN the two matching objects of 1 byte each (no --since), and a clock the sleeps move
+      clients = { ...clients, s3: local.s3 };
+      mocks.sqs.on(GetQueueUrlCommand).resolves({ QueueUrl: 'https://sqs/1/s3-to-sentinel-cloudtrail' });
+      mocks.sqs.on(SendMessageBatchCommand).callsFake((input: SendMessageBatchCommandInput) => ({
+        Successful: input.Entries!.map((e) => ({ Id: e.Id, MessageId: 'm', MD5OfMessageBody: 'x' })),
+        Failed: [],
+      }));
+      let now = 1_000_000;
+      const sleeps: number[] = [];
+
+      // WHEN at 1 message a second and 1 byte a minute (so the byte rate is the slower)
+      const stdout = textCollector();
+      const code = await runCli(['backfill', '--producer', 'cloudtrail', '--rate', '1B/min', '--rate', '1'], {
+        io: { stdout, stderr: textCollector(), readStdin: async () => '', stdinIsTTY: false },
+        clients: () => clients,
+        clock: () => now,
+        sleep: async (ms) => {
+          sleeps.push(ms);
+          now += ms;
+        },
+      });
+
+      // THEN the second object waits the message rate's second, then the rest of the byte rate's
+      // minute for the first object's byte
+      expect(code).toBe(0);
+      expect(mocks.sqs.commandCalls(SendMessageBatchCommand)).toHaveLength(2);
+      expect(sleeps).toStrictEqual([1_000, 59_000]);
     });
 
     test('backfill --dry-run exits 0 and sends nothing', async () => {

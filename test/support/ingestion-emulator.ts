@@ -4,7 +4,8 @@
  * with a throwaway self-signed certificate made at start-up, `POST
  * /dataCollectionRules/{immutableId}/streams/{stream}?api-version=2023-01-01`, a bearer token,
  * gzip bodies, 204 on success, 413 over 1 MB, 400 for rows that don't match the stream
- * declaration, 404 for an unknown DCR or stream, and injectable faults.
+ * declaration, 404 for an unknown DCR or stream, and injectable faults. Optionally it hosts several
+ * DCRs and enforces Azure's per-DCR limits on requests and bytes a minute (429 with Retry-After).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -21,6 +22,41 @@ import { builtinMismatches, type BuiltinTable, type Column } from '../../lambda/
 
 /** The API's request size limit. Azure documents 1 MB for the call, compressed or not. */
 export const INGESTION_MAX_BYTES = 1024 * 1024;
+
+/**
+ * Azure's per-DCR limits on the Logs Ingestion API, each answered beyond with 429 and a
+ * `Retry-After` header: 12,000 requests a minute and 2 GB a minute
+ * (https://learn.microsoft.com/azure/azure-monitor/service-limits#logs-ingestion-api).
+ */
+export const DCR_REQUESTS_PER_MINUTE = 12_000;
+/**
+ * The page gives the 2 GB "for both compressed and uncompressed data", as it does the 1 MB call
+ * limit, without saying which size is measured. The emulator counts the decompressed size, the
+ * larger one, so a sender that stays under it stays under either reading. GB is read as 1024³, as
+ * {@link INGESTION_MAX_BYTES} reads MB.
+ */
+export const DCR_BYTES_PER_MINUTE = 2 * 1024 ** 3;
+
+/** The sliding window the per-DCR limits are counted over. */
+const LIMIT_WINDOW_MS = 60_000;
+
+/** What one DCR took and refused since start (or the last `reset`). */
+export interface DcrCounters {
+  /** Requests answered 204. */
+  readonly acceptedRequests: number;
+  /** Their decompressed bytes: what the bytes-a-minute limit counts. */
+  readonly acceptedBytes: number;
+  /** Their bytes as sent (gzip). */
+  readonly acceptedCompressedBytes: number;
+  /** Requests answered 429 by the per-DCR limits (injected faults are not counted). */
+  readonly throttled: number;
+}
+
+/** The limits one DCR enforces, after `scale`. */
+export interface DcrBudget {
+  readonly requestsPerMinute: number;
+  readonly bytesPerMinute: number;
+}
 
 /** A fault the next matching request gets instead of normal handling. */
 export interface Fault {
@@ -48,12 +84,44 @@ export interface ReceivedRequest {
    * how long the test took, which a loaded machine stretches.
    */
   readonly receivedAt: number;
+  /** The DCR named in the path ('' when the path names none). */
+  readonly dcrImmutableId: string;
 }
 
 /** Options of {@link IngestionEmulator.start}. */
 export interface EmulatorOptions {
-  /** The DCR the emulator hosts. @default 'dcr-00000000000000000000000000000000' */
+  /**
+   * The DCR the emulator hosts; with `dcrImmutableIds`, the first of them.
+   * @default - the first of `dcrImmutableIds`, else 'dcr-00000000000000000000000000000000'
+   */
   readonly dcrImmutableId?: string;
+  /**
+   * Every DCR the emulator hosts, as N DCRs writing to one table: each takes the same streams (their
+   * rows land together in `rows()`) and has its own budget under `dcrLimits`. `dcrImmutableId`, if
+   * given too, must be the first.
+   * @default - [dcrImmutableId]
+   */
+  readonly dcrImmutableIds?: readonly string[];
+  /**
+   * Enforce Azure's per-DCR limits, each DCR on its own budget over a sliding 60-second window: a
+   * request that would take its DCR past either limit gets 429 with `Retry-After` (whole seconds
+   * until enough of the window frees) and is neither stored nor counted in the window. Bytes are
+   * decompressed bytes ({@link DCR_BYTES_PER_MINUTE}); under `deferCounting` they are read from the
+   * gzip trailer. Each limit is multiplied by `scale`, so a local run reaches it with a fraction of
+   * Azure's volume. A request larger than the whole bytes budget never fits: it gets 429 with
+   * `Retry-After: 60` every time.
+   * @default - no limits
+   */
+  readonly dcrLimits?: {
+    /** @default 12,000 ({@link DCR_REQUESTS_PER_MINUTE}) */
+    readonly requestsPerMinute?: number;
+    /** @default 2 GB ({@link DCR_BYTES_PER_MINUTE}) */
+    readonly bytesPerMinute?: number;
+    /** @default 1 */
+    readonly scale?: number;
+  };
+  /** The clock of the `dcrLimits` window, in epoch milliseconds. @default Date.now */
+  readonly now?: () => number;
   /** Stream name → declared columns (e.g. `columnsOf(format)`). */
   readonly streams: Readonly<Record<string, readonly Column[]>>;
   /**
@@ -193,10 +261,157 @@ function rowProblem(row: unknown, columns: ReadonlyMap<string, Column>): string 
   return undefined;
 }
 
+/**
+ * The decompressed size a gzip body declares in its trailer (ISIZE, the last 4 bytes, modulo 2³²),
+ * read without decompressing it: how `deferCounting` charges the bytes budget. A body of several
+ * gzip members declares only its last member's size; the forwarder and the SDK send one member.
+ */
+function gzipDeclaredSize(chunks: readonly Buffer[], length: number): number {
+  if (length < 4) return length;
+  const tail = Buffer.alloc(4);
+  let filled = 0;
+  for (let i = chunks.length - 1; i >= 0 && filled < 4; i--) {
+    const chunk = chunks[i];
+    const take = Math.min(4 - filled, chunk.length);
+    chunk.copy(tail, 4 - filled - take, chunk.length - take);
+    filled += take;
+  }
+  return tail.readUInt32LE(0);
+}
+
+/** `value × scale` without float noise (12,000 × 5/12,000 is 5, not 4.999…). */
+function scaled(name: string, value: number, scale: number): number {
+  if (!(Number.isFinite(value) && value > 0)) {
+    throw new Error(`dcrLimits.${name} (${value}) must be a number greater than 0`);
+  }
+  return Number((value * scale).toPrecision(12));
+}
+
+/** One DCR: its sliding window of admitted requests and its counters. */
+class DcrState implements DcrCounters {
+  public acceptedRequests = 0;
+  public acceptedBytes = 0;
+  public acceptedCompressedBytes = 0;
+  public throttled = 0;
+  // The window as two queues read from #head, so admitting a request costs O(1).
+  #times: number[] = [];
+  #sizes: number[] = [];
+  #head = 0;
+  #windowBytes = 0;
+
+  /**
+   * Books a request of `bytes` at `now` if it fits `budget`; otherwise books nothing and returns the
+   * milliseconds until it would fit (Infinity if it never can) and the limit it is over.
+   */
+  public admit(
+    now: number,
+    bytes: number,
+    budget: DcrBudget,
+  ): { readonly waitMs: number; readonly limit: 'requests' | 'bytes' } | undefined {
+    this.#expire(now);
+    const count = this.#times.length - this.#head;
+    let waitMs = 0;
+    let limit: 'requests' | 'bytes' | undefined;
+    if (count + 1 > budget.requestsPerMinute) {
+      // The oldest requests must leave until one more fits; the last of them to leave sets the wait.
+      const slots = Math.floor(budget.requestsPerMinute);
+      waitMs = slots < 1 ? Infinity : this.#leavesAt(count - slots) - now;
+      limit = 'requests';
+    }
+    if (this.#windowBytes + bytes > budget.bytesPerMinute) {
+      let freed = this.#windowBytes;
+      let index = this.#head;
+      while (index < this.#times.length && freed + bytes > budget.bytesPerMinute)
+        freed -= this.#sizes[index++];
+      const wait =
+        freed + bytes > budget.bytesPerMinute ? Infinity : this.#leavesAt(index - 1 - this.#head) - now;
+      if (wait > waitMs || limit === undefined) {
+        waitMs = Math.max(waitMs, wait);
+        limit = 'bytes';
+      }
+    }
+    if (limit !== undefined) return { waitMs, limit };
+    this.#times.push(now);
+    this.#sizes.push(bytes);
+    this.#windowBytes += bytes;
+    return undefined;
+  }
+
+  public reset(): void {
+    this.acceptedRequests = 0;
+    this.acceptedBytes = 0;
+    this.acceptedCompressedBytes = 0;
+    this.throttled = 0;
+    this.#times = [];
+    this.#sizes = [];
+    this.#head = 0;
+    this.#windowBytes = 0;
+  }
+
+  /** When the `offset`-th oldest request in the window leaves it. */
+  #leavesAt(offset: number): number {
+    return this.#times[this.#head + offset] + LIMIT_WINDOW_MS;
+  }
+
+  #expire(now: number): void {
+    while (this.#head < this.#times.length && this.#times[this.#head] + LIMIT_WINDOW_MS <= now) {
+      this.#windowBytes -= this.#sizes[this.#head];
+      this.#head += 1;
+    }
+    if (this.#head > 4096 && this.#head * 2 > this.#times.length) {
+      this.#times = this.#times.slice(this.#head);
+      this.#sizes = this.#sizes.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+}
+
+/** The hosted DCRs, the limits and the clock: {@link IngestionEmulator.start} derives them from the options. */
+interface DcrSetup {
+  readonly ids: readonly string[];
+  readonly budget: DcrBudget | undefined;
+  readonly now: () => number;
+}
+
+function dcrSetup(options: EmulatorOptions): DcrSetup {
+  const { dcrImmutableId, dcrImmutableIds } = options;
+  if (dcrImmutableIds !== undefined) {
+    if (dcrImmutableIds.length === 0) throw new Error('dcrImmutableIds must name at least one DCR');
+    if (new Set(dcrImmutableIds).size !== dcrImmutableIds.length) {
+      throw new Error(`dcrImmutableIds (${dcrImmutableIds.join(', ')}) must not repeat a DCR`);
+    }
+    if (dcrImmutableId !== undefined && dcrImmutableId !== dcrImmutableIds[0]) {
+      throw new Error(
+        `dcrImmutableId (${dcrImmutableId}) must be the first of dcrImmutableIds (${dcrImmutableIds.join(', ')})`,
+      );
+    }
+  }
+  const ids = dcrImmutableIds ?? [dcrImmutableId ?? 'dcr-00000000000000000000000000000000'];
+  const limits = options.dcrLimits;
+  let budget: DcrBudget | undefined;
+  if (limits !== undefined) {
+    const scale = limits.scale ?? 1;
+    if (!(Number.isFinite(scale) && scale > 0)) {
+      throw new Error(`dcrLimits.scale (${scale}) must be a number greater than 0`);
+    }
+    budget = {
+      requestsPerMinute: scaled(
+        'requestsPerMinute',
+        limits.requestsPerMinute ?? DCR_REQUESTS_PER_MINUTE,
+        scale,
+      ),
+      bytesPerMinute: scaled('bytesPerMinute', limits.bytesPerMinute ?? DCR_BYTES_PER_MINUTE, scale),
+    };
+  }
+  return { ids, budget, now: options.now ?? Date.now };
+}
+
 /** The emulator; start with {@link IngestionEmulator.start}, stop with `close`. */
 export class IngestionEmulator {
   /** The bearer token the emulator accepts. */
   public readonly token = `emulator-token-${Math.random().toString(36).slice(2)}`;
+  /** The DCR the emulator hosts: the first of {@link dcrImmutableIds}. */
+  public readonly dcrImmutableId: string;
   public readonly requests: ReceivedRequest[] = [];
   /** Tokens presented on requests (to assert the client authenticated). */
   public tokenRequests = 0;
@@ -215,19 +430,30 @@ export class IngestionEmulator {
   /** Bodies accepted under `deferCounting`, not yet decompressed and counted. */
   #deferred: { readonly body: readonly Buffer[]; readonly gzip: boolean }[] = [];
   readonly #columns: Map<string, Map<string, Column>>;
+  readonly #dcrs: ReadonlyMap<string, DcrState>;
+  readonly #now: () => number;
+  /** Every DCR the emulator hosts; the first is {@link dcrImmutableId}. */
+  public readonly dcrImmutableIds: readonly string[];
+  /** Each DCR's limits after `scale`, or undefined when `dcrLimits` was not given. */
+  public readonly dcrBudget: DcrBudget | undefined;
 
   private constructor(
     private readonly server: Server,
     public readonly endpoint: string,
     /** PEM of the certificate: the client trusts it through `clientOptions().tlsOptions.ca`. */
     public readonly ca: string,
-    public readonly dcrImmutableId: string,
+    dcrs: DcrSetup,
     streams: Readonly<Record<string, readonly Column[]>>,
     private readonly latencyMs: number,
     private readonly storeRows: boolean,
     private readonly validate: boolean,
     private readonly deferCounting: boolean,
   ) {
+    this.dcrImmutableIds = dcrs.ids;
+    this.dcrImmutableId = dcrs.ids[0];
+    this.dcrBudget = dcrs.budget;
+    this.#now = dcrs.now;
+    this.#dcrs = new Map(dcrs.ids.map((id) => [id, new DcrState()]));
     this.#columns = new Map(
       Object.entries(streams).map(([name, cols]) => [name, new Map(cols.map((c) => [c.name, c]))]),
     );
@@ -243,6 +469,7 @@ export class IngestionEmulator {
         );
       }
     }
+    const dcrs = dcrSetup(options);
     const { key, cert } = selfSignedCertificate();
     const holder: { emulator?: IngestionEmulator } = {};
     const server = createServer({ key, cert }, (req, res) => {
@@ -254,7 +481,7 @@ export class IngestionEmulator {
       server,
       `https://127.0.0.1:${port}`,
       cert,
-      options.dcrImmutableId ?? 'dcr-00000000000000000000000000000000',
+      dcrs,
       options.streams,
       options.latencyMs ?? 0,
       options.storeRows ?? true,
@@ -318,6 +545,30 @@ export class IngestionEmulator {
     return this.#accepted.get(stream) ?? [];
   }
 
+  /** Requests answered 429 by the per-DCR limits, on all DCRs (injected faults are not counted). */
+  public get throttled(): number {
+    let total = 0;
+    for (const dcr of this.#dcrs.values()) total += dcr.throttled;
+    return total;
+  }
+
+  /** Requests answered 429 by the limits of one DCR. */
+  public throttledFor(dcrImmutableId: string): number {
+    return this.dcrCounters(dcrImmutableId).throttled;
+  }
+
+  /** What one hosted DCR accepted and refused. Throws for a DCR the emulator does not host. */
+  public dcrCounters(dcrImmutableId: string): DcrCounters {
+    const dcr = this.#dcrs.get(dcrImmutableId);
+    if (dcr === undefined) {
+      throw new Error(
+        `The emulator hosts no DCR ${dcrImmutableId} (it hosts ${this.dcrImmutableIds.join(', ')})`,
+      );
+    }
+    const { acceptedRequests, acceptedBytes, acceptedCompressedBytes, throttled } = dcr;
+    return { acceptedRequests, acceptedBytes, acceptedCompressedBytes, throttled };
+  }
+
   /** Most requests the emulator was handling at once. */
   public get maxInFlight(): number {
     return this.#maxInFlight;
@@ -341,9 +592,10 @@ export class IngestionEmulator {
     }
   }
 
-  /** Forgets rows, requests and faults (between tests). */
+  /** Forgets rows, requests, faults, the DCRs' windows and counters (between tests). */
   public reset(): void {
     this.#deferred = [];
+    for (const dcr of this.#dcrs.values()) dcr.reset();
     this.#accepted.clear();
     this.requests.length = 0;
     this.clearFaults();
@@ -424,6 +676,41 @@ export class IngestionEmulator {
     }
   }
 
+  /**
+   * Books a request of `bytes` on its DCR's budget (always, without `dcrLimits`), or answers it 429
+   * with `Retry-After` as Azure does past a per-DCR limit and returns false.
+   */
+  private admit(
+    res: ServerResponse,
+    dcr: DcrState,
+    dcrImmutableId: string,
+    bytes: number,
+    record: (status: number, rows?: number, bytes?: number) => void,
+  ): boolean {
+    const budget = this.dcrBudget;
+    if (budget === undefined) return true;
+    const over = dcr.admit(this.#now(), bytes, budget);
+    if (over === undefined) return true;
+    dcr.throttled += 1;
+    record(429, 0, bytes);
+    const never = !Number.isFinite(over.waitMs);
+    const retryAfter = never ? LIMIT_WINDOW_MS / 1000 : Math.max(1, Math.ceil(over.waitMs / 1000));
+    const limit =
+      over.limit === 'requests'
+        ? `${budget.requestsPerMinute} requests per minute`
+        : `${budget.bytesPerMinute} bytes per minute`;
+    azureError(
+      res,
+      429,
+      'TooManyRequests',
+      never
+        ? `A request of ${bytes} bytes can never fit data collection rule '${dcrImmutableId}''s limit of ${limit}.`
+        : `Data collection rule '${dcrImmutableId}' is over its limit of ${limit}. Retry after ${retryAfter} seconds.`,
+      { 'retry-after': String(retryAfter) },
+    );
+    return false;
+  }
+
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const receivedAt = Date.now();
     const chunks: Buffer[] = [];
@@ -442,6 +729,7 @@ export class IngestionEmulator {
 
     const match = /^\/dataCollectionRules\/([^/]+)\/streams\/([^/]+)$/.exec(url.pathname);
     const stream = match !== null ? decodeURIComponent(match[2]) : '';
+    const dcrImmutableId = match !== null ? decodeURIComponent(match[1]) : '';
     const record = (status: number, rows = 0, bytes = 0): void => {
       this.requests.push({
         stream,
@@ -452,6 +740,7 @@ export class IngestionEmulator {
         contentEncoding: req.headers['content-encoding'],
         apiVersion: url.searchParams.get('api-version'),
         receivedAt,
+        dcrImmutableId,
       });
     };
 
@@ -490,7 +779,8 @@ export class IngestionEmulator {
       record(401);
       return azureError(res, 401, 'InvalidToken', 'The bearer token is missing or not valid.');
     }
-    if (decodeURIComponent(match[1]) !== this.dcrImmutableId) {
+    const dcr = this.#dcrs.get(dcrImmutableId);
+    if (dcr === undefined) {
       record(404);
       return azureError(
         res,
@@ -519,7 +809,13 @@ export class IngestionEmulator {
       );
     }
     if (!this.validate && this.deferCounting) {
-      this.#deferred.push({ body: chunks, gzip: req.headers['content-encoding'] === 'gzip' });
+      const gzip = req.headers['content-encoding'] === 'gzip';
+      const bytes = gzip ? gzipDeclaredSize(chunks, length) : length;
+      if (!this.admit(res, dcr, dcrImmutableId, bytes, record)) return;
+      this.#deferred.push({ body: chunks, gzip });
+      dcr.acceptedRequests += 1;
+      dcr.acceptedBytes += bytes;
+      dcr.acceptedCompressedBytes += length;
       record(204);
       res.writeHead(204);
       res.end();
@@ -541,8 +837,15 @@ export class IngestionEmulator {
         `Maximum allowed content length: ${INGESTION_MAX_BYTES} bytes. Provided content length: ${text.length} bytes.`,
       );
     }
+    if (!this.admit(res, dcr, dcrImmutableId, text.length, record)) return;
+    const accept = (): void => {
+      dcr.acceptedRequests += 1;
+      dcr.acceptedBytes += text.length;
+      dcr.acceptedCompressedBytes += length;
+    };
     if (!this.validate) {
       this.acceptedRows += countOccurrences(text, RECORD_INDEX_KEY);
+      accept();
       record(204, 0, text.length);
       res.writeHead(204);
       res.end();
@@ -577,6 +880,7 @@ export class IngestionEmulator {
       for (const row of rows) accepted.push(row as Record<string, unknown>);
       this.#accepted.set(stream, accepted);
     }
+    accept();
     record(204, rows.length, text.length);
     res.writeHead(204);
     res.end();
