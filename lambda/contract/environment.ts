@@ -12,6 +12,11 @@ export const ENV = {
   /** The DCE's logs ingestion URL. */
   logsIngestionEndpoint: 'LOGS_INGESTION_ENDPOINT',
   dcrImmutableId: 'DCR_IMMUTABLE_ID',
+  /**
+   * A producer with `shards` > 1: every DCR's immutable id, comma-separated, the first being
+   * DCR_IMMUTABLE_ID's; the forwarder spreads its batches across them. Unset for one DCR.
+   */
+  dcrImmutableIds: 'DCR_IMMUTABLE_IDS',
   streamName: 'DCR_STREAM_NAME',
   /** `secret` (client secret in SSM) or `federated` (AWS outbound identity federation). */
   authMode: 'AZURE_AUTH_MODE',

@@ -32,4 +32,9 @@ export const METRIC = {
   deferredMessageAge: 'DeferredMessageAge',
   /** From the S3 event time to the API's acceptance of the object's last batch. */
   ingestionLag: 'IngestionLag',
+  /**
+   * 429 answers of the Logs Ingestion API, every attempt counted (the SDK retries them after
+   * Retry-After): how often the forwarder meets a DCR's ingestion limits and halves its uploads.
+   */
+  throttled: 'Throttled',
 } as const;

@@ -11,6 +11,11 @@ export interface ForwarderConfig {
   /** The DCE's logs ingestion URL (https). */
   readonly logsIngestionEndpoint: string;
   readonly dcrImmutableId: string;
+  /**
+   * Every DCR the forwarder spreads its batches across (a producer's shards), `dcrImmutableId`
+   * first. From DCR_IMMUTABLE_IDS; @default - [dcrImmutableId]
+   */
+  readonly dcrImmutableIds: readonly string[];
   readonly streamName: string;
   readonly authMode: AuthMode;
   /** Set in `secret` mode only. */
@@ -74,6 +79,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ForwarderConfi
     );
   }
   const dcrImmutableId = required(ENV.dcrImmutableId);
+  const dcrImmutableIds = shards(env[ENV.dcrImmutableIds], dcrImmutableId, problems);
   const streamName = required(ENV.streamName);
   const authRaw = env[ENV.authMode]?.trim() || 'secret';
   if (authRaw !== 'secret' && authRaw !== 'federated') {
@@ -112,6 +118,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ForwarderConfi
     clientId,
     logsIngestionEndpoint,
     dcrImmutableId,
+    dcrImmutableIds,
     streamName,
     authMode,
     ...(clientSecretParameter !== undefined ? { clientSecretParameter } : {}),
@@ -120,4 +127,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ForwarderConfi
     ...(queueUrl !== undefined ? { queueUrl } : {}),
     ...(deadLetterQueueUrl !== undefined ? { deadLetterQueueUrl } : {}),
   };
+}
+
+/**
+ * DCR_IMMUTABLE_IDS: comma-separated immutable ids, each non-empty and none twice, the first being
+ * DCR_IMMUTABLE_ID. Unset or empty means the one DCR of DCR_IMMUTABLE_ID.
+ */
+function shards(raw: string | undefined, first: string, problems: string[]): readonly string[] {
+  const name = ENV.dcrImmutableIds;
+  if (raw === undefined || raw.trim() === '') return first !== '' ? [first] : [];
+  const ids = raw.split(',').map((id) => id.trim());
+  const before = problems.length;
+  if (ids.some((id) => id === '')) {
+    problems.push(
+      `${name} (${JSON.stringify(raw)}) must be DCR immutable ids separated by commas, none empty`,
+    );
+  }
+  const repeated = [...new Set(ids.filter((id, i) => id !== '' && ids.indexOf(id) !== i))];
+  if (repeated.length > 0) {
+    problems.push(`${name} (${JSON.stringify(raw)}) names ${repeated.join(', ')} more than once`);
+  }
+  if (first !== '' && ids[0] !== first) {
+    problems.push(
+      `${name} (${JSON.stringify(raw)}) must start with ${ENV.dcrImmutableId} (${JSON.stringify(first)})`,
+    );
+  }
+  return problems.length === before ? ids : [first];
 }

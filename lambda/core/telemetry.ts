@@ -78,4 +78,9 @@ export class Telemetry {
   public flush(): void {
     this.metrics.publishStoredMetrics();
   }
+
+  /** One 429 from the Logs Ingestion API (an attempt; the SDK retries it after Retry-After). */
+  public throttled(): void {
+    this.metrics.addMetric(METRIC.throttled, MetricUnit.Count, 1);
+  }
 }

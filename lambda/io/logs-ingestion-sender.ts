@@ -9,6 +9,7 @@ import {
   type Pipeline,
   type PipelineOptions,
   type PipelinePolicy,
+  type PipelineRequest,
   type PipelineResponse,
 } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
@@ -59,6 +60,65 @@ export interface LogsIngestionSenderOptions extends PipelineOptions {
   readonly additionalPolicies?: readonly AdditionalPolicy[];
 }
 
+/** What {@link LogsIngestionSender.send} reports of each attempt: the first and every retry. */
+export interface AttemptObserver {
+  /** An attempt is about to go out. */
+  readonly sending?: () => void;
+  /**
+   * An attempt's answer (not called when it got none, e.g. a reset connection): its HTTP status
+   * and, on 429 or 503, its Retry-After in ms (`retry-after-ms`, `x-ms-retry-after-ms`, else
+   * `Retry-After` in seconds or as a date), read as core-rest-pipeline's throttling retry reads it.
+   */
+  readonly answered?: (status: number, retryAfterMs: number | undefined) => void;
+}
+
+/** Options of one {@link LogsIngestionSender.send}. */
+export interface SendOptions {
+  /** Ends the request and any wait between retries, Retry-After's included. */
+  readonly abortSignal?: AbortSignal;
+  readonly observer?: AttemptObserver;
+}
+
+/**
+ * The Retry-After of a 429 or 503 answer, in ms: the headers core-rest-pipeline's
+ * `throttlingRetryStrategy` reads, in its order. Undefined for other statuses or without a valid one.
+ */
+export function retryAfterMs(response: Pick<PipelineResponse, 'status' | 'headers'>): number | undefined {
+  if (response.status !== 429 && response.status !== 503) return undefined;
+  for (const [header, factor] of [
+    ['retry-after-ms', 1],
+    ['x-ms-retry-after-ms', 1],
+    ['retry-after', 1000],
+  ] as const) {
+    const value = response.headers.get(header);
+    if (value === undefined || value.trim() === '') continue;
+    const number = Number(value);
+    if (Number.isFinite(number)) return Math.max(0, number * factor);
+    if (header === 'retry-after') {
+      const date = Date.parse(value);
+      if (Number.isFinite(date)) return Math.max(0, date - Date.now());
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Reports each attempt of a request to the observer registered for it. Runs after the Sign phase,
+ * so inside core-rest-pipeline's retry loop: it sees every retry, and changes nothing sent.
+ */
+function attemptObserverPolicy(observers: WeakMap<PipelineRequest, AttemptObserver>): PipelinePolicy {
+  return {
+    name: 's3ToSentinelAttemptObserver',
+    async sendRequest(request, next) {
+      const observer = observers.get(request);
+      observer?.sending?.();
+      const response = await next(request);
+      observer?.answered?.(response.status, retryAfterMs(response));
+      return response;
+    },
+  };
+}
+
 /**
  * Posts request bodies the caller has already serialized (a JSON array of rows) and gzip-compressed
  * to the Logs Ingestion API, through the pipeline `@azure/monitor-ingestion` builds on: bearer
@@ -69,6 +129,7 @@ export class LogsIngestionSender {
   readonly #endpoint: string;
   readonly #pipeline: Pipeline;
   readonly #httpClient: HttpClient;
+  readonly #observers = new WeakMap<PipelineRequest, AttemptObserver>();
 
   public constructor(
     endpoint: string,
@@ -83,6 +144,7 @@ export class LogsIngestionSender {
     for (const { policy, position } of additionalPolicies ?? []) {
       this.#pipeline.addPolicy(policy, position === 'perRetry' ? { afterPhase: 'Sign' } : {});
     }
+    this.#pipeline.addPolicy(attemptObserverPolicy(this.#observers), { afterPhase: 'Sign' });
     this.#httpClient = httpClient ?? createDefaultHttpClient();
   }
 
@@ -90,12 +152,13 @@ export class LogsIngestionSender {
    * Sends one request. Resolves on 204 (the only success status the SDK accepts); any other
    * answer, once retries are spent, rejects with a `RestError` carrying `statusCode` and Azure's
    * error code and message. Network failures and aborts reject as the pipeline raises them.
+   * `options.observer` hears of every attempt (the adaptive concurrency of `SentinelUploader`).
    */
   public async send(
     ruleId: string,
     streamName: string,
     gzipJson: Uint8Array,
-    options: { readonly abortSignal?: AbortSignal } = {},
+    options: SendOptions = {},
   ): Promise<void> {
     const request = createPipelineRequest({
       url: uploadUrl(this.#endpoint, ruleId, streamName),
@@ -108,6 +171,7 @@ export class LogsIngestionSender {
       body: gzipJson,
       ...(options.abortSignal !== undefined ? { abortSignal: options.abortSignal } : {}),
     });
+    if (options.observer !== undefined) this.#observers.set(request, options.observer);
     const response = await this.#pipeline.sendRequest(this.#httpClient, request);
     if (response.status !== 204) throw restError(response);
   }

@@ -2,9 +2,20 @@ import type { TokenCredential } from '@azure/identity';
 import { promisify } from 'node:util';
 import { gzip, type ZlibOptions } from 'node:zlib';
 import { canonicalBodies, MAX_BATCH_BYTES, RowBatcher, type OversizedRecord, type RowBatch } from './batcher';
+import {
+  AdaptiveConcurrency,
+  type Clock,
+  type ThrottleEvent,
+  type UploadPermit,
+} from './adaptive-concurrency';
 import { LogsIngestionSender, type LogsIngestionSenderOptions } from './logs-ingestion-sender';
 import type { Row } from '../core/object-ref';
-import { classifyIngestionError, type ForwarderError, type IngestionTarget } from '../core/errors';
+import {
+  classifyIngestionError,
+  IngestionUnavailableError,
+  type ForwarderError,
+  type IngestionTarget,
+} from '../core/errors';
 
 /**
  * Retries per request before the forwarder gives the message back to the queue.
@@ -56,11 +67,24 @@ export interface SentinelUploaderProps {
   readonly client: Pick<LogsIngestionSender, 'send'>;
   readonly producer: string;
   readonly dcrImmutableId: string;
+  /**
+   * Every DCR writing to the stream's table (a producer's shards, env DCR_IMMUTABLE_IDS): batches
+   * are spread across them, each DCR with its own adaptive limit.
+   * @default - [dcrImmutableId]
+   */
+  readonly dcrImmutableIds?: readonly string[];
   readonly streamName: string;
-  /** Batches of one object in flight at once (env UPLOAD_CONCURRENCY). */
+  /**
+   * Batches in flight at most, over every DCR (env UPLOAD_CONCURRENCY): what bounds memory. Each
+   * DCR's own limit starts here, halves on 429 and grows back on success (`AdaptiveConcurrency`).
+   */
   readonly concurrency: number;
   /** @default MAX_BATCH_BYTES (1,000,000) */
   readonly maxBatchBytes?: number;
+  /** Hears every 429: logs and the `Throttled` metric. */
+  readonly onThrottle?: (event: ThrottleEvent) => void;
+  /** Time for Retry-After pauses (tests). @default - real time */
+  readonly clock?: Clock;
 }
 
 /** How the rows of one object fared. */
@@ -98,28 +122,47 @@ export interface DeliveryContext {
 }
 
 /**
- * Sends rows to one DCR stream. The forwarder batches itself (see `MAX_BATCH_BYTES`): each batch
- * is serialized once, gzip-compressed once and posted as one request (auth, retries with
- * Retry-After: {@link LogsIngestionSender}), up to `concurrency` of them at once, so a failure
- * names exactly one batch. Rows of batches not started when time runs out are counted as failed.
+ * Sends rows to one DCR stream, or to the same stream of several DCRs (shards). The forwarder
+ * batches itself (see `MAX_BATCH_BYTES`): each batch is serialized once, gzip-compressed once and
+ * posted as one request (auth, retries with Retry-After: {@link LogsIngestionSender}) to the DCR
+ * with the most room, so a failure names exactly one batch and one DCR. How many are in flight
+ * adapts to throttling (`AdaptiveConcurrency`, one per uploader, so per cold start: what one object
+ * learns, the next starts from). Rows of batches not started when time runs out are counted as failed.
  */
 export class SentinelUploader {
-  public constructor(private readonly props: SentinelUploaderProps) {}
+  readonly #props: SentinelUploaderProps;
+  readonly #limits: AdaptiveConcurrency;
+
+  public constructor(props: SentinelUploaderProps) {
+    this.#props = props;
+    this.#limits = new AdaptiveConcurrency({
+      keys: props.dcrImmutableIds ?? [props.dcrImmutableId],
+      max: props.concurrency,
+      ...(props.clock !== undefined ? { clock: props.clock } : {}),
+      ...(props.onThrottle !== undefined ? { onThrottle: props.onThrottle } : {}),
+    });
+  }
+
+  /** Each DCR's adaptive limit and uploads in flight, for logs and tests. */
+  public get limits(): AdaptiveConcurrency {
+    return this.#limits;
+  }
 
   /** Starts delivering one object's rows; `signal` fires when the invocation's time budget ends. */
   public open(context: DeliveryContext, signal: AbortSignal): ObjectDelivery {
-    return new ObjectDelivery(this.props, context, signal);
+    return new ObjectDelivery(this.#props, this.#limits, context, signal);
   }
 }
 
 /**
  * The delivery of one object's rows: `add` them in record order, then `finish`. `add` applies
- * backpressure (waits while `concurrency` batches are in flight), so a reader feeding it holds at
- * most `concurrency + 1` batches in memory whatever the object's size.
+ * backpressure (waits while `concurrency` batches are in flight, or fewer while a DCR throttles),
+ * so a reader feeding it holds at most `concurrency + 1` batches in memory whatever the object's size.
  */
 export class ObjectDelivery {
   readonly #props: SentinelUploaderProps;
-  readonly #target: IngestionTarget;
+  readonly #limits: AdaptiveConcurrency;
+  readonly #context: DeliveryContext;
   readonly #signal: AbortSignal;
   readonly #batcher: RowBatcher;
   readonly #inFlight = new Set<Promise<void>>();
@@ -131,16 +174,18 @@ export class ObjectDelivery {
   #firstUndelivered: number | undefined;
   #error: ForwarderError | undefined;
   #resentCanonical = 0;
+  /** The DCR whose latest answer was a 429, until one of its requests is accepted. */
+  #throttledBy: string | undefined;
 
-  public constructor(props: SentinelUploaderProps, context: DeliveryContext, signal: AbortSignal) {
+  public constructor(
+    props: SentinelUploaderProps,
+    limits: AdaptiveConcurrency,
+    context: DeliveryContext,
+    signal: AbortSignal,
+  ) {
     this.#props = props;
-    this.#target = {
-      producer: props.producer,
-      bucket: context.bucket,
-      key: context.key,
-      dcrImmutableId: props.dcrImmutableId,
-      streamName: props.streamName,
-    };
+    this.#limits = limits;
+    this.#context = context;
     this.#signal = signal;
     this.#batcher = new RowBatcher(props.maxBatchBytes ?? MAX_BATCH_BYTES);
   }
@@ -180,7 +225,14 @@ export class ObjectDelivery {
     if (last !== undefined) await this.#submit(last);
     await Promise.all(this.#inFlight);
     if (this.#error === undefined && this.#signal.aborted && this.#failed > 0) {
-      this.#error = classifyIngestionError(new Error('time budget exhausted'), this.#target, true);
+      this.#error =
+        this.#throttledBy !== undefined
+          ? this.#throttledUntilDeadline(this.#throttledBy, undefined)
+          : classifyIngestionError(
+              new Error('time budget exhausted'),
+              this.#target(this.#props.dcrImmutableId),
+              true,
+            );
     }
     return {
       recordsDelivered: this.#delivered,
@@ -195,27 +247,31 @@ export class ObjectDelivery {
   }
 
   async #submit(batch: RowBatch): Promise<void> {
-    while (this.#inFlight.size >= this.#props.concurrency) {
-      await Promise.race(this.#inFlight);
-    }
-    if (this.stopped) {
+    const permit = await this.#limits.acquire(this.#signal);
+    if (permit === undefined || this.stopped) {
+      permit?.release(false);
       this.#unsent(batch.firstIndex, batch.count);
       return;
     }
-    const upload = this.#upload(batch).finally(() => this.#inFlight.delete(upload));
+    const upload = this.#upload(batch, permit).finally(() => this.#inFlight.delete(upload));
     this.#inFlight.add(upload);
   }
 
-  async #upload(batch: RowBatch): Promise<void> {
-    let failure = await this.#send(batch.body);
-    if (failure !== undefined && batch.verbatim && statusOf(failure) === 400) {
-      // Refused as written: once more as JSON.stringify would write it (see canonicalBodies).
-      const canonical = canonicalBodies(batch.body, this.#props.maxBatchBytes);
-      if (canonical !== undefined) {
-        this.#resentCanonical += 1;
-        failure = undefined;
-        for (const body of canonical) failure ??= await this.#send(body);
+  async #upload(batch: RowBatch, permit: UploadPermit): Promise<void> {
+    let failure: Error | undefined;
+    try {
+      failure = await this.#send(batch.body, permit);
+      if (failure !== undefined && batch.verbatim && statusOf(failure) === 400) {
+        // Refused as written: once more as JSON.stringify would write it (see canonicalBodies).
+        const canonical = canonicalBodies(batch.body, this.#props.maxBatchBytes);
+        if (canonical !== undefined) {
+          this.#resentCanonical += 1;
+          failure = undefined;
+          for (const body of canonical) failure ??= await this.#send(body, permit);
+        }
       }
+    } finally {
+      permit.release(failure === undefined);
     }
     if (failure === undefined) {
       this.#delivered += batch.count;
@@ -225,19 +281,62 @@ export class ObjectDelivery {
     }
     // One request per batch: a failure covers the whole batch.
     this.#unsent(batch.firstIndex, batch.count);
-    this.#error ??= classifyIngestionError(failure, this.#target, this.#signal.aborted);
+    this.#error ??=
+      this.#signal.aborted && this.#throttledBy === permit.key
+        ? this.#throttledUntilDeadline(permit.key, failure)
+        : classifyIngestionError(failure, this.#target(permit.key), this.#signal.aborted);
   }
 
-  /** One request with `json`, compressed once (retries re-send the same bytes); the error, if any. */
-  async #send(json: Buffer): Promise<Error | undefined> {
-    const { client, dcrImmutableId, streamName } = this.#props;
+  /**
+   * One request with `json` to the permit's DCR, compressed once (retries re-send the same bytes);
+   * the error, if any. Each attempt's answer goes to the permit, which adapts the DCR's limit.
+   */
+  async #send(json: Buffer, permit: UploadPermit): Promise<Error | undefined> {
+    const { client, streamName } = this.#props;
     try {
       const body = await gzipAsync(json, gzipOptions());
-      await client.send(dcrImmutableId, streamName, body, { abortSignal: this.#signal });
+      await client.send(permit.key, streamName, body, {
+        abortSignal: this.#signal,
+        observer: {
+          sending: () => permit.sending(),
+          answered: (status, retryAfterMs) => {
+            if (status === 429) this.#throttledBy = permit.key;
+            else if (status === 204 && this.#throttledBy === permit.key) this.#throttledBy = undefined;
+            permit.answered(status, retryAfterMs);
+          },
+        },
+      });
       return undefined;
     } catch (err) {
       return err instanceof Error ? err : new Error(String(err));
     }
+  }
+
+  #target(dcrImmutableId: string): IngestionTarget {
+    return {
+      producer: this.#props.producer,
+      bucket: this.#context.bucket,
+      key: this.#context.key,
+      dcrImmutableId,
+      streamName: this.#props.streamName,
+    };
+  }
+
+  /**
+   * Time ran out while `dcr` was throttling (its latest answer a 429, its Retry-After waited out in
+   * the retry policy or the lane's pause): an outage of the API, not a slow invocation, so the
+   * message is deferred with a delay (route-plan) rather than continued at once into more 429s.
+   */
+  #throttledUntilDeadline(dcr: string, cause: Error | undefined): IngestionUnavailableError {
+    const { producer, streamName } = this.#props;
+    const { bucket, key } = this.#context;
+    return new IngestionUnavailableError(
+      `producer ${producer} s3://${bucket}/${key}: the Logs Ingestion API kept throttling (HTTP 429) DCR ${dcr}, ` +
+        `stream ${streamName}, until the invocation's time budget ran out; the message returns to the queue ` +
+        "and unsent rows are sent again later. If this persists, the DCR's ingestion limits are below the " +
+        "producer's rate: lower the forwarder's MaximumConcurrency or spread it over more DCRs (shards).",
+      ...(cause !== undefined ? [{ cause }] : []),
+    );
   }
 
   #unsent(firstIndex: number, rows: number): void {

@@ -107,6 +107,7 @@ export function createDependencies(options: DependencyOptions = {}): HandlerDeps
     credential,
     ...(options.clientOptions !== undefined ? { clientOptions: options.clientOptions } : {}),
   });
+  const telemetry = new Telemetry(createMetrics(config.producerName));
   return {
     config,
     producer: config.producerName,
@@ -117,8 +118,20 @@ export function createDependencies(options: DependencyOptions = {}): HandlerDeps
       client,
       producer: config.producerName,
       dcrImmutableId: config.dcrImmutableId,
+      dcrImmutableIds: config.dcrImmutableIds,
       streamName: config.streamName,
       concurrency: config.uploadConcurrency,
+      onThrottle: ({ key, limit, decreased, retryAfterMs }) => {
+        telemetry.throttled();
+        // One line per halving, not per 429: a burst of throttled requests is one event.
+        if (decreased) {
+          logger.warn('Logs Ingestion API throttled (HTTP 429): fewer uploads in flight to this DCR', {
+            dcrImmutableId: key,
+            uploadLimit: limit,
+            ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+          });
+        }
+      },
     }),
     logger,
     router: new MessageRouter({
@@ -128,7 +141,7 @@ export function createDependencies(options: DependencyOptions = {}): HandlerDeps
       ...(config.queueUrl !== undefined ? { queueUrl: config.queueUrl } : {}),
       ...(config.deadLetterQueueUrl !== undefined ? { deadLetterQueueUrl: config.deadLetterQueueUrl } : {}),
     }),
-    telemetry: new Telemetry(createMetrics(config.producerName)),
+    telemetry,
     ...(options.safetyMarginMs !== undefined ? { safetyMarginMs: options.safetyMarginMs } : {}),
     ...(options.now !== undefined ? { now: options.now } : {}),
   };

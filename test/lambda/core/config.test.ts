@@ -27,6 +27,7 @@ describe('loadConfig', () => {
       clientId: 'client',
       logsIngestionEndpoint: 'https://dce.example.ingest.monitor.azure.com',
       dcrImmutableId: 'dcr-1',
+      dcrImmutableIds: ['dcr-1'],
       streamName: 'Custom-AppLogs',
       authMode: 'secret',
       clientSecretParameter: '/s3-to-sentinel/app-logs/client-secret',
@@ -78,5 +79,43 @@ describe('loadConfig', () => {
     [ENV.deadLetterQueueUrl, 'my-dlq', /DEAD_LETTER_QUEUE_URL \("my-dlq"\) must be an SQS queue URL/],
   ])('fails if %s is %s', (name, value, message) => {
     expect(() => loadConfig({ ...complete, [name]: value })).toThrow(message);
+  });
+});
+
+describe('loadConfig: the DCRs of a sharded producer (DCR_IMMUTABLE_IDS)', () => {
+  test('is the one DCR of DCR_IMMUTABLE_ID when unset or empty', () => {
+    expect(loadConfig(complete).dcrImmutableIds).toStrictEqual(['dcr-1']);
+    expect(loadConfig({ ...complete, [ENV.dcrImmutableIds]: ' ' }).dcrImmutableIds).toStrictEqual(['dcr-1']);
+  });
+
+  test('reads every id, in order, trimmed', () => {
+    // GIVEN three shards, as the construct writes them, with stray spaces
+    const env = { ...complete, [ENV.dcrImmutableIds]: 'dcr-1, dcr-2 ,dcr-3' };
+    // WHEN / THEN
+    expect(loadConfig(env)).toMatchObject({
+      dcrImmutableId: 'dcr-1',
+      dcrImmutableIds: ['dcr-1', 'dcr-2', 'dcr-3'],
+    });
+  });
+
+  test.each([
+    [
+      'dcr-1,,dcr-2',
+      /DCR_IMMUTABLE_IDS \("dcr-1,,dcr-2"\) must be DCR immutable ids separated by commas, none empty/,
+    ],
+    ['dcr-1,', /DCR_IMMUTABLE_IDS \("dcr-1,"\) must be DCR immutable ids separated by commas, none empty/],
+    ['dcr-1,dcr-2,dcr-2', /DCR_IMMUTABLE_IDS \("dcr-1,dcr-2,dcr-2"\) names dcr-2 more than once/],
+    ['dcr-2,dcr-1', /DCR_IMMUTABLE_IDS \("dcr-2,dcr-1"\) must start with DCR_IMMUTABLE_ID \("dcr-1"\)/],
+  ])('fails if DCR_IMMUTABLE_IDS is %s', (value, message) => {
+    expect(() => loadConfig({ ...complete, [ENV.dcrImmutableIds]: value })).toThrow(ConfigurationError);
+    expect(() => loadConfig({ ...complete, [ENV.dcrImmutableIds]: value })).toThrow(message);
+  });
+
+  test('fails naming both problems when DCR_IMMUTABLE_ID is missing too', () => {
+    const env: Record<string, string> = { ...complete, [ENV.dcrImmutableIds]: 'dcr-1,dcr-1' };
+    delete env[ENV.dcrImmutableId];
+    expect(() => loadConfig(env)).toThrow(
+      /DCR_IMMUTABLE_ID is not set; DCR_IMMUTABLE_IDS .* names dcr-1 more than once/,
+    );
   });
 });

@@ -34,6 +34,7 @@ const config: ForwarderConfig = {
   clientId: 'client-1',
   logsIngestionEndpoint: 'https://dce.example',
   dcrImmutableId: 'dcr-1',
+  dcrImmutableIds: ['dcr-1'],
   streamName: 'Custom-AppLogs',
   authMode: 'secret',
   clientSecretParameter: '/p',
