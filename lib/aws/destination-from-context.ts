@@ -4,6 +4,7 @@ import {
   AzureCoordinatesError,
   checkCoordinates,
   coordinatesFromOutputsFile,
+  dcrImmutableIdsOf,
   forwarderClientId,
   type AzureCoordinates,
 } from '../producer/azure-coordinates';
@@ -78,15 +79,35 @@ export function destinationsFromContext(
       `${source} has no DCR for producer(s) ${missing.join(', ')}: add them to the Azure stack and run \`npx cdktf deploy\` again`,
     );
   }
+  // Fewer DCRs than shards: the Azure stack has not been deployed with them yet (it goes first).
+  const short = producers.filter(
+    (p) => dcrImmutableIdsOf(coordinates.producers[p.name]).length < (p.shards ?? 1),
+  );
+  if (short.length > 0) {
+    const which = short
+      .map(
+        (p) =>
+          `${p.name} (${p.shards} shards, ${dcrImmutableIdsOf(coordinates.producers[p.name]).length} DCR(s))`,
+      )
+      .join(', ');
+    throw new AzureCoordinatesError(
+      `${source} has fewer DCRs than \`shards\` for producer(s) ${which}: deploy the Azure stack with the new ` +
+        '`shards` first (`npx cdktf deploy`, which creates the DCRs), then pass its new outputs',
+    );
+  }
   const destinations: Record<string, SentinelDestination> = {};
   for (const producer of producers) {
     const stream = coordinates.producers[producer.name];
+    // More DCRs than shards: shards were lowered, and this deploy goes first so that the forwarder
+    // stops posting to the DCRs the next Azure deploy removes (always the last ones).
+    const dcrIds = dcrImmutableIdsOf(stream).slice(0, producer.shards ?? 1);
     destinations[producer.name] = {
       tenantId: coordinates.tenantId,
       // The producer's own identity when the Azure stack makes one per producer, else the shared one.
       clientId: forwarderClientId(coordinates, producer.name),
       logsIngestionEndpoint: coordinates.logsIngestionEndpoint,
       dcrImmutableId: stream.dcrImmutableId,
+      ...(dcrIds.length > 1 ? { dcrImmutableIds: dcrIds } : {}),
       streamName: stream.streamName,
     };
   }
@@ -105,10 +126,21 @@ export function placeholderCoordinates(producers: readonly ProducerDefinition[])
     clientId: '00000000-0000-0000-0000-000000000000',
     logsIngestionEndpoint: 'https://placeholder-dce.invalid',
     producers: Object.fromEntries(
-      producers.map((p) => [
-        p.name,
-        { dcrImmutableId: 'dcr-00000000000000000000000000000000', streamName: streamName(p) },
-      ]),
+      producers.map((p) => {
+        // Shard k's placeholder is k − 1 in hex, so shard 1 keeps the all-zero id it always had.
+        const ids = Array.from(
+          { length: p.shards ?? 1 },
+          (_, k) => `dcr-${k.toString(16).padStart(32, '0')}`,
+        );
+        return [
+          p.name,
+          {
+            dcrImmutableId: ids[0],
+            ...(ids.length > 1 ? { dcrImmutableIds: ids } : {}),
+            streamName: streamName(p),
+          },
+        ];
+      }),
     ),
   };
 }

@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -10,7 +10,9 @@ import type { Construct } from 'constructs';
 import { ENTRA_TOKEN_EXCHANGE_AUDIENCE, ENV, type AuthMode } from '../../lambda/contract/environment';
 import { METRICS_NAMESPACE } from '../../lambda/contract/metric-names';
 import type { FormatName } from '../../lambda/formats';
+import { dcrIdsProblem } from '../producer/azure-coordinates';
 import { awsResourceNames, secretKeyAlias, secretParameterName } from '../producer/naming';
+import { MAX_SHARDS, defaultMaxConcurrency } from '../producer/rules';
 import { FORWARDER_SERVICE_NAME } from './forwarder-metrics';
 import { forwarderBundleDir } from './lambda-asset';
 import type { SentinelDestination } from './s3-to-sentinel-forwarder';
@@ -70,7 +72,7 @@ export interface ForwarderFunctionProps {
   readonly maxBatchingWindow?: Duration;
   /**
    * Most concurrent invocations the event source starts.
-   * @default 10
+   * @default - `defaultMaxConcurrency` of the destination's DCRs: 10 per DCR
    */
   readonly maxConcurrency?: number;
   /**
@@ -123,6 +125,7 @@ export class ForwarderFunction {
     const producer = props.producerName;
     const names = awsResourceNames(producer);
     const authMode = props.authMode ?? 'secret';
+    const dcrIds = checkDestination(producer, props.destination);
 
     this.secretParameterName = props.secretParameterName ?? secretParameterName(producer);
     this.secretKey = new kms.Key(scope, 'SecretKey', {
@@ -174,6 +177,8 @@ export class ForwarderFunction {
         [ENV.clientId]: props.destination.clientId,
         [ENV.logsIngestionEndpoint]: props.destination.logsIngestionEndpoint,
         [ENV.dcrImmutableId]: props.destination.dcrImmutableId,
+        // Only with shards: a one-DCR function's environment stays what it always was.
+        ...(dcrIds.length > 1 ? { [ENV.dcrImmutableIds]: dcrIds.join(',') } : {}),
         [ENV.streamName]: props.destination.streamName,
         [ENV.authMode]: authMode,
         [ENV.clientSecretParameter]: this.secretParameterName,
@@ -188,7 +193,7 @@ export class ForwarderFunction {
       new SqsEventSource(props.queue, {
         batchSize: props.batchSize ?? 10,
         maxBatchingWindow: props.maxBatchingWindow,
-        maxConcurrency: props.maxConcurrency ?? 10,
+        maxConcurrency: props.maxConcurrency ?? defaultMaxConcurrency(dcrIds.length),
         // The handler reports failed messages only; without this pairing one poison object would
         // re-deliver (and duplicate) every other object of its batch.
         reportBatchItemFailures: true,
@@ -316,6 +321,26 @@ export class ForwarderFunction {
         'An SQS event source mapping has no on-failure destination; the queue redrive policy is its DLQ.',
     });
   }
+}
+
+/**
+ * Every DCR immutable id of `destination`, shard 1 first, after checking `dcrImmutableIds`:
+ * distinct non-empty strings starting with `dcrImmutableId`, at most `MAX_SHARDS`. Ids that are
+ * unresolved tokens are not compared. Throws naming the producer and the prop.
+ */
+export function checkDestination(producerName: string, destination: SentinelDestination): readonly string[] {
+  const ids = destination.dcrImmutableIds;
+  if (ids === undefined) return [destination.dcrImmutableId];
+  const where = `S3ToSentinelForwarder "${producerName}": \`destination.dcrImmutableIds\``;
+  const comparable = !Array.isArray(ids) || ids.every((id) => !Token.isUnresolved(id));
+  const problem = comparable
+    ? dcrIdsProblem(ids, Token.isUnresolved(destination.dcrImmutableId) ? ids[0] : destination.dcrImmutableId)
+    : undefined;
+  if (problem) throw new Error(`${where} ${problem}`);
+  if (ids.length > MAX_SHARDS) {
+    throw new Error(`${where} lists ${ids.length} DCRs; a producer has at most ${MAX_SHARDS} (\`shards\`)`);
+  }
+  return ids;
 }
 
 /**

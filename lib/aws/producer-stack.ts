@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aw
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import { SHARDS_LIMIT, checkLimit } from '../producer/rules';
 import { validateProducer } from '../producer/validate-producers';
 import type { AuthMode } from '../../lambda/contract/environment';
 import type { ProducerDefinition } from '../producer/producer';
@@ -49,6 +50,17 @@ export class ProducerStack extends Stack {
           (placeholder ? ' - PLACEHOLDER Azure coordinates, synthesized offline; do not deploy' : ''),
     });
     const problems = validateProducer(producer);
+    const shards = producer.shards ?? 1;
+    const dcrs = props.destination.dcrImmutableIds?.length ?? 1;
+    // Only for a valid `shards`: validateProducer has reported any other.
+    if (checkLimit('shards', SHARDS_LIMIT, producer.shards) === undefined && dcrs !== shards) {
+      // Each shard is a DCR the Azure stack made: a list of another length is another deployment's.
+      problems.push(
+        `\`shards\` (${shards}) does not match the ${dcrs} DCR immutable id(s) of its destination: ` +
+          'deploy the Azure stack with this definition and pass its outputs (`destinationsFromContext` keeps the first ' +
+          '`shards` of them)',
+      );
+    }
     if (problems.length > 0) {
       throw new Error(`producer "${producer.name}": ${problems.join('; ')}`);
     }

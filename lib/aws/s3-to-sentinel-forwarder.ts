@@ -12,7 +12,7 @@ import { Construct } from 'constructs';
 import type { AuthMode } from '../../lambda/contract/environment';
 import type { FormatName } from '../../lambda/formats';
 import type { NotificationMode } from '../producer/producer';
-import { DEFAULT_FUNCTION_TIMEOUT, ForwarderFunction } from './forwarder-function';
+import { DEFAULT_FUNCTION_TIMEOUT, ForwarderFunction, checkDestination } from './forwarder-function';
 import type { ForwarderMetricName, ForwarderMetrics } from './forwarder-metrics';
 import { ForwarderMonitoring } from './forwarder-monitoring';
 import { ForwarderQueues } from './forwarder-queues';
@@ -28,8 +28,15 @@ export interface SentinelDestination {
   readonly clientId: string;
   /** The data collection endpoint's logs ingestion URL. */
   readonly logsIngestionEndpoint: string;
-  /** Immutable id of the producer's data collection rule. */
+  /** Immutable id of the producer's data collection rule; with shards, the first one's. */
   readonly dcrImmutableId: string;
+  /**
+   * Immutable ids of every DCR of a producer with `shards` > 1, `dcrImmutableId` first, distinct,
+   * at most `MAX_SHARDS` (10). The function gets them as `DCR_IMMUTABLE_IDS` and spreads its
+   * batches across them, and the default `maxConcurrency` grows with their number.
+   * @default - one DCR, `dcrImmutableId`
+   */
+  readonly dcrImmutableIds?: readonly string[];
   /** The DCR input stream, `Custom-<Table>`. */
   readonly streamName: string;
 }
@@ -93,8 +100,9 @@ export interface S3ToSentinelForwarderProps {
   readonly maxBatchingWindow?: Duration;
   /**
    * Most concurrent invocations the event source starts, so a backlog cannot exhaust account
-   * concurrency or the DCR's ingestion limits.
-   * @default 10
+   * concurrency or the DCRs' ingestion limits.
+   * @default - 10 per DCR of `destination` (`defaultMaxConcurrency`): 10 invocations × 4 parallel
+   * uploads are the 1 MB posts in flight that fill one DCR's 2 GB a minute
    */
   readonly maxConcurrency?: number;
   /**
@@ -206,6 +214,7 @@ export class S3ToSentinelForwarder extends Construct {
   constructor(scope: Construct, id: string, props: S3ToSentinelForwarderProps) {
     super(scope, id);
     validateForwarderProps(props);
+    checkDestination(props.producerName, props.destination);
     this.producerName = props.producerName;
     const timeout = props.timeout ?? DEFAULT_FUNCTION_TIMEOUT;
 

@@ -2,6 +2,7 @@ import { MonitorScheduledQueryRulesAlertV2 } from '@cdktf/provider-azurerm/lib/m
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { ALERT_FREQUENCIES, ALERT_WINDOWS } from './no-data-alert';
+import { shardSuffix } from './producer-stream';
 
 /** The workspace table a DCR's `LogErrors` diagnostic category lands in. */
 export const DCR_ERROR_TABLE = 'DCRLogErrors';
@@ -13,6 +14,12 @@ export interface DcrErrorAlertProps {
   readonly tableName: string;
   /** The DCR's resource id; `DCRLogErrors` rows carry it in `_ResourceId`. */
   readonly dataCollectionRuleId: string;
+  /**
+   * Which of the producer's DCRs this alert watches, for a producer with `shards` > 1: shard k
+   * (k ≥ 2) adds `-k` after the producer's name, as its DCR's name does.
+   * @default 1 - the producer's first (or only) DCR; the rule's name carries no shard
+   */
+  readonly shard?: number;
   readonly workspaceResourceId: string;
   readonly resourceGroupName: string;
   readonly location: string;
@@ -53,11 +60,13 @@ export class DcrErrorAlert extends Construct {
     const frequencyMinutes = props.evaluationFrequencyMinutes ?? 5;
     // =~ because Azure may log the id in another case than the one it returned on creation.
     const errorQuery = `${DCR_ERROR_TABLE} | where _ResourceId =~ "${props.dataCollectionRuleId}"`;
+    const shard = props.shard ?? 1;
+    const which = shard === 1 ? '' : ` (shard ${shard})`;
     this.rule = new MonitorScheduledQueryRulesAlertV2(this, 'Resource', {
-      name: `${props.namePrefix}-${props.producerName}-dcr-errors`,
-      displayName: `${props.tableName}: DCR dropped or failed to transform rows`,
+      name: `${props.namePrefix}-${props.producerName}${shardSuffix(shard)}-dcr-errors`,
+      displayName: `${props.tableName}: DCR${which} dropped or failed to transform rows`,
       description:
-        `The data collection rule of producer ${props.producerName} logged errors to ${DCR_ERROR_TABLE} in the last ` +
+        `The data collection rule${which} of producer ${props.producerName} logged errors to ${DCR_ERROR_TABLE} in the last ` +
         `${windowMinutes} minutes: rows the Logs Ingestion API accepted (HTTP 204), so the forwarder counted them as ` +
         `delivered, did not reach ${props.tableName}. Read the messages in this workspace: ${errorQuery} | project ` +
         'TimeGenerated, OperationName, InputStreamId, Message. Typical causes: columns the DCR stream does not declare, ' +

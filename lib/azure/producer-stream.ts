@@ -4,7 +4,14 @@ import { MonitorDiagnosticSetting } from '@cdktf/provider-azurerm/lib/monitor-di
 import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
 import { builtinRenames, PRODUCER_COLUMN, RECORD_TIME_COLUMN, type Column } from '../../lambda/formats';
-import { destinationOf, streamName, tableName, type ProducerDefinition } from '../producer';
+import {
+  SHARDS_LIMIT,
+  checkLimit,
+  destinationOf,
+  streamName,
+  tableName,
+  type ProducerDefinition,
+} from '../producer';
 import { AzapiProvider, AzapiResource } from './azapi';
 import { STREAM_COLUMN_TYPES, TABLE_COLUMN_TYPES } from './table-columns';
 
@@ -54,11 +61,30 @@ export function builtinTransformKql(producer: ProducerDefinition): string {
   );
 }
 
+/** One of a producer's data collection rules, with the diagnostic setting that keeps its errors. */
+export interface ProducerStreamShard {
+  /** 1 for the DCR every producer has; 2 to `shards` for the others. */
+  readonly shard: number;
+  readonly dataCollectionRule: MonitorDataCollectionRule;
+  readonly errorLogs: MonitorDiagnosticSetting;
+}
+
+/**
+ * Construct ids and name suffix of shard `shard`: shard 1 keeps the ids and name the producer's only
+ * DCR always had (`Resource`, `ErrorLogs`, `<prefix>-<producer>`), so adding shards replaces nothing;
+ * shard k adds `-k` to each.
+ */
+export function shardSuffix(shard: number): string {
+  return shard === 1 ? '' : `-${shard}`;
+}
+
 /**
  * One producer's path into the workspace: its DCR-based custom table `<Name>_CL` (or, for a
  * built-in destination, Sentinel's own table, which it does not create), the data
  * collection rule whose stream `Custom-<Name>` declares the same columns the forwarder sends, and
  * a diagnostic setting that keeps the DCR's ingestion and transformation errors in the workspace.
+ * A producer with `shards` > 1 gets that many DCRs, identical but for their names, each with its
+ * own diagnostic setting, all writing to the one table.
  */
 export class ProducerStream extends Construct {
   /** `<Name>_CL`. */
@@ -74,8 +100,12 @@ export class ProducerStream extends Construct {
   public readonly table: LogAnalyticsWorkspaceTableCustomLog | AzapiResource | ITerraformDependable;
   /** Where the rows land: `custom`, or `builtin` (the DCR writes to `Microsoft-<Table>`). */
   public readonly destination: ReturnType<typeof destinationOf>;
+  /** The first (or only) DCR, `shards[0]`'s. */
   public readonly dataCollectionRule: MonitorDataCollectionRule;
+  /** The first (or only) DCR's diagnostic setting, `shards[0]`'s. */
   public readonly errorLogs: MonitorDiagnosticSetting;
+  /** Every DCR of the producer, shard 1 first: one per `shards` (default 1). */
+  public readonly shards: readonly ProducerStreamShard[];
 
   constructor(scope: Construct, id: string, props: ProducerStreamProps) {
     super(scope, id);
@@ -140,48 +170,64 @@ export class ProducerStream extends Construct {
       });
     }
 
-    this.dataCollectionRule = new MonitorDataCollectionRule(this, 'Resource', {
-      name: `${props.namePrefix}-${producer.name}`,
-      description: `s3-to-sentinel: ${this.streamName} → ${this.tableName}`,
-      location: props.location,
-      resourceGroupName: props.resourceGroupName,
-      dataCollectionEndpointId: props.dataCollectionEndpointId,
-      streamDeclaration: [
-        {
-          streamName: this.streamName,
-          column: props.columns.map((column) => ({
-            name: column.name,
-            type: STREAM_COLUMN_TYPES[column.type],
-          })),
-        },
-      ],
-      destinations: {
-        logAnalytics: [{ name: WORKSPACE_DESTINATION, workspaceResourceId: props.workspaceResourceId }],
+    // The same stream declaration and data flow for every shard: the forwarder may post any batch to any of them.
+    const streamDeclaration = [
+      {
+        streamName: this.streamName,
+        column: props.columns.map((column) => ({
+          name: column.name,
+          type: STREAM_COLUMN_TYPES[column.type],
+        })),
       },
-      dataFlow: [
-        {
-          streams: [this.streamName],
-          destinations: [WORKSPACE_DESTINATION],
-          outputStream:
-            this.destination.kind === 'builtin' ? this.destination.table.stream : `Custom-${this.tableName}`,
-          transformKql:
-            this.destination.kind === 'builtin'
-              ? builtinTransformKql(producer)
-              : (table.transformKql ?? 'source'),
+    ];
+    const dataFlow = [
+      {
+        streams: [this.streamName],
+        destinations: [WORKSPACE_DESTINATION],
+        outputStream:
+          this.destination.kind === 'builtin' ? this.destination.table.stream : `Custom-${this.tableName}`,
+        transformKql:
+          this.destination.kind === 'builtin'
+            ? builtinTransformKql(producer)
+            : (table.transformKql ?? 'source'),
+      },
+    ];
+    // SentinelIngestion validated the definition; this construct may also be used on its own.
+    const shardsProblem = checkLimit('shards', SHARDS_LIMIT, producer.shards);
+    if (shardsProblem) throw new Error(`producer "${producer.name}": ${shardsProblem}`);
+    const shards: ProducerStreamShard[] = [];
+    for (let shard = 1; shard <= (producer.shards ?? 1); shard += 1) {
+      const suffix = shardSuffix(shard);
+      const dataCollectionRule = new MonitorDataCollectionRule(this, `Resource${suffix}`, {
+        name: `${props.namePrefix}-${producer.name}${suffix}`,
+        description:
+          // Without the shard count, so adding shards does not rewrite the existing DCRs.
+          `s3-to-sentinel: ${this.streamName} → ${this.tableName}` + (shard === 1 ? '' : ` (shard ${shard})`),
+        location: props.location,
+        resourceGroupName: props.resourceGroupName,
+        dataCollectionEndpointId: props.dataCollectionEndpointId,
+        streamDeclaration,
+        destinations: {
+          logAnalytics: [{ name: WORKSPACE_DESTINATION, workspaceResourceId: props.workspaceResourceId }],
         },
-      ],
-      // Creating a DCR validates its output stream against the table, so the table must exist first.
-      dependsOn: [this.table],
-      tags: props.tags,
-    });
-
-    this.errorLogs = new MonitorDiagnosticSetting(this, 'ErrorLogs', {
-      name: 'dcr-errors-to-workspace',
-      targetResourceId: this.dataCollectionRule.id,
-      logAnalyticsWorkspaceId: props.workspaceResourceId,
-      // DCRLogErrors is a resource-specific table, not AzureDiagnostics.
-      logAnalyticsDestinationType: 'Dedicated',
-      enabledLog: [{ category: DCR_ERROR_LOG_CATEGORY }],
-    });
+        dataFlow,
+        // Creating a DCR validates its output stream against the table, so the table must exist first.
+        dependsOn: [this.table],
+        tags: props.tags,
+      });
+      const errorLogs = new MonitorDiagnosticSetting(this, `ErrorLogs${suffix}`, {
+        // Unique per target resource only, so every shard's setting has the same name.
+        name: 'dcr-errors-to-workspace',
+        targetResourceId: dataCollectionRule.id,
+        logAnalyticsWorkspaceId: props.workspaceResourceId,
+        // DCRLogErrors is a resource-specific table, not AzureDiagnostics.
+        logAnalyticsDestinationType: 'Dedicated',
+        enabledLog: [{ category: DCR_ERROR_LOG_CATEGORY }],
+      });
+      shards.push({ shard, dataCollectionRule, errorLogs });
+    }
+    this.shards = shards;
+    this.dataCollectionRule = shards[0].dataCollectionRule;
+    this.errorLogs = shards[0].errorLogs;
   }
 }

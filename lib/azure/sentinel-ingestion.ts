@@ -16,7 +16,7 @@ import type {
 import { DcrErrorAlert } from './dcr-error-alert';
 import { ForwarderIdentity, type ForwarderPrincipal, type IdentityOptions } from './forwarder-identity';
 import { NoDataAlert } from './no-data-alert';
-import { ProducerStream } from './producer-stream';
+import { ProducerStream, shardSuffix } from './producer-stream';
 import { SecretExpiryAlert } from './secret-expiry-alert';
 import { SentinelWorkspace, type WorkspaceOptions } from './sentinel-workspace';
 import { transformWarnings, validateSentinelIngestionProps } from './validate-sentinel-ingestion-props';
@@ -109,8 +109,9 @@ export interface SentinelIngestionProps {
  * Everything on Azure the forwarder writes to, for every producer: a resource group, a Sentinel
  * workspace (new or existing), one data collection endpoint, per producer a custom table and a
  * DCR stream declared from the producer's format schema (so what the forwarder sends and what the
- * DCR accepts cannot drift), DCR error logs, the forwarder's identity with the ingestion role on
- * each DCR only, and per producer a no-data alert and an alert on the DCR's errors.
+ * DCR accepts cannot drift; one DCR per `shards`, all alike), DCR error logs, the forwarder's
+ * identity with the ingestion role on each DCR only, and per producer a no-data alert and an alert
+ * on each of its DCRs' errors.
  *
  * Requires the azurerm provider in the stack, and the azuread provider in `application` identity
  * mode (see `AzureProviders`). A producer on the Auxiliary plan also needs the azapi provider: the
@@ -127,8 +128,13 @@ export class SentinelIngestion extends Construct {
   public readonly identity: ForwarderIdentity;
   /** Keyed by producer name. */
   public readonly streams: Readonly<Record<string, ProducerStream>>;
-  /** The ingestion role assignment on each producer's DCR, keyed by producer name. */
+  /** The ingestion role assignment on each producer's (first) DCR, keyed by producer name. */
   public readonly roleAssignments: Readonly<Record<string, RoleAssignment>>;
+  /**
+   * Every ingestion role assignment, keyed by producer name: one per DCR, each scoped to its DCR,
+   * shard 1 first (the one in `roleAssignments`).
+   */
+  public readonly shardRoleAssignments: Readonly<Record<string, readonly RoleAssignment[]>>;
   /**
    * Keyed by producer name; empty when alerting is disabled. Producers on the Auxiliary plan have
    * none: log alerts cannot query that plan.
@@ -139,6 +145,11 @@ export class SentinelIngestion extends Construct {
    * one (the errors land in a workspace table of their own). Empty when alerting is disabled.
    */
   public readonly errorAlerts: Readonly<Record<string, DcrErrorAlert>>;
+  /**
+   * Every DCR error alert, keyed by producer name: one per DCR, shard 1 first (the one in
+   * `errorAlerts`). Empty when alerting is disabled.
+   */
+  public readonly shardErrorAlerts: Readonly<Record<string, readonly DcrErrorAlert[]>>;
   /**
    * The alerts on the client secrets nearing expiry, one per app registration (identity mode
    * `application`); empty otherwise, or when alerting is disabled.
@@ -274,8 +285,10 @@ export class SentinelIngestion extends Construct {
 
     const streams: Record<string, ProducerStream> = {};
     const roleAssignments: Record<string, RoleAssignment> = {};
+    const shardRoleAssignments: Record<string, RoleAssignment[]> = {};
     const alerts: Record<string, NoDataAlert> = {};
     const errorAlerts: Record<string, DcrErrorAlert> = {};
+    const shardErrorAlerts: Record<string, DcrErrorAlert[]> = {};
     const producerCoordinates: Record<string, StreamCoordinates> = {};
     for (const producer of props.producers) {
       const columns = columnsOf(producer.format);
@@ -289,14 +302,22 @@ export class SentinelIngestion extends Construct {
         builtinColumns: builtinColumns.get(tableName(producer))?.resource,
       });
       streams[producer.name] = stream;
-      roleAssignments[producer.name] = this.identity.grantIngest(
-        stream,
-        'IngestionRole',
-        stream.dataCollectionRule.id,
-        producer.name,
+      // One assignment per DCR, scoped to it: the identity may write to this producer's DCRs only.
+      shardRoleAssignments[producer.name] = stream.shards.map(({ shard, dataCollectionRule }) =>
+        this.identity.grantIngest(
+          stream,
+          `IngestionRole${shardSuffix(shard)}`,
+          dataCollectionRule.id,
+          producer.name,
+        ),
       );
+      roleAssignments[producer.name] = shardRoleAssignments[producer.name][0];
       producerCoordinates[producer.name] = {
         dcrImmutableId: stream.dataCollectionRule.immutableId,
+        // Only with shards, so a one-DCR producer's coordinates are what they always were.
+        ...(stream.shards.length > 1
+          ? { dcrImmutableIds: stream.shards.map((s) => s.dataCollectionRule.immutableId) }
+          : {}),
         streamName: stream.streamName,
         // Its own identity: the AWS side signs this producer's forwarder in with this client id.
         ...(this.identity.perProducer ? { clientId: this.identity.principalOf(producer.name).clientId } : {}),
@@ -306,18 +327,23 @@ export class SentinelIngestion extends Construct {
       }
       if (alerting.enabled !== false) {
         // DCRLogErrors is an Analytics table of the workspace whatever the producer's plan, so
-        // Auxiliary producers get this alert too.
-        errorAlerts[producer.name] = new DcrErrorAlert(stream, 'DcrErrorAlert', {
-          ...placement,
-          namePrefix,
-          producerName: producer.name,
-          tableName: stream.tableName,
-          dataCollectionRuleId: stream.dataCollectionRule.id,
-          errorLogs: stream.errorLogs,
-          workspaceResourceId,
-          severity: alerting.severity ?? 2,
-          actionGroupId: this.actionGroup?.id,
-        });
+        // Auxiliary producers get this alert too. One per DCR: each alert's query names its DCR.
+        shardErrorAlerts[producer.name] = stream.shards.map(
+          ({ shard, dataCollectionRule, errorLogs }) =>
+            new DcrErrorAlert(stream, `DcrErrorAlert${shardSuffix(shard)}`, {
+              ...placement,
+              namePrefix,
+              producerName: producer.name,
+              tableName: stream.tableName,
+              dataCollectionRuleId: dataCollectionRule.id,
+              ...(shard === 1 ? {} : { shard }),
+              errorLogs,
+              workspaceResourceId,
+              severity: alerting.severity ?? 2,
+              actionGroupId: this.actionGroup?.id,
+            }),
+        );
+        errorAlerts[producer.name] = shardErrorAlerts[producer.name][0];
       }
       const plan = producer.table?.plan ?? 'Analytics';
       if (plan === 'Auxiliary') {
@@ -362,8 +388,10 @@ export class SentinelIngestion extends Construct {
     }
     this.streams = streams;
     this.roleAssignments = roleAssignments;
+    this.shardRoleAssignments = shardRoleAssignments;
     this.alerts = alerts;
     this.errorAlerts = errorAlerts;
+    this.shardErrorAlerts = shardErrorAlerts;
 
     const secretExpiryAlerts: SecretExpiryAlert[] = [];
     if (identityOptions.mode === 'application') {

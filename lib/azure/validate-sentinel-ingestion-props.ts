@@ -33,7 +33,7 @@ export interface ResolvedIngestionProps {
   readonly alerting?: AlertingOptions;
 }
 
-// Kept short so `<prefix>-<producer>` (DCR, ≤ 64) and `<prefix>-dce` (≤ 44) always fit.
+// Kept short so `<prefix>-<producer>[-<shard>]` (DCR, ≤ 64: 24 + 1 + 32 + 3) and `<prefix>-dce` (≤ 44) always fit.
 const NAME_PREFIX = /^[a-z][a-z0-9-]{1,22}[a-z0-9]$/;
 const RESOURCE_GROUP_NAME = /^[-\w._()]{1,89}[-\w_()]$/;
 const WORKSPACE_NAME = /^[A-Za-z0-9][A-Za-z0-9-]{2,61}[A-Za-z0-9]$/;

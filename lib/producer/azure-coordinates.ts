@@ -7,8 +7,14 @@ import type { AuthMode } from '../../lambda/contract/environment';
 
 /** Where one producer's rows go. */
 export interface StreamCoordinates {
-  /** The DCR's immutable id (`dcr-<32 hex>`), part of the ingestion URL. */
+  /** The DCR's immutable id (`dcr-<32 hex>`), part of the ingestion URL; with shards, the first DCR's. */
   readonly dcrImmutableId: string;
+  /**
+   * Every DCR's immutable id, shard 1's (`dcrImmutableId`) first, when the producer has `shards` > 1.
+   * Read it with `dcrImmutableIdsOf`.
+   * @default - one DCR: `[dcrImmutableId]`
+   */
+  readonly dcrImmutableIds?: readonly string[];
   /** The DCR input stream, `Custom-<Table>`. */
   readonly streamName: string;
   /**
@@ -122,11 +128,15 @@ export function checkCoordinates(value: unknown, source: string): AzureCoordinat
         typeof stream.streamName !== 'string'
       ) {
         problems.push(`\`producers.${name}\` needs dcrImmutableId and streamName`);
-      } else if (
-        stream.clientId !== undefined &&
-        (typeof stream.clientId !== 'string' || stream.clientId === '')
-      ) {
-        problems.push(`\`producers.${name}.clientId\` must be a non-empty string when present`);
+      } else {
+        if (
+          stream.clientId !== undefined &&
+          (typeof stream.clientId !== 'string' || stream.clientId === '')
+        ) {
+          problems.push(`\`producers.${name}.clientId\` must be a non-empty string when present`);
+        }
+        const ids = dcrIdsProblem(stream.dcrImmutableIds, stream.dcrImmutableId);
+        if (ids) problems.push(`\`producers.${name}.dcrImmutableIds\` ${ids}`);
       }
     }
   }
@@ -146,6 +156,32 @@ export function forwarderClientId(coordinates: AzureCoordinates, producerName: s
     );
   }
   return clientId;
+}
+
+/** Every DCR of one producer, shard 1 first: `dcrImmutableIds`, or the one `dcrImmutableId`. */
+export function dcrImmutableIdsOf(stream: StreamCoordinates): readonly string[] {
+  return stream.dcrImmutableIds ?? [stream.dcrImmutableId];
+}
+
+/**
+ * What is wrong with a list of DCR immutable ids, or `undefined` when it is absent or sound: an
+ * array of distinct non-empty strings, the first being `first` (shard 1, which `dcrImmutableId`
+ * names for readers that know only one DCR).
+ */
+export function dcrIdsProblem(ids: unknown, first: unknown): string | undefined {
+  if (ids === undefined) return undefined;
+  if (!Array.isArray(ids) || ids.length === 0) {
+    return `(${JSON.stringify(ids)}) must be a non-empty list of DCR immutable ids`;
+  }
+  if (ids.some((id) => typeof id !== 'string' || id === '')) {
+    return `(${JSON.stringify(ids)}) must hold only non-empty strings`;
+  }
+  if (ids[0] !== first) {
+    return `must start with the first DCR's id, ${JSON.stringify(first)}, not ${JSON.stringify(ids[0])}`;
+  }
+  const repeated = ids.find((id, index) => ids.indexOf(id) !== index);
+  if (repeated !== undefined) return `names ${JSON.stringify(repeated)} twice; each DCR is listed once`;
+  return undefined;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -35,6 +35,17 @@ export interface ProducerDefinition {
   readonly format: FormatName;
   /** @default - see `TableOptions` */
   readonly table?: TableOptions;
+  /**
+   * How many data collection rules (1–`MAX_SHARDS`, 10) carry this producer's rows into its table.
+   * Azure limits each DCR (about 2 GB and 12,000 requests a minute); every shard is one more DCR
+   * with the same stream, columns and transform, writing to the same table, with its own ingestion
+   * role assignment, error logs and error alert, and the forwarder spreads its batches across them.
+   * The default `lambda.maxConcurrency` grows with it (`defaultMaxConcurrency`). Raise it with the
+   * Azure stack first (it creates the DCRs); lower it with the AWS stacks first (they stop posting
+   * to the DCRs the Azure deploy then removes). Shard 1 is the DCR a producer always had.
+   * @default 1
+   */
+  readonly shards?: number;
   /** @default - see `LambdaTuning` */
   readonly lambda?: LambdaTuning;
   /** @default - see `AlarmOptions` */
@@ -142,9 +153,10 @@ export interface LambdaTuning {
   readonly maxBatchingWindowSeconds?: number;
   /**
    * Most concurrent invocations the SQS event source starts (2–1000), so a backlog cannot
-   * exhaust the account's concurrency or the DCR's ingestion limits. The construct's
+   * exhaust the account's concurrency or the DCRs' ingestion limits. The construct's
    * `maxConcurrency`.
-   * @default 10
+   * @default - 10 per shard (`defaultMaxConcurrency`): 10 invocations × 4 parallel uploads are the
+   * 1 MB posts in flight that fill one DCR's 2 GB a minute
    */
   readonly maxConcurrency?: number;
   /**

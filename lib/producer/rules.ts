@@ -8,7 +8,8 @@ import { QUEUE_RETENTION_SECONDS, secondsToDeadLetter } from '../../lambda/contr
  * for the construct. Plain data and pure functions: the CDKTF app and the CLI read it too.
  */
 
-export type LimitUnit = 'MB' | 'seconds' | 'days' | 'messages' | 'concurrent invocations' | 'receives';
+export type LimitUnit =
+  'MB' | 'seconds' | 'days' | 'messages' | 'concurrent invocations' | 'receives' | 'DCRs';
 
 /** The range of one numeric setting, whole numbers only. */
 export interface NumericLimit {
@@ -192,4 +193,74 @@ export function checkVisibilityTimeout(
     `\`${names.timeout}\` (${timeoutSeconds} seconds); omit it to get ${VISIBILITY_TIMEOUT_FACTOR} × ` +
     `the timeout (${timeoutSeconds * VISIBILITY_TIMEOUT_FACTOR} seconds)`
   );
+}
+
+/**
+ * What Azure accepts per data collection rule (Azure Monitor service limits, Logs Ingestion API):
+ * 2 GB of data and 12,000 requests a minute; past either it answers 429 with Retry-After.
+ */
+export const DCR_BUDGET = { bytesPerMinute: 2_000_000_000, requestsPerMinute: 12_000 } as const;
+
+/** The most DCRs one producer may spread its rows over (`shards`). */
+export const MAX_SHARDS = 10;
+
+/**
+ * The range of `shards`. Ten DCRs take 20 GB a minute (about 29 TB a day) into one table, more
+ * than one log source sends; past that, split the producer by prefix, so each part also gets its
+ * own queue and function. The default `maxConcurrency` grows with the shards, and at ten it is 100
+ * invocations, a tenth of an account's default concurrency quota (1,000).
+ */
+export const SHARDS_LIMIT = {
+  min: 1,
+  max: MAX_SHARDS,
+  unit: 'DCRs',
+  why:
+    `${MAX_SHARDS} DCRs already take ${(MAX_SHARDS * DCR_BUDGET.bytesPerMinute) / 1e9} GB a minute into one table; ` +
+    'split the producer by prefix into several producers instead',
+} as const satisfies NumericLimit;
+
+/**
+ * The largest request body the forwarder sends: the Logs Ingestion API's 1 MB per call. The same
+ * number as `MAX_BATCH_BYTES` (lambda/io/batcher.ts), which `lib/` may not import; a test pins them.
+ */
+export const REQUEST_BYTES = 1_000_000;
+
+/**
+ * Parallel uploads per invocation when `UPLOAD_CONCURRENCY` is not set: the runtime's
+ * `DEFAULT_UPLOAD_CONCURRENCY` (lambda/core/config.ts), which `lib/` may not import; a test pins them.
+ */
+export const DEFAULT_UPLOAD_CONCURRENCY = 4;
+
+/**
+ * The time one 1 MB post is in flight that the defaults are sized for, in milliseconds: a gzipped
+ * megabyte from a Lambda to a data collection endpoint in another cloud, and the API's answer once
+ * the DCR has accepted it. Slower posts leave the budget partly unused (raise `maxConcurrency`);
+ * faster ones meet 429s, which the forwarder waits out (Retry-After) and backs off from.
+ */
+export const POST_MILLISECONDS = 1_200;
+
+/**
+ * The sizing of a producer's parallelism, in one place. A DCR's byte budget is
+ * 2,000,000,000 B/min ÷ 60 ≈ 33.3 MB/s, i.e. 33.3 full 1 MB posts a second; its request budget
+ * (12,000/min = 200/s) binds only when posts average under 2 GB ÷ 12,000 ≈ 167 KB, so for full
+ * posts the bytes decide. By Little's law the posts in flight that fill the byte budget are that
+ * rate × the time one post takes: 33.3/s × 1.2 s = 40 per DCR. Each invocation keeps
+ * `DEFAULT_UPLOAD_CONCURRENCY` (4) posts in flight, so 40 ÷ 4 = 10 invocations fill one DCR, and
+ * N shards take N times as many. (CPU is not the limit: on one core the forwarder parses 70–75 MB/s,
+ * and a 1,024 MB function has 0.58 of a core, about 40 MB/s, more than one DCR takes.)
+ */
+export function postsInFlightToFill(shards: number = 1): number {
+  // Whole numbers throughout: 2e9 × 1,200 / (60,000 × 1e6) is exactly 40, with no rounding up to 41.
+  return Math.ceil((shards * DCR_BUDGET.bytesPerMinute * POST_MILLISECONDS) / (60_000 * REQUEST_BYTES));
+}
+
+/**
+ * The event source's `maxConcurrency` when none is given: the invocations whose parallel uploads
+ * fill `shards` DCRs' byte budget (`postsInFlightToFill`), 10 per DCR, within the event source's
+ * own range (`NUMERIC_LIMITS['lambda.maxConcurrency']`).
+ */
+export function defaultMaxConcurrency(shards: number = 1): number {
+  const limit = NUMERIC_LIMITS['lambda.maxConcurrency'];
+  const wanted = Math.ceil(postsInFlightToFill(shards) / DEFAULT_UPLOAD_CONCURRENCY);
+  return Math.min(limit.max, Math.max(limit.min, wanted));
 }

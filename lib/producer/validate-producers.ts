@@ -4,6 +4,7 @@ import { destinationOf, tableBaseName } from './naming';
 import type { ProducerDefinition } from './producer';
 import {
   NUMERIC_LIMITS,
+  SHARDS_LIMIT,
   checkBatchingWindow,
   checkEmail,
   checkLimit,
@@ -85,6 +86,8 @@ export function validateProducer(producer: ProducerDefinition): string[] {
   problems.push(...validateBucket(producer));
   problems.push(...validateTable(producer));
   problems.push(...validateNumbers(producer));
+  const shards = checkLimit('shards', SHARDS_LIMIT, producer.shards);
+  if (shards) problems.push(shards);
   const email = checkEmail('alarms.email', producer.alarms?.email);
   if (email) problems.push(email);
   return problems;
