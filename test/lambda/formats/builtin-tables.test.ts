@@ -8,7 +8,8 @@ import {
 import type { ColumnType } from '../../../lambda/formats/schema';
 
 const VOCABULARY: readonly ColumnType[] = ['string', 'int', 'long', 'real', 'boolean', 'datetime', 'dynamic'];
-const TABLES: readonly BuiltinTable[] = [AWS_CLOUDTRAIL, AWS_VPC_FLOW];
+/** Every registered table: the generic checks below run over each. */
+const TABLES: readonly BuiltinTable[] = Object.values(BUILTIN_TABLES);
 
 function typeOf(table: BuiltinTable, name: string): ColumnType | undefined {
   return table.columns.find((c) => c.name === name)?.type;
@@ -184,6 +185,118 @@ describe('AWSVPCFlow', () => {
   );
 });
 
+describe('the tables vendored for issue 13', () => {
+  // Rows of each reference include (or of Microsoft's CSV copy of the reference), sendable and system.
+  test.each([
+    ['AWSGuardDuty', 14],
+    ['AWSCloudWatch', 3],
+    ['AWSWAF', 31],
+    ['AWSALBAccessLogs', 32],
+    ['AWSNLBAccessLogs', 22],
+    ['AWSS3ServerAccess', 26],
+    ['AWSRoute53Resolver', 18],
+    ['AWSNetworkFirewallAlert', 25],
+    ['AWSNetworkFirewallFlow', 27],
+    ['AWSNetworkFirewallTls', 13],
+    ['AWSSecurityHubFindings', 29],
+  ] as const)(
+    '%s vendors every row of its reference: %i sendable columns, then the five system ones',
+    (name, sendable) => {
+      const table = BUILTIN_TABLES[name];
+      expect(table.columns).toHaveLength(sendable);
+      expect(table.systemColumns.slice(0, 5).map((c) => c.name)).toEqual([
+        '_BilledSize',
+        '_IsBillable',
+        'SourceSystem',
+        'TenantId',
+        'Type',
+      ]);
+      // No column beyond the reference: Microsoft's DCRs for these tables write none.
+      expect(table.columns.filter((c) => c.description?.startsWith('Not in the table reference'))).toEqual(
+        [],
+      );
+    },
+  );
+
+  test.each([
+    // AWSGuardDuty: the rule template reads ActivityType, Severity, ResourceDetails, ServiceDetails.
+    ['AWSGuardDuty', 'ActivityType', 'string'],
+    ['AWSGuardDuty', 'Severity', 'int'],
+    ['AWSGuardDuty', 'ResourceDetails', 'dynamic'],
+    ['AWSGuardDuty', 'ServiceDetails', 'dynamic'],
+    ['AWSGuardDuty', 'TimeCreated', 'datetime'],
+    ['AWSGuardDuty', 'AccountId', 'string'],
+    // AWSCloudWatch
+    ['AWSCloudWatch', 'Message', 'string'],
+    ['AWSCloudWatch', 'ExtractedTime', 'datetime'],
+    // AWSWAF
+    ['AWSWAF', 'Action', 'string'],
+    ['AWSWAF', 'ClientIp', 'string'],
+    ['AWSWAF', 'HttpRequest', 'dynamic'],
+    ['AWSWAF', 'TerminatingRuleId', 'string'],
+    ['AWSWAF', 'ResponseCodeSent', 'int'],
+    ['AWSWAF', 'Labels', 'dynamic'],
+    ['AWSWAF', 'WebAclId', 'string'],
+    // AWSALBAccessLogs
+    ['AWSALBAccessLogs', 'ClientIp', 'string'],
+    ['AWSALBAccessLogs', 'ClientPort', 'int'],
+    ['AWSALBAccessLogs', 'ElbStatusCode', 'int'],
+    ['AWSALBAccessLogs', 'TargetStatusCode', 'string'],
+    ['AWSALBAccessLogs', 'ReceivedBytes', 'long'],
+    ['AWSALBAccessLogs', 'RequestProcessingTime', 'string'],
+    ['AWSALBAccessLogs', 'ConnTraceId', 'string'],
+    // AWSNLBAccessLogs
+    ['AWSNLBAccessLogs', 'ClientIPPort', 'string'],
+    ['AWSNLBAccessLogs', 'ReceivedBytes', 'string'],
+    ['AWSNLBAccessLogs', 'TLSProtocolVersion', 'string'],
+    ['AWSNLBAccessLogs', 'TlsHandshakeTime', 'string'],
+    // AWSS3ServerAccess
+    ['AWSS3ServerAccess', 'HttpStatus', 'int'],
+    ['AWSS3ServerAccess', 'ObjectSize', 'int'],
+    ['AWSS3ServerAccess', 'TurnAroundTime', 'string'],
+    ['AWSS3ServerAccess', 'AccessPointARN', 'string'],
+    ['AWSS3ServerAccess', 'ACLRequired', 'string'],
+    // AWSRoute53Resolver
+    ['AWSRoute53Resolver', 'QueryName', 'string'],
+    ['AWSRoute53Resolver', 'Answers', 'dynamic'],
+    ['AWSRoute53Resolver', 'SrcIds', 'dynamic'],
+    ['AWSRoute53Resolver', 'SrcPort', 'string'],
+    ['AWSRoute53Resolver', 'Rcode', 'string'],
+    // AWSNetworkFirewallAlert, AWSNetworkFirewallFlow, AWSNetworkFirewallTls
+    ['AWSNetworkFirewallAlert', 'SignatureId', 'string'],
+    ['AWSNetworkFirewallAlert', 'EventTimestamp', 'datetime'],
+    ['AWSNetworkFirewallAlert', 'DestPort', 'string'],
+    ['AWSNetworkFirewallFlow', 'EventTimestamp', 'string'],
+    ['AWSNetworkFirewallFlow', 'Syn', 'boolean'],
+    ['AWSNetworkFirewallFlow', 'NetFlowStart', 'datetime'],
+    ['AWSNetworkFirewallFlow', 'NetFlowBytes', 'string'],
+    ['AWSNetworkFirewallTls', 'LeafCertificateFingerprint', 'string'],
+    ['AWSNetworkFirewallTls', 'EventTimestamp', 'datetime'],
+    // AWSSecurityHubFindings
+    ['AWSSecurityHubFindings', 'ComplianceStatus', 'string'],
+    ['AWSSecurityHubFindings', 'ComplianceSecurityControlId', 'string'],
+    ['AWSSecurityHubFindings', 'AwsSecurityFindingSeverity', 'dynamic'],
+    ['AWSSecurityHubFindings', 'Resources', 'dynamic'],
+    ['AWSSecurityHubFindings', 'RecordState', 'string'],
+    ['AWSSecurityHubFindings', 'AwsSecurityFindingCreatedAt', 'datetime'],
+  ] as const)('%s has %s as %s', (table, name, type) => {
+    expect(typeOf(BUILTIN_TABLES[table], name)).toBe(type);
+  });
+
+  test.each([
+    // Spellings that differ from the reference's by case or wording, which KQL would not find.
+    ['AWSNetworkFirewallTls', 'EventType'],
+    ['AWSNetworkFirewallFlow', 'TcpFlags'],
+    ['AWSNLBAccessLogs', 'TlsCipher'],
+    ['AWSS3ServerAccess', 'AccessPointArn'],
+    ['AWSSecurityHubFindings', 'AWSRegion'],
+    ['AWSWAF', 'Ja4Fingerprint'],
+    ['AWSCloudWatch', 'LogGroup'],
+  ] as const)('%s has no column %j', (table, name) => {
+    expect(typeOf(BUILTIN_TABLES[table], name)).toBeUndefined();
+  });
+});
+
 describe('the columns Sentinel content reads', () => {
   // The columns the AWS solution's analytics rules and hunting queries and the ASIM parsers read
   // (listed with their readers in the research notes, issue 12), each as that content uses it.
@@ -258,12 +371,41 @@ describe('the columns Sentinel content reads', () => {
 describe('BUILTIN_TABLES', () => {
   test('indexes each table by its own name', () => {
     for (const [name, table] of Object.entries(BUILTIN_TABLES)) expect(table.name).toBe(name);
-    expect(Object.keys(BUILTIN_TABLES).sort()).toEqual(['AWSCloudTrail', 'AWSVPCFlow']);
+    expect(Object.keys(BUILTIN_TABLES).sort()).toEqual([
+      'AWSALBAccessLogs',
+      'AWSCloudTrail',
+      'AWSCloudWatch',
+      'AWSGuardDuty',
+      'AWSNLBAccessLogs',
+      'AWSNetworkFirewallAlert',
+      'AWSNetworkFirewallFlow',
+      'AWSNetworkFirewallTls',
+      'AWSRoute53Resolver',
+      'AWSS3ServerAccess',
+      'AWSSecurityHubFindings',
+      'AWSVPCFlow',
+      'AWSWAF',
+    ]);
+  });
+
+  test('gives no two tables the same name or stream, whatever the case', () => {
+    const names = TABLES.map((t) => t.name.toLowerCase());
+    const streams = TABLES.map((t) => t.stream.toLowerCase());
+    expect(new Set(names).size).toBe(TABLES.length);
+    expect(new Set(streams).size).toBe(TABLES.length);
+  });
+
+  test('has no built-in table for Classic Load Balancer access logs', () => {
+    // AWSELBFlowLogs holds NLB/GWLB flow logs (VPC-flow-log fields), not CLB access logs.
+    expect(Object.keys(BUILTIN_TABLES).filter((n) => /ELB|CLB|Classic/i.test(n))).toEqual([]);
   });
 
   test('knows its names and nothing else', () => {
     expect(isBuiltinTableName('AWSCloudTrail')).toBe(true);
     expect(isBuiltinTableName('AWSVPCFlow')).toBe(true);
+    expect(isBuiltinTableName('AWSNetworkFirewallTls')).toBe(true);
+    expect(isBuiltinTableName('AWSNetworkFirewallTLS')).toBe(false);
+    expect(isBuiltinTableName('AWSELBFlowLogs')).toBe(false);
     expect(isBuiltinTableName('awscloudtrail')).toBe(false);
     expect(isBuiltinTableName('toString')).toBe(false);
     expect(isBuiltinTableName('CloudTrail_CL')).toBe(false);

@@ -52,6 +52,18 @@ const SAMPLES: readonly [path: string, format: FormatName, expected: Expected][]
   ['network-firewall/missing_firewall_name.json', 'json', { row: 1 }],
   ['route53resolver/dns-sample.json', 'json', { row: 1 }],
   ['waf/valid_log_multi.json', 'json', { row: 2 }],
+  // Added for issue 13 (see the README there): until their formats land, as generic JSON and text.
+  ['guardduty/guardduty_findings_export.jsonl', 'ndjson', { row: 3 }],
+  ['securityhub/securityhub_eventbridge_firehose.json', 'json', { row: 2 }],
+  ['securityhub/IAM_root_user_access_key_should_not_exist.json', 'json', { row: 1 }],
+  [
+    'securityhub/Security_groups_should_not_allow_unrestricted_access_to_ports_with_high_risk.json',
+    'json',
+    { row: 1 },
+  ],
+  ['securityhub/SQS_queues_should_be_encrypted_at_rest.json', 'json', { row: 1 }],
+  ['cloudfront/web-1-0.txt', 'text', { row: 4 }],
+  ['cloudfront/web-1-0-2019-12.txt', 'text', { row: 5 }],
 ];
 
 describe('AWS samples', () => {
@@ -74,7 +86,7 @@ describe('AWS samples', () => {
     // THEN each appears in the table above
     const covered = new Set(SAMPLES.map(([path]) => path));
     expect(files.filter((f) => !covered.has(f))).toStrictEqual([]);
-    expect(files.length).toBe(37);
+    expect(files.length).toBe(44);
   });
 
   test('the licence notice travels with the copied samples', () => {
