@@ -454,6 +454,7 @@ export const cloudtrailFormat: FormatDefinition = {
   description:
     'AWS CloudTrail log files ({"Records":[...]}), as AWSCloudTrail columns; digest files are skipped.',
   columns: COLUMNS,
+  builtinTable: AWS_CLOUDTRAIL,
   createParser: (object) => ({
     split: async function* (text) {
       if (object.key.includes(DIGEST_PATH)) {

@@ -1,3 +1,4 @@
+import type { BuiltinTable } from './builtin-tables';
 import type { Column } from './schema';
 
 /** Formats the forwarder can parse. Adding one is adding a module beside this file and a line in `registry.ts`. */
@@ -56,6 +57,12 @@ export interface FormatDefinition {
   readonly description: string;
   /** The format's own columns, without the provenance columns (see `schema.ts`). */
   readonly columns: readonly Column[];
+  /**
+   * The Sentinel built-in table these columns are shaped for, and so the rows' default
+   * destination; `columns` then use the table's names and types.
+   * @default - none: the rows go to a custom table `<Name>_CL` built from `columns`
+   */
+  readonly builtinTable?: BuiltinTable;
   /** A parser for one object of this format. */
   createParser(object: ObjectIdentity): FormatParser;
 }

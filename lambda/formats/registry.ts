@@ -1,4 +1,4 @@
-import { AWS_CLOUDTRAIL, AWS_VPC_FLOW, type BuiltinTable } from './builtin-tables';
+import type { BuiltinTable } from './builtin-tables';
 import { cloudtrailFormat } from './cloudtrail';
 import type { FormatDefinition, FormatName } from './format';
 import { jsonFormat } from './json';
@@ -28,13 +28,14 @@ export function columnsOf(format: FormatName): Column[] {
 }
 
 /**
- * The built-in Sentinel table each format's columns are shaped for, and so its rows' default
- * destination; a format without one goes to a custom table.
+ * The built-in Sentinel table each format's columns are shaped for (its `builtinTable`), and so
+ * its rows' default destination; a format without one goes to a custom table.
  */
-export const BUILTIN_DESTINATIONS: Readonly<Partial<Record<FormatName, BuiltinTable>>> = {
-  cloudtrail: AWS_CLOUDTRAIL,
-  vpcflow: AWS_VPC_FLOW,
-};
+export const BUILTIN_DESTINATIONS: Readonly<Partial<Record<FormatName, BuiltinTable>>> = Object.fromEntries(
+  Object.values(FORMATS).flatMap((format) =>
+    format.builtinTable !== undefined ? [[format.name, format.builtinTable]] : [],
+  ),
+);
 
 /** The built-in table `format` is shaped for, if any. */
 export function builtinTableOf(format: FormatName): BuiltinTable | undefined {

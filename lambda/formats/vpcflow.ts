@@ -211,6 +211,7 @@ export const vpcflowFormat: FormatDefinition = {
   name: 'vpcflow',
   description: 'VPC / Transit Gateway flow logs (space-delimited with a header line), as AWSVPCFlow columns.',
   columns: COLUMNS,
+  builtinTable: AWS_VPC_FLOW,
   createParser: () => {
     let plan = planFor(DEFAULT_HEADER);
     let headerLine: string | undefined;
