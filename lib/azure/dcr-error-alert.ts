@@ -64,7 +64,7 @@ export class DcrErrorAlert extends Construct {
     const which = shard === 1 ? '' : ` (shard ${shard})`;
     this.rule = new MonitorScheduledQueryRulesAlertV2(this, 'Resource', {
       name: `${props.namePrefix}-${props.producerName}${shardSuffix(shard)}-dcr-errors`,
-      displayName: `${props.tableName}: DCR${which} dropped or failed to transform rows`,
+      displayName: `${props.tableName} (${props.producerName}): DCR${which} dropped or failed to transform rows`,
       description:
         `The data collection rule${which} of producer ${props.producerName} logged errors to ${DCR_ERROR_TABLE} in the last ` +
         `${windowMinutes} minutes: rows the Logs Ingestion API accepted (HTTP 204), so the forwarder counted them as ` +

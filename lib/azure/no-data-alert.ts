@@ -83,7 +83,8 @@ export class NoDataAlert extends Construct {
     super(scope, id);
     this.rule = new MonitorScheduledQueryRulesAlertV2(this, 'Resource', {
       name: `${props.namePrefix}-${props.producerName}-no-data`,
-      displayName: `${props.tableName}: no rows for ${props.noDataMinutes} minutes`,
+      // The producer too: several producers may share one (built-in) table.
+      displayName: `${props.tableName} (${props.producerName}): no rows for ${props.noDataMinutes} minutes`,
       description:
         `No row reached ${props.tableName} in the last ${props.noDataMinutes} minutes. Check the producer's ` +
         'queue, dead-letter queue and forwarder alarms on AWS, and DCRLogErrors in this workspace.',

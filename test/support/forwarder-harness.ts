@@ -18,7 +18,7 @@ import { STSClient } from '@aws-sdk/client-sts';
 import type { LogsIngestionClientOptions } from '@azure/monitor-ingestion';
 import { mockClient } from 'aws-sdk-client-mock';
 import { join } from 'node:path';
-import { columnsOf } from '../../lambda/formats';
+import { AWS_CLOUDTRAIL, columnsOf } from '../../lambda/formats';
 import { createDependencies, createHandler, type DependencyOptions } from '../../lambda/pipeline/handler';
 import { captureOutput, type CapturedOutput } from './capture';
 import { forwarderEnv, IngestionEmulator } from './ingestion-emulator';
@@ -53,6 +53,8 @@ export function useForwarderHarness(): void {
       startS3([BUCKET]),
       IngestionEmulator.start({
         streams: { [STREAM]: columnsOf('ndjson'), [CLOUDTRAIL_STREAM]: columnsOf('cloudtrail') },
+        // CloudTrail rows are checked against AWSCloudTrail's vendored schema as they arrive.
+        outputTables: { [CLOUDTRAIL_STREAM]: AWS_CLOUDTRAIL },
       }),
     ]);
     s3 = startedS3;
