@@ -64,6 +64,18 @@ export function validateProducers(producers: readonly ProducerDefinition[]): voi
       }
     }
   });
+  // Shard k of producer P is named like a producer `P-k` would be (its DCR, its alert).
+  for (const producer of producers) {
+    for (let shard = 2; shard <= (producer.shards ?? 1); shard += 1) {
+      const clash = `${producer.name}-${shard}`;
+      if (names.has(clash)) {
+        problems.push(
+          `producer "${clash}" has the name of shard ${shard} of producer "${producer.name}" (its DCR and alert ` +
+            `are named \`<prefix>-${clash}\`): rename one of them, or lower \`shards\``,
+        );
+      }
+    }
+  }
   if (problems.length > 0) {
     throw new ProducerConfigError(`Invalid producer configuration:\n  - ${problems.join('\n  - ')}`);
   }

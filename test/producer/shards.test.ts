@@ -44,6 +44,20 @@ describe('shards in a producer definition', () => {
       'producer "app-logs": `shards` (0) must be a whole number from 1 to 10 DCRs',
     );
   });
+  test('refuses a producer named like another producer’s shard (their DCRs and alerts would collide)', () => {
+    const clash = () =>
+      validateProducers([
+        { ...PRODUCER, name: 'app', shards: 3 },
+        { ...PRODUCER, name: 'app-2', table: { name: 'AppTwo' } },
+      ]);
+    expect(clash).toThrow(/producer "app-2" has the name of shard 2 of producer "app".*rename one of them/);
+    expect(() =>
+      validateProducers([
+        { ...PRODUCER, name: 'app', shards: 1 },
+        { ...PRODUCER, name: 'app-2', table: { name: 'AppTwo' } },
+      ]),
+    ).not.toThrow();
+  });
 });
 
 describe('the defaults derived from the per-DCR budget', () => {

@@ -99,8 +99,10 @@ describe('SentinelUploader across DCRs', () => {
     expect(client.sent.flatMap((s) => s.indexes).sort((a, b) => a - b)).toStrictEqual(
       rows(16).map((r) => r.RecordIndex),
     );
-    expect(client.sent.filter((s) => s.dcr === 'dcr-a')).toHaveLength(4);
-    expect(client.sent.filter((s) => s.dcr === 'dcr-b')).toHaveLength(4);
+    // Which lane takes a batch depends on when gzip (on the thread pool) finishes: both take some.
+    const onA = client.sent.filter((s) => s.dcr === 'dcr-a').length;
+    expect(onA).toBeGreaterThanOrEqual(2);
+    expect(client.sent.length - onA).toBeGreaterThanOrEqual(2);
   });
 
   test('sends to the one DCR of dcrImmutableId when no list is given', async () => {
