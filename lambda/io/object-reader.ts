@@ -180,7 +180,8 @@ export class ObjectTextDecoder {
  *
  * gzip is detected by its magic bytes (`1f 8b`), not by the key's suffix: CloudTrail, VPC flow logs
  * and Firehose all write gzip under names that do not always say so. Concatenated gzip members
- * (Firehose, `cat a.gz b.gz`) are all decompressed. Chunks are at most {@link GUNZIP_CHUNK_SIZE}
+ * (Firehose, `cat a.gz b.gz`) are all decompressed, and so is a gzip stream inside the gzip
+ * (Firehose's CloudWatch Logs deliveries). Chunks are at most {@link GUNZIP_CHUNK_SIZE}
  * for gzip, as the body delivers them otherwise.
  *
  * @param body the GetObject body (a Node `Readable` is an `AsyncIterable<Uint8Array>`)
@@ -232,11 +233,33 @@ export async function* decodedBytes(
     }
   }
 
-  const decoded = counter.gzip ? gunzip(raw()) : raw();
+  const decoded = counter.gzip ? nestedGunzip(gunzip(raw())) : raw();
   for await (const chunk of decoded) {
     counter.uncompressedBytes += chunk.length;
     yield Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
   }
+}
+
+/**
+ * A gzip stream inside the gzip object, decompressed too: Firehose gzips CloudWatch Logs
+ * subscription payloads that are gzip already. One layer more at most, so nesting cannot be used
+ * to multiply the work.
+ */
+async function* nestedGunzip(outer: AsyncGenerator<Buffer>): AsyncGenerator<Buffer> {
+  const head: Buffer[] = [];
+  let headBytes = 0;
+  while (headBytes < 2) {
+    const next = await outer.next();
+    if (next.done) break;
+    head.push(next.value);
+    headBytes += next.value.length;
+  }
+  const first = Buffer.concat(head);
+  async function* replay(): AsyncGenerator<Buffer> {
+    if (first.length > 0) yield first;
+    yield* outer;
+  }
+  yield* first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b ? gunzip(replay()) : replay();
 }
 
 async function* gunzip(source: AsyncGenerator<Uint8Array>): AsyncGenerator<Buffer> {

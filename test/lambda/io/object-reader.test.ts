@@ -1,6 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import {
   byteCounter,
+  decodedBytes,
   decodeText,
   DecompressionError,
   lineBatches,
@@ -50,6 +51,21 @@ describe('decodeText', () => {
     // THEN
     expect(decoded).toBe(text);
     expect(counter).toStrictEqual({ gzip: false, compressedBytes: 8, uncompressedBytes: 8 });
+  });
+
+  test('decompresses one gzip layer inside the gzip (Firehose over CloudWatch Logs), even split byte by byte', async () => {
+    // GIVEN gzip inside gzip, the inner stream of two members
+    const inner = Buffer.concat([gzipSync('first\n'), gzipSync('second\n')]);
+    // WHEN / THEN
+    expect(await readText(gzipSync(inner), 1)).toBe('first\nsecond\n');
+    expect(await readText(gzipSync(inner))).toBe('first\nsecond\n');
+  });
+
+  test('undoes no third layer: what is inside two layers is passed on as it is', async () => {
+    const once = gzipSync('text\n');
+    const out: Buffer[] = [];
+    for await (const chunk of decodedBytes(chunked(gzipSync(gzipSync(once))))) out.push(chunk);
+    expect(Buffer.concat(out)).toStrictEqual(once);
   });
 
   test('decompresses every member of a multi-member gzip', async () => {
