@@ -282,6 +282,11 @@ function objectsFor(producer: ProducerDefinition, fixtures: string, generatedLin
           malformed: 0,
         }),
       );
+    default:
+      throw new Error(
+        `the local run has no samples for format ${producer.format} (producer ${producer.name}): ` +
+          'add its case to objectsFor in bin/local-run.ts',
+      );
   }
 }
 

@@ -18,6 +18,17 @@ export const ENV = {
    */
   dcrImmutableIds: 'DCR_IMMUTABLE_IDS',
   streamName: 'DCR_STREAM_NAME',
+  /**
+   * A producer whose format has several outputs (`FormatDefinition.outputs`, e.g. `networkfirewall`:
+   * `alert`, `flow`, `tls`): where each output's rows go, as JSON
+   * `{"<output>": {"streamName": "Custom-…", "dcrImmutableIds": ["dcr-…", …]}, …}` ({@link DcrOutputs}).
+   * Exactly the format's outputs, each with a non-empty stream name and at least one DCR immutable
+   * id (several: shards of that output, each DCR declaring the stream); outputs may share a DCR
+   * (one DCR with a data flow per stream). Required for such a format and refused for any other.
+   * DCR_IMMUTABLE_ID and DCR_STREAM_NAME stay required; set them to the first output's (the
+   * format's own `columns` and `builtinTable` are the first output's): no row is sent to them.
+   */
+  dcrOutputs: 'DCR_OUTPUTS',
   /** `secret` (client secret in SSM) or `federated` (AWS outbound identity federation). */
   authMode: 'AZURE_AUTH_MODE',
   /** Name of the SSM SecureString parameter holding the client secret (secret mode). */
@@ -36,3 +47,14 @@ export const ENV = {
 export const ENTRA_TOKEN_EXCHANGE_AUDIENCE = 'api://AzureADTokenExchange';
 
 export type AuthMode = 'secret' | 'federated';
+
+/** Where one output of a multi-output format sends its rows: one value of DCR_OUTPUTS. */
+export interface DcrOutputTarget {
+  /** The DCR stream declared for the output's columns (`Custom-…`). */
+  readonly streamName: string;
+  /** Every DCR declaring that stream (shards): batches are spread across them. Non-empty, distinct. */
+  readonly dcrImmutableIds: readonly string[];
+}
+
+/** The value of DCR_OUTPUTS, parsed: output name → its stream and DCRs. `JSON.stringify` writes it. */
+export type DcrOutputs = Readonly<Record<string, DcrOutputTarget>>;

@@ -1,6 +1,6 @@
-import { ENV, type AuthMode } from '../contract/environment';
+import { ENV, type AuthMode, type DcrOutputs, type DcrOutputTarget } from '../contract/environment';
 import { ConfigurationError } from './errors';
-import { FORMAT_NAMES, isFormatName, type FormatName } from '../formats';
+import { FORMAT_NAMES, isFormatName, outputNamesOf, type FormatName } from '../formats';
 
 /** Everything the forwarder reads from its environment, validated once per cold start. */
 export interface ForwarderConfig {
@@ -17,6 +17,11 @@ export interface ForwarderConfig {
    */
   readonly dcrImmutableIds: readonly string[];
   readonly streamName: string;
+  /**
+   * Set for a multi-output format only (from DCR_OUTPUTS): each output's stream and DCRs, exactly
+   * the format's outputs. Every row then goes to its output's stream, none to `streamName`.
+   */
+  readonly dcrOutputs?: DcrOutputs;
   readonly authMode: AuthMode;
   /** Set in `secret` mode only. */
   readonly clientSecretParameter?: string;
@@ -81,6 +86,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ForwarderConfi
   const dcrImmutableId = required(ENV.dcrImmutableId);
   const dcrImmutableIds = shards(env[ENV.dcrImmutableIds], dcrImmutableId, problems);
   const streamName = required(ENV.streamName);
+  const dcrOutputs =
+    formatRaw !== '' && isFormatName(formatRaw)
+      ? outputs(env[ENV.dcrOutputs], formatRaw, problems)
+      : undefined;
   const authRaw = env[ENV.authMode]?.trim() || 'secret';
   if (authRaw !== 'secret' && authRaw !== 'federated') {
     problems.push(`${ENV.authMode} (${JSON.stringify(authRaw)}) must be 'secret' or 'federated'`);
@@ -120,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ForwarderConfi
     dcrImmutableId,
     dcrImmutableIds,
     streamName,
+    ...(dcrOutputs !== undefined ? { dcrOutputs } : {}),
     authMode,
     ...(clientSecretParameter !== undefined ? { clientSecretParameter } : {}),
     secretTtlSeconds,
@@ -153,4 +163,96 @@ function shards(raw: string | undefined, first: string, problems: string[]): rea
     );
   }
   return problems.length === before ? ids : [first];
+}
+
+/** An example of DCR_OUTPUTS for `outputs`, for error messages. */
+function outputsExample(outputs: readonly string[]): string {
+  return JSON.stringify(
+    Object.fromEntries(outputs.map((o) => [o, { streamName: `Custom-…`, dcrImmutableIds: ['dcr-…'] }])),
+  );
+}
+
+/**
+ * DCR_OUTPUTS (see `ENV.dcrOutputs`): required, and exactly the format's outputs, when `format` has
+ * several; refused otherwise. Problems are pushed, each naming the variable, what is wrong and
+ * the fix; the value is returned only when it has none.
+ */
+function outputs(raw: string | undefined, format: FormatName, problems: string[]): DcrOutputs | undefined {
+  const name = ENV.dcrOutputs;
+  const expected = outputNamesOf(format);
+  const set = raw !== undefined && raw.trim() !== '';
+  if (expected.length === 0) {
+    if (set) {
+      problems.push(
+        `${name} is set, but ${ENV.format} ${format} has one output: remove ${name} (it is only for a ` +
+          `format with several outputs), or set ${ENV.format} to the format the producer reads`,
+      );
+    }
+    return undefined;
+  }
+  const fix =
+    `set it to JSON giving each output of ${format} its stream and DCR immutable ids, e.g. ` +
+    `${outputsExample(expected)}, from the Azure stack outputs, and redeploy the AWS stack`;
+  if (!set) {
+    problems.push(
+      `${name} is not set, but ${ENV.format} ${format} sends rows to ${expected.length} streams (${expected.join(', ')}): ${fix}`,
+    );
+    return undefined;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    problems.push(`${name} is not valid JSON: ${fix}`);
+    return undefined;
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    problems.push(`${name} must be a JSON object keyed by output name: ${fix}`);
+    return undefined;
+  }
+  const before = problems.length;
+  const given = parsed as Record<string, unknown>;
+  const missing = expected.filter((o) => !Object.hasOwn(given, o));
+  const unknown = Object.keys(given).filter((o) => !expected.includes(o));
+  if (missing.length > 0)
+    problems.push(`${name} has no entry for output ${missing.join(', ')} of ${format}: ${fix}`);
+  if (unknown.length > 0) {
+    problems.push(
+      `${name} names ${unknown.map((o) => JSON.stringify(o)).join(', ')}, which ${format} does not have ` +
+        `(its outputs are ${expected.join(', ')}): remove ${unknown.length > 1 ? 'them' : 'it'}`,
+    );
+  }
+  const result: Record<string, DcrOutputTarget> = {};
+  for (const output of expected.filter((o) => Object.hasOwn(given, o))) {
+    const target = outputTarget(given[output], `${name} output ${output}`, problems);
+    if (target !== undefined) result[output] = target;
+  }
+  return problems.length === before ? result : undefined;
+}
+
+/** One value of DCR_OUTPUTS: `{"streamName": "…", "dcrImmutableIds": ["…", …]}`. */
+function outputTarget(value: unknown, where: string, problems: string[]): DcrOutputTarget | undefined {
+  const shape = 'must be {"streamName": "Custom-…", "dcrImmutableIds": ["dcr-…"]}';
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    problems.push(`${where} ${shape}`);
+    return undefined;
+  }
+  const { streamName, dcrImmutableIds } = value as Record<string, unknown>;
+  const before = problems.length;
+  if (typeof streamName !== 'string' || streamName.trim() === '') {
+    problems.push(`${where}: streamName must be a non-empty string (the output's DCR stream, Custom-…)`);
+  }
+  const ids = Array.isArray(dcrImmutableIds) ? dcrImmutableIds : undefined;
+  if (ids === undefined || ids.length === 0) {
+    problems.push(`${where}: dcrImmutableIds must be a non-empty array of DCR immutable ids`);
+  } else if (ids.some((id) => typeof id !== 'string' || id.trim() === '')) {
+    problems.push(`${where}: dcrImmutableIds must hold non-empty strings only (DCR immutable ids, dcr-…)`);
+  } else if (new Set(ids.map((id: string) => id.trim())).size !== ids.length) {
+    problems.push(`${where}: dcrImmutableIds names a DCR more than once`);
+  }
+  if (problems.length > before) return undefined;
+  return {
+    streamName: (streamName as string).trim(),
+    dcrImmutableIds: (ids as string[]).map((id) => id.trim()),
+  };
 }

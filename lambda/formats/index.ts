@@ -3,6 +3,7 @@
 export type {
   FormatDefinition,
   FormatName,
+  FormatOutput,
   FormatParser,
   ObjectIdentity,
   ParsedRecord,
@@ -16,6 +17,10 @@ export {
   builtinTableOf,
   columnsOf,
   isFormatName,
+  isMultiOutput,
+  outputNamesOf,
+  outputOf,
+  outputsOf,
 } from './registry';
 export {
   CUSTOM_COLUMN_SUFFIX,
@@ -28,5 +33,13 @@ export {
   landedColumns,
   type Destination,
 } from './destination';
-export { AWS_CLOUDTRAIL, AWS_VPC_FLOW, BUILTIN_TABLES, type BuiltinTable } from './builtin-tables';
+export {
+  AWS_CLOUDTRAIL,
+  AWS_NETWORK_FIREWALL_ALERT,
+  AWS_NETWORK_FIREWALL_FLOW,
+  AWS_NETWORK_FIREWALL_TLS,
+  AWS_VPC_FLOW,
+  BUILTIN_TABLES,
+  type BuiltinTable,
+} from './builtin-tables';
 export { PROVENANCE_COLUMNS, rowColumns, type Column, type ColumnType } from './schema';

@@ -9,7 +9,8 @@
  *   requests in flight together halves the limit once, not once each.
  * - Its `Retry-After` pauses the lane: no new upload starts on it before then. (The throttled
  *   request itself waits in core-rest-pipeline's retry policy.)
- * - Every `limit` successes on a lane add 1 to its limit, up to `max`.
+ * - Every `limit` successes on a lane add 1 to its limit, up to `max`; only requests sent since the
+ *   last halving count.
  * - Over all lanes, at most `max` uploads are in flight: what bounds the batches held in memory.
  *
  * One instance per cold start: the state is shared by the objects of one invocation and by the
@@ -71,6 +72,8 @@ interface Lane {
 }
 
 interface Waiter {
+  /** The lanes it may take a permit on; undefined for any lane. */
+  readonly keys: ReadonlySet<string> | undefined;
   readonly resolve: (permit: UploadPermit | undefined) => void;
   readonly signal: AbortSignal;
   readonly onAbort: () => void;
@@ -109,6 +112,11 @@ export class AdaptiveConcurrency {
   #inFlight = 0;
   /** Where the search for the next lane starts: ties go round-robin. */
   #next = 0;
+  /**
+   * The same for permits restricted to some lanes, per set of lanes: one output's shards take turns
+   * among themselves, whatever other outputs' permits do to {@link #next}.
+   */
+  readonly #nextOf = new Map<string, number>();
   #wake: { readonly at: number; readonly cancel: () => void } | undefined;
 
   public constructor(options: AdaptiveConcurrencyOptions) {
@@ -149,15 +157,22 @@ export class AdaptiveConcurrency {
   /**
    * Resolves with a permit on the lane with the most room (ties in turn) once one has room, in the
    * order asked; with undefined, at once, when `signal` fires first. Never rejects.
+   *
+   * `keys` restricts the permit to those lanes (the DCRs of one output of a multi-output format,
+   * whose stream the other outputs' DCRs may not declare); a waiter whose lanes are all full waits
+   * its turn, and those behind it wait too, so permits keep the order they were asked in.
+   * @param keys lanes the permit may be on; keys that are no lane are ignored. @default - any lane
    */
-  public acquire(signal: AbortSignal): Promise<UploadPermit | undefined> {
+  public acquire(signal: AbortSignal, keys?: readonly string[]): Promise<UploadPermit | undefined> {
     if (signal.aborted) return Promise.resolve(undefined);
+    const allowed = keys !== undefined ? new Set(keys) : undefined;
     if (this.#waiters.length === 0) {
-      const permit = this.#grant();
+      const permit = this.#grant(allowed);
       if (permit !== undefined) return Promise.resolve(permit);
     }
     return new Promise((resolve) => {
       const waiter: Waiter = {
+        keys: allowed,
         resolve,
         signal,
         onAbort: () => {
@@ -193,10 +208,11 @@ export class AdaptiveConcurrency {
   }
 
   /** An upload of `lane` is over. */
-  #released(lane: Lane, succeeded: boolean): void {
+  #released(lane: Lane, succeeded: boolean, round: number): void {
     lane.inFlight -= 1;
     this.#inFlight -= 1;
-    if (succeeded && lane.limit < this.#max) {
+    // A success of a request sent before the latest halving says nothing about the new limit.
+    if (succeeded && round === lane.round && lane.limit < this.#max) {
       lane.successes += 1;
       if (lane.successes >= lane.limit) {
         lane.limit += 1;
@@ -209,7 +225,7 @@ export class AdaptiveConcurrency {
   /** Hands permits to waiters, in order, while a lane has room; else sets a timer for the next pause's end. */
   #pump(): void {
     while (this.#waiters.length > 0) {
-      const permit = this.#grant();
+      const permit = this.#grant(this.#waiters[0].keys);
       if (permit === undefined) break;
       const waiter = this.#waiters.shift()!;
       waiter.signal.removeEventListener('abort', waiter.onAbort);
@@ -218,15 +234,21 @@ export class AdaptiveConcurrency {
     if (this.#waiters.length > 0) this.#wakeAtPauseEnd();
   }
 
-  /** A permit on the lane with the most room, not paused; none if no lane has room or all are at `max`. */
-  #grant(): UploadPermit | undefined {
+  /**
+   * A permit on the lane with the most room, not paused, among `keys` (all lanes when undefined);
+   * none if no such lane has room or all are at `max`.
+   */
+  #grant(keys?: ReadonlySet<string>): UploadPermit | undefined {
     if (this.#inFlight >= this.#max) return undefined;
     const now = this.#clock.now();
+    const turn = keys !== undefined ? [...keys].join('\n') : undefined;
+    const next = turn !== undefined ? (this.#nextOf.get(turn) ?? 0) : this.#next;
     let best: Lane | undefined;
     let bestAt = 0;
     for (let i = 0; i < this.#lanes.length; i++) {
-      const at = (this.#next + i) % this.#lanes.length;
+      const at = (next + i) % this.#lanes.length;
       const lane = this.#lanes[at];
+      if (keys !== undefined && !keys.has(lane.key)) continue;
       const room = lane.limit - lane.inFlight;
       if (room <= 0 || lane.pausedUntil > now) continue;
       if (best === undefined || room > best.limit - best.inFlight) {
@@ -235,7 +257,8 @@ export class AdaptiveConcurrency {
       }
     }
     if (best === undefined) return undefined;
-    this.#next = (bestAt + 1) % this.#lanes.length;
+    if (turn !== undefined) this.#nextOf.set(turn, (bestAt + 1) % this.#lanes.length);
+    else this.#next = (bestAt + 1) % this.#lanes.length;
     best.inFlight += 1;
     this.#inFlight += 1;
     return this.#permit(best);
@@ -255,7 +278,7 @@ export class AdaptiveConcurrency {
       release: (succeeded) => {
         if (released) return;
         released = true;
-        this.#released(lane, succeeded);
+        this.#released(lane, succeeded, round);
       },
     };
   }

@@ -10,8 +10,10 @@ import {
 } from './adaptive-concurrency';
 import { LogsIngestionSender, type LogsIngestionSenderOptions } from './logs-ingestion-sender';
 import type { Row } from '../core/object-ref';
+import type { DcrOutputTarget } from '../contract/environment';
 import {
   classifyIngestionError,
+  ConfigurationError,
   IngestionUnavailableError,
   type ForwarderError,
   type IngestionTarget,
@@ -85,6 +87,20 @@ export interface SentinelUploaderProps {
   readonly onThrottle?: (event: ThrottleEvent) => void;
   /** Time for Retry-After pauses (tests). @default - real time */
   readonly clock?: Clock;
+  /**
+   * For a multi-output format (`FormatDefinition.outputs`, env DCR_OUTPUTS): per output name, the
+   * stream its rows go to and the DCRs (shards) that declare that stream. A row added with an
+   * output goes there; a row added without one goes to `streamName` on `dcrImmutableIds`.
+   *
+   * Each output is batched on its own (a request holds rows of one output only), and each DCR id,
+   * over all outputs and `dcrImmutableIds`, is one lane of the adaptive limits, so outputs sharing
+   * a DCR (one DCR with a data flow per stream) share its budget, and a batch only ever goes to a
+   * DCR of its own output. Memory: up to one batch being filled per output, plus `concurrency`
+   * batches in flight and the one waiting for room, each at most `maxBatchBytes`:
+   * (outputs + concurrency + 1) × 1 MB at most.
+   * @default - none: every row goes to `streamName`
+   */
+  readonly outputs?: Readonly<Record<string, DcrOutputTarget>>;
 }
 
 /** How the rows of one object fared. */
@@ -108,10 +124,12 @@ export interface DeliveryResult {
   readonly resentCanonical: number;
   /**
    * The lowest record index not accepted, or undefined if every row handed over was accepted.
-   * Everything before it is in Sentinel: a continuation can resume here.
+   * Everything before it is in Sentinel: a continuation can resume here. With outputs, the lowest
+   * over all of them: rows of other outputs after it that were accepted are sent again on resume,
+   * as duplicates with the same RecordId (removable with `summarize arg_max(…) by RecordId`).
    */
   readonly firstUndeliveredIndex?: number;
-  /** The first failure, classified; undefined when everything was accepted. */
+  /** The first failure, classified (it names the DCR and stream); undefined when everything was accepted. */
   readonly error?: ForwarderError;
 }
 
@@ -135,8 +153,11 @@ export class SentinelUploader {
 
   public constructor(props: SentinelUploaderProps) {
     this.#props = props;
+    const own = props.dcrImmutableIds ?? [props.dcrImmutableId];
+    const outputIds = Object.values(props.outputs ?? {}).flatMap((o) => o.dcrImmutableIds);
     this.#limits = new AdaptiveConcurrency({
-      keys: props.dcrImmutableIds ?? [props.dcrImmutableId],
+      // One lane per DCR, however many outputs write through it.
+      keys: [...new Set([...own, ...outputIds])],
       max: props.concurrency,
       ...(props.clock !== undefined ? { clock: props.clock } : {}),
       ...(props.onThrottle !== undefined ? { onThrottle: props.onThrottle } : {}),
@@ -154,17 +175,29 @@ export class SentinelUploader {
   }
 }
 
+/** Where one output's rows go: its stream on its DCRs, batched on their own. */
+interface Route {
+  /** The output's name; undefined for the default route (`streamName`). */
+  readonly output: string | undefined;
+  readonly streamName: string;
+  /** The lanes its batches may take; undefined for any (the default route without outputs). */
+  readonly dcrImmutableIds: readonly string[] | undefined;
+  readonly batcher: RowBatcher;
+}
+
 /**
  * The delivery of one object's rows: `add` them in record order, then `finish`. `add` applies
  * backpressure (waits while `concurrency` batches are in flight, or fewer while a DCR throttles),
- * so a reader feeding it holds at most `concurrency + 1` batches in memory whatever the object's size.
+ * so a reader feeding it holds at most `concurrency + 1` batches in memory whatever the object's
+ * size, plus one batch being filled per output of a multi-output format.
  */
 export class ObjectDelivery {
   readonly #props: SentinelUploaderProps;
   readonly #limits: AdaptiveConcurrency;
   readonly #context: DeliveryContext;
   readonly #signal: AbortSignal;
-  readonly #batcher: RowBatcher;
+  /** One route per output, made at the output's first row; the default route under `undefined`. */
+  readonly #routes = new Map<string | undefined, Route>();
   readonly #inFlight = new Set<Promise<void>>();
   readonly #oversized: OversizedRecord[] = [];
   #delivered = 0;
@@ -176,6 +209,8 @@ export class ObjectDelivery {
   #resentCanonical = 0;
   /** The DCR whose latest answer was a 429, until one of its requests is accepted. */
   #throttledBy: string | undefined;
+  /** The stream of that 429's request, for the error message. */
+  #throttledStream: string | undefined;
 
   public constructor(
     props: SentinelUploaderProps,
@@ -187,7 +222,6 @@ export class ObjectDelivery {
     this.#limits = limits;
     this.#context = context;
     this.#signal = signal;
-    this.#batcher = new RowBatcher(props.maxBatchBytes ?? MAX_BATCH_BYTES);
   }
 
   /** True once a batch failed or time ran out: the caller should stop reading the object. */
@@ -201,36 +235,53 @@ export class ObjectDelivery {
   }
 
   /**
-   * Adds one row. Returns a promise only when the row completed a batch, which is then submitted:
-   * await it, it resolves once there is room in flight (backpressure). Synchronous otherwise, so
-   * the per-row cost is one serialization and no `await`.
+   * Adds one row, to `output`'s stream when given (a multi-output format's row; see
+   * {@link SentinelUploaderProps.outputs}). Returns a promise only when the row completed a batch,
+   * which is then submitted: await it, it resolves once there is room in flight (backpressure).
+   * Synchronous otherwise, so the per-row cost is one serialization and no `await`.
+   *
+   * An output the uploader has no stream for is a wiring bug (DCR_OUTPUTS is checked against the
+   * format when the config loads): the row is not sent, and the delivery stops with a
+   * configuration error naming the output.
    */
-  public add(row: Row, index: number): Promise<void> | undefined {
+  public add(row: Row, index: number, output?: string): Promise<void> | undefined {
     if (this.stopped) {
       this.#unsent(index, 1);
       return undefined;
     }
-    const result = this.#batcher.add(row, index);
+    const route = this.#route(output);
+    if (route === undefined) {
+      this.#unsent(index, 1);
+      this.#error ??= this.#unknownOutput(output!);
+      return undefined;
+    }
+    const result = route.batcher.add(row, index);
     if (result.kind === 'oversized') {
       this.#oversized.push(result.record);
       return undefined;
     }
     if (result.oversized !== undefined) this.#oversized.push(result.oversized);
-    return result.kind === 'batch' ? this.#submit(result.batch) : undefined;
+    return result.kind === 'batch' ? this.#submit(result.batch, route) : undefined;
   }
 
   /** Sends what is buffered, waits for every batch in flight, and reports the outcome. */
   public async finish(): Promise<DeliveryResult> {
-    const last = this.#batcher.flush();
-    if (last !== undefined) await this.#submit(last);
+    // Each output's last batch, lowest first record first.
+    const last = [...this.#routes.values()]
+      .flatMap((route) => {
+        const batch = route.batcher.flush();
+        return batch !== undefined ? [{ batch, route }] : [];
+      })
+      .sort((a, b) => a.batch.firstIndex - b.batch.firstIndex);
+    for (const { batch, route } of last) await this.#submit(batch, route);
     await Promise.all(this.#inFlight);
     if (this.#error === undefined && this.#signal.aborted && this.#failed > 0) {
       this.#error =
         this.#throttledBy !== undefined
-          ? this.#throttledUntilDeadline(this.#throttledBy, undefined)
+          ? this.#throttledUntilDeadline(this.#throttledBy, this.#throttledStream, undefined)
           : classifyIngestionError(
               new Error('time budget exhausted'),
-              this.#target(this.#props.dcrImmutableId),
+              this.#target(this.#props.dcrImmutableId, this.#props.streamName),
               true,
             );
     }
@@ -246,28 +297,70 @@ export class ObjectDelivery {
     };
   }
 
-  async #submit(batch: RowBatch): Promise<void> {
-    const permit = await this.#limits.acquire(this.#signal);
+  /** The route of `output` (made at its first row); undefined when the uploader has no stream for it. */
+  #route(output: string | undefined): Route | undefined {
+    const known = this.#routes.get(output);
+    if (known !== undefined) return known;
+    const { outputs, maxBatchBytes } = this.#props;
+    let route: Route;
+    if (output === undefined) {
+      route = {
+        output,
+        streamName: this.#props.streamName,
+        // Without outputs every lane is this stream's: no restriction, as before outputs existed.
+        dcrImmutableIds:
+          outputs === undefined ? undefined : (this.#props.dcrImmutableIds ?? [this.#props.dcrImmutableId]),
+        batcher: new RowBatcher(maxBatchBytes ?? MAX_BATCH_BYTES),
+      };
+    } else {
+      const target = outputs !== undefined && Object.hasOwn(outputs, output) ? outputs[output] : undefined;
+      if (target === undefined) return undefined;
+      route = {
+        output,
+        streamName: target.streamName,
+        dcrImmutableIds: target.dcrImmutableIds,
+        batcher: new RowBatcher(maxBatchBytes ?? MAX_BATCH_BYTES),
+      };
+    }
+    this.#routes.set(output, route);
+    return route;
+  }
+
+  #unknownOutput(output: string): ConfigurationError {
+    const { producer, outputs } = this.#props;
+    const { bucket, key } = this.#context;
+    const known = Object.keys(outputs ?? {});
+    return new ConfigurationError(
+      `producer ${producer} s3://${bucket}/${key}: a row is for output ${JSON.stringify(output)}, but the ` +
+        `forwarder has no stream for it (DCR_OUTPUTS names ${known.length > 0 ? known.join(', ') : 'no outputs'}). ` +
+        'Set DCR_OUTPUTS to a stream and DCRs for every output of the format, from the Azure stack outputs, ' +
+        'and redeploy the AWS stack.',
+    );
+  }
+
+  async #submit(batch: RowBatch, route: Route): Promise<void> {
+    const permit = await this.#limits.acquire(this.#signal, route.dcrImmutableIds);
     if (permit === undefined || this.stopped) {
       permit?.release(false);
       this.#unsent(batch.firstIndex, batch.count);
       return;
     }
-    const upload = this.#upload(batch, permit).finally(() => this.#inFlight.delete(upload));
+    const upload = this.#upload(batch, route, permit).finally(() => this.#inFlight.delete(upload));
     this.#inFlight.add(upload);
   }
 
-  async #upload(batch: RowBatch, permit: UploadPermit): Promise<void> {
+  async #upload(batch: RowBatch, route: Route, permit: UploadPermit): Promise<void> {
+    const { streamName } = route;
     let failure: Error | undefined;
     try {
-      failure = await this.#send(batch.body, permit);
+      failure = await this.#send(batch.body, streamName, permit);
       if (failure !== undefined && batch.verbatim && statusOf(failure) === 400) {
         // Refused as written: once more as JSON.stringify would write it (see canonicalBodies).
         const canonical = canonicalBodies(batch.body, this.#props.maxBatchBytes);
         if (canonical !== undefined) {
           this.#resentCanonical += 1;
           failure = undefined;
-          for (const body of canonical) failure ??= await this.#send(body, permit);
+          for (const body of canonical) failure ??= await this.#send(body, streamName, permit);
         }
       }
     } finally {
@@ -279,20 +372,21 @@ export class ObjectDelivery {
       this.#batches += 1;
       return;
     }
-    // One request per batch: a failure covers the whole batch.
+    // One request per batch: a failure covers the whole batch (of one output: its rows' indexes
+    // need not be contiguous, and the lowest is what a resume needs).
     this.#unsent(batch.firstIndex, batch.count);
     this.#error ??=
       this.#signal.aborted && this.#throttledBy === permit.key
-        ? this.#throttledUntilDeadline(permit.key, failure)
-        : classifyIngestionError(failure, this.#target(permit.key), this.#signal.aborted);
+        ? this.#throttledUntilDeadline(permit.key, streamName, failure)
+        : classifyIngestionError(failure, this.#target(permit.key, streamName), this.#signal.aborted);
   }
 
   /**
    * One request with `json` to the permit's DCR, compressed once (retries re-send the same bytes);
    * the error, if any. Each attempt's answer goes to the permit, which adapts the DCR's limit.
    */
-  async #send(json: Buffer, permit: UploadPermit): Promise<Error | undefined> {
-    const { client, streamName } = this.#props;
+  async #send(json: Buffer, streamName: string, permit: UploadPermit): Promise<Error | undefined> {
+    const { client } = this.#props;
     try {
       const body = await gzipAsync(json, gzipOptions());
       await client.send(permit.key, streamName, body, {
@@ -300,8 +394,10 @@ export class ObjectDelivery {
         observer: {
           sending: () => permit.sending(),
           answered: (status, retryAfterMs) => {
-            if (status === 429) this.#throttledBy = permit.key;
-            else if (status === 204 && this.#throttledBy === permit.key) this.#throttledBy = undefined;
+            if (status === 429) {
+              this.#throttledBy = permit.key;
+              this.#throttledStream = streamName;
+            } else if (status === 204 && this.#throttledBy === permit.key) this.#throttledBy = undefined;
             permit.answered(status, retryAfterMs);
           },
         },
@@ -312,13 +408,13 @@ export class ObjectDelivery {
     }
   }
 
-  #target(dcrImmutableId: string): IngestionTarget {
+  #target(dcrImmutableId: string, streamName: string): IngestionTarget {
     return {
       producer: this.#props.producer,
       bucket: this.#context.bucket,
       key: this.#context.key,
       dcrImmutableId,
-      streamName: this.#props.streamName,
+      streamName,
     };
   }
 
@@ -327,8 +423,13 @@ export class ObjectDelivery {
    * the retry policy or the lane's pause): an outage of the API, not a slow invocation, so the
    * message is deferred with a delay (route-plan) rather than continued at once into more 429s.
    */
-  #throttledUntilDeadline(dcr: string, cause: Error | undefined): IngestionUnavailableError {
-    const { producer, streamName } = this.#props;
+  #throttledUntilDeadline(
+    dcr: string,
+    stream: string | undefined,
+    cause: Error | undefined,
+  ): IngestionUnavailableError {
+    const { producer } = this.#props;
+    const streamName = stream ?? this.#props.streamName;
     const { bucket, key } = this.#context;
     return new IngestionUnavailableError(
       `producer ${producer} s3://${bucket}/${key}: the Logs Ingestion API kept throttling (HTTP 429) DCR ${dcr}, ` +

@@ -34,8 +34,11 @@ export type ParseObject = (
 
 /** The rows of one object on their way to the API (`ObjectDelivery` of the uploader). */
 export interface Delivery {
-  /** Adds a row; a returned promise means a batch was submitted: await it (backpressure). */
-  add(row: Row, index: number): Promise<void> | undefined;
+  /**
+   * Adds a row, to `output`'s stream for a multi-output format; a returned promise means a batch
+   * was submitted: await it (backpressure).
+   */
+  add(row: Row, index: number, output?: string): Promise<void> | undefined;
   /** True once a batch failed or time ran out: stop reading. */
   readonly stopped: boolean;
   /**
@@ -274,7 +277,11 @@ async function addItems(
       }
       continue;
     }
-    const pending = delivery.add(item.row, item.index);
+    // Single-output rows keep the two-argument call.
+    const pending =
+      item.output !== undefined
+        ? delivery.add(item.row, item.index, item.output)
+        : delivery.add(item.row, item.index);
     if (pending !== undefined) {
       await pending;
       if (delivery.stopped) return 'stop';

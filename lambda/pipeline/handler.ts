@@ -120,6 +120,8 @@ export function createDependencies(options: DependencyOptions = {}): HandlerDeps
       dcrImmutableId: config.dcrImmutableId,
       dcrImmutableIds: config.dcrImmutableIds,
       streamName: config.streamName,
+      // A multi-output format's rows go to their output's stream (DCR_OUTPUTS).
+      ...(config.dcrOutputs !== undefined ? { outputs: config.dcrOutputs } : {}),
       concurrency: config.uploadConcurrency,
       onThrottle: ({ key, limit, decreased, retryAfterMs }) => {
         telemetry.throttled();

@@ -1,4 +1,4 @@
-import type { FormatName } from '../formats/format';
+import type { FormatName, ParsedRecord } from '../formats/format';
 import { FORMATS } from '../formats/registry';
 import { byteCounter, decodeText, type ByteCounter } from '../io/object-reader';
 import { RowFactory, type ObjectRef, type Row } from '../core/rows';
@@ -21,6 +21,11 @@ export type ParseOutcome =
       readonly index: number;
       /** Length of the record's source text in UTF-16 code units: a size estimate. */
       readonly bytes?: number;
+      /**
+       * The format output the row goes to (`ParsedRecord.output`): set, and one the format
+       * declares, for every row of a multi-output format; absent for a single-output format.
+       */
+      readonly output?: string;
     }
   | {
       readonly kind: 'malformed';
@@ -62,6 +67,8 @@ export async function* parseObjectBatches(
   const rows = new RowFactory(object);
   const parser = definition.createParser(object);
   const skip = options.skipRecords ?? 0;
+  const outputs =
+    definition.outputs !== undefined ? new Set(definition.outputs.map((o) => o.name)) : undefined;
   let index = 0;
   try {
     const counter = options.counter ?? byteCounter();
@@ -82,14 +89,17 @@ export async function* parseObjectBatches(
           continue;
         }
         const parsed = parser.parse(item.text, item.lineNumber);
-        if ('error' in parsed) {
-          out.push({ kind: 'malformed', lineNumber: item.lineNumber, reason: parsed.error, index: i });
+        const error = 'error' in parsed ? parsed.error : outputError(format, outputs, parsed.output);
+        if (error !== undefined) {
+          out.push({ kind: 'malformed', lineNumber: item.lineNumber, reason: error, index: i });
         } else {
+          const { fields, time, output } = parsed as ParsedRecord;
           out.push({
             kind: 'row',
-            row: rows.row(i, parsed.time, parsed.fields),
+            row: rows.row(i, time, fields),
             index: i,
             bytes: item.text.length,
+            ...(output !== undefined ? { output } : {}),
           });
         }
       }
@@ -100,6 +110,30 @@ export async function* parseObjectBatches(
     // the GetObject socket open. Harmless on a body that was read to the end.
     (body as { destroy?: () => void }).destroy?.();
   }
+}
+
+/**
+ * Why a parsed record's `output` cannot be sent, if it cannot: a multi-output format must name one
+ * of its outputs, a single-output format none. Either mistake is a bug in the format, reported as
+ * a malformed record (never thrown, never sent to a stream that was not declared for it). The
+ * reason shows the name only when it has an output name's shape, so it cannot quote a record.
+ */
+function outputError(
+  format: FormatName,
+  outputs: ReadonlySet<string> | undefined,
+  output: string | undefined,
+): string | undefined {
+  if (outputs === undefined) {
+    return output === undefined
+      ? undefined
+      : `format ${format} has a single output but named one for this record (a bug in the format)`;
+  }
+  if (output !== undefined && outputs.has(output)) return undefined;
+  const named =
+    output === undefined
+      ? 'named no output'
+      : `named output ${/^[a-z]{1,32}$/.test(output) ? JSON.stringify(output) : '(not an output name)'}, which it does not declare`;
+  return `format ${format} ${named} for this record (a bug in the format; its outputs are ${[...outputs].join(', ')})`;
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   SHARDS_LIMIT,
   checkBatchingWindow,
   checkEmail,
+  checkFormatDeployable,
   checkLimit,
   checkProducerName,
   checkReceiveBudget,
@@ -91,6 +92,8 @@ export function validateProducer(producer: ProducerDefinition): string[] {
       `\`format\` (${JSON.stringify(producer.format)}) is not a known format; use one of: ${FORMAT_NAMES.join(', ')}`,
     );
   }
+  const undeployable = checkFormatDeployable('format', producer.format);
+  if (undeployable) problems.push(undeployable);
   const notification = producer.notification ?? 'direct';
   if (notification !== 'direct' && notification !== 'eventbridge') {
     problems.push(`\`notification\` (${JSON.stringify(notification)}) must be 'direct' or 'eventbridge'`);

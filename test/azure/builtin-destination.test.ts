@@ -173,7 +173,7 @@ describe('built-in destination rules', () => {
     expect(
       invalid({ name: 'apps', bucket: { kind: 'new' }, format: 'ndjson', table: { destination: 'builtin' } }),
     ).toThrow(
-      /format ndjson has no built-in Sentinel table \(cloudtrail → AWSCloudTrail, vpcflow → AWSVPCFlow\)/,
+      /format ndjson has no built-in Sentinel table \(cloudtrail → AWSCloudTrail, vpcflow → AWSVPCFlow, guardduty → AWSGuardDuty, .*cloudwatch → AWSCloudWatch/,
     );
   });
 

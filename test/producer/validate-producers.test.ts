@@ -227,3 +227,11 @@ describe('validateProducers', () => {
     expect((error as Error).message.split('\n  - ')).toHaveLength(3);
   });
 });
+
+describe('multi-output formats', () => {
+  test('are refused at synth until the stacks build one stream per output, naming the tables and a stopgap', () => {
+    expect(() => validateProducers([withChange({ format: 'networkfirewall' })])).toThrow(
+      '`format` networkfirewall writes to 3 tables (alert, flow, tls), which the stacks cannot deploy yet; meanwhile use `ndjson` (a custom table of the raw events)',
+    );
+  });
+});

@@ -154,6 +154,30 @@ describe('AdaptiveConcurrency, one DCR', () => {
     expect(seen).toStrictEqual([2, 2, 3, 3, 3, 3, 3, 3]);
   });
 
+  test('counts no success of a request sent before the halving: the decrease is not undone at once', async () => {
+    // GIVEN 4 uploads in flight, sent together; the first is throttled and halves the limit to 2
+    const { limits } = oneLane(4);
+    const permits = await take(limits, 4);
+    for (const permit of permits) permit.sending();
+    permits[0].answered(429);
+    expect(limitOf(limits)).toBe(2);
+    permits[0].release(false);
+    // WHEN the other three, sent before the halving, succeed
+    for (const permit of permits.slice(1)) {
+      permit.answered(204);
+      permit.release(true);
+    }
+    // THEN the limit stays halved; 2 successes sent after it grow it to 3
+    expect(limitOf(limits)).toBe(2);
+    for (let i = 0; i < 2; i++) {
+      const [permit] = await take(limits, 1);
+      permit.sending();
+      permit.answered(204);
+      permit.release(true);
+    }
+    expect(limitOf(limits)).toBe(3);
+  });
+
   test('does not grow on failures, nor on a permit released twice', async () => {
     const { limits } = oneLane(2);
     const [permit] = await take(limits, 1);
