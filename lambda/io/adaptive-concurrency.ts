@@ -67,8 +67,10 @@ interface Lane {
   successes: number;
   /** Halvings so far: a request's round. */
   round: number;
-  /** Epoch ms before which the lane starts nothing new (Retry-After). */
+  /** Epoch ms before which the lane starts nothing new (Retry-After, or a suspension). */
   pausedUntil: number;
+  /** Epoch ms until which the lane is out of service (`suspend`): its DCR refused the identity. */
+  suspendedUntil: number;
 }
 
 interface Waiter {
@@ -134,6 +136,7 @@ export class AdaptiveConcurrency {
       successes: 0,
       round: 0,
       pausedUntil: 0,
+      suspendedUntil: 0,
     }));
     this.#clock = options.clock ?? SYSTEM_CLOCK;
     this.#onThrottle = options.onThrottle;
@@ -232,6 +235,33 @@ export class AdaptiveConcurrency {
       waiter.resolve(permit);
     }
     if (this.#waiters.length > 0) this.#wakeAtPauseEnd();
+  }
+
+  /** Whether `key`'s lane is out of service ({@link suspend}). */
+  public isSuspended(key: string): boolean {
+    const lane = this.#lanes.find((candidate) => candidate.key === key);
+    return lane !== undefined && lane.suspendedUntil > this.#clock.now();
+  }
+
+  /**
+   * Takes `key`'s lane out of service for `ms`, when another lane among `keys` (all lanes when
+   * undefined) is in service to take its work: a DCR that refuses the identity (401/403/404) while
+   * its siblings accept it is a new shard whose role assignment has not propagated yet, or one being
+   * removed. Returns false, changing nothing, when no other lane is left: the refusal is then the
+   * producer's, not one DCR's.
+   */
+  public suspend(key: string, ms: number, keys?: readonly string[]): boolean {
+    const lane = this.#lanes.find((candidate) => candidate.key === key);
+    if (lane === undefined) return false;
+    const now = this.#clock.now();
+    const inService = this.#lanes.some(
+      (other) =>
+        other !== lane && (keys === undefined || keys.includes(other.key)) && other.suspendedUntil <= now,
+    );
+    if (!inService) return false;
+    lane.suspendedUntil = now + ms;
+    lane.pausedUntil = Math.max(lane.pausedUntil, lane.suspendedUntil);
+    return true;
   }
 
   /**

@@ -61,6 +61,20 @@ export function gzipOptions(): ZlibOptions {
 }
 
 /** zlib's async gzip: the compressing runs on libuv's thread pool, beside the parsing. */
+/**
+ * How long a DCR that refuses the identity (401/403/404) while another DCR of the same stream
+ * accepts it gets no batches: a new shard's role assignment takes up to 30 minutes to propagate.
+ */
+export const LANE_SUSPENSION_MS = 5 * 60_000;
+
+/** A DCR taken out of service for {@link LANE_SUSPENSION_MS}; its batch went to another DCR. */
+export interface LaneSuspension {
+  readonly dcrImmutableId: string;
+  readonly streamName: string;
+  readonly status: number;
+  readonly ms: number;
+}
+
 const gzipAsync = promisify(gzip) as (buffer: Buffer, options: ZlibOptions) => Promise<Buffer>;
 
 /** Options of {@link SentinelUploader}. */
@@ -85,6 +99,8 @@ export interface SentinelUploaderProps {
   readonly maxBatchBytes?: number;
   /** Hears every 429: logs and the `Throttled` metric. */
   readonly onThrottle?: (event: ThrottleEvent) => void;
+  /** Hears a DCR taken out of service for refusing the identity while its siblings accept it. */
+  readonly onLaneSuspended?: (event: LaneSuspension) => void;
   /** Time for Retry-After pauses (tests). @default - real time */
   readonly clock?: Clock;
   /**
@@ -365,6 +381,28 @@ export class ObjectDelivery {
       }
     } finally {
       permit.release(failure === undefined);
+    }
+    const status = failure !== undefined ? statusOf(failure) : undefined;
+    // Another batch in flight on the same DCR may have had it suspended already.
+    const already = this.#limits.isSuspended(permit.key);
+    if (
+      (status === 401 || status === 403 || status === 404) &&
+      (already || this.#limits.suspend(permit.key, LANE_SUSPENSION_MS, route.dcrImmutableIds))
+    ) {
+      // One DCR refuses what its siblings accept (a shard not yet usable): the batch goes to another.
+      if (!already) {
+        this.#props.onLaneSuspended?.({
+          dcrImmutableId: permit.key,
+          streamName,
+          status,
+          ms: LANE_SUSPENSION_MS,
+        });
+      }
+      const next = this.stopped ? undefined : await this.#limits.acquire(this.#signal, route.dcrImmutableIds);
+      if (next !== undefined) return this.#upload(batch, route, next);
+      // Time ran out (or another batch failed) first: unsent, not refused.
+      this.#unsent(batch.firstIndex, batch.count);
+      return;
     }
     if (failure === undefined) {
       this.#delivered += batch.count;

@@ -134,6 +134,14 @@ export function createDependencies(options: DependencyOptions = {}): HandlerDeps
           });
         }
       },
+      onLaneSuspended: ({ dcrImmutableId, streamName, status, ms }) => {
+        logger.warn(
+          `DCR ${dcrImmutableId} refused the forwarder's identity (HTTP ${status}) while another DCR of stream ` +
+            `${streamName} accepts it: its batches go to the other DCRs for ${ms / 60_000} minutes. A new shard's ` +
+            'role assignment takes up to 30 minutes to propagate; if this persists, check the assignment on that DCR.',
+          { dcrImmutableId, streamName, status },
+        );
+      },
     }),
     logger,
     router: new MessageRouter({

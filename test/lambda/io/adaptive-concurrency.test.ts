@@ -178,6 +178,24 @@ describe('AdaptiveConcurrency, one DCR', () => {
     expect(limitOf(limits)).toBe(3);
   });
 
+  test('suspends a lane only while another lane is in service, and grants nothing on it until then', async () => {
+    // GIVEN two lanes
+    const clock = new ManualClock();
+    const limits = new AdaptiveConcurrency({ keys: ['dcr-a', 'dcr-b'], max: 4, clock });
+    // WHEN dcr-b is suspended for a minute
+    expect(limits.suspend('dcr-b', 60_000)).toBe(true);
+    // THEN permits go to dcr-a only, and dcr-a cannot be suspended too (no lane would be left)
+    const permits = await take(limits, 4);
+    expect(permits.map((p) => p.key)).toStrictEqual(['dcr-a', 'dcr-a', 'dcr-a', 'dcr-a']);
+    expect(limits.suspend('dcr-a', 60_000)).toBe(false);
+    for (const permit of permits) permit.release(true);
+    // and once the minute is over dcr-b takes permits again, and may be suspended again
+    clock.advance(60_000);
+    const [next] = await take(limits, 1);
+    expect(next.key).toBe('dcr-b');
+    expect(limits.suspend('dcr-a', 60_000, ['dcr-a'])).toBe(false);
+  });
+
   test('does not grow on failures, nor on a permit released twice', async () => {
     const { limits } = oneLane(2);
     const [permit] = await take(limits, 1);

@@ -6,7 +6,12 @@ import {
 } from '../../../lambda/core/errors';
 import type { ThrottleEvent } from '../../../lambda/io/adaptive-concurrency';
 import type { SendOptions } from '../../../lambda/io/logs-ingestion-sender';
-import { SentinelUploader, type DeliveryResult } from '../../../lambda/io/sentinel-uploader';
+import {
+  LANE_SUSPENSION_MS,
+  SentinelUploader,
+  type DeliveryResult,
+  type LaneSuspension,
+} from '../../../lambda/io/sentinel-uploader';
 
 /** A failed answer as the sender reports it: a RestError-like error with `statusCode`. */
 function statusError(statusCode: number): Error {
@@ -59,7 +64,12 @@ const rows = (count: number, from = 0) =>
 
 function uploader(
   client: ReturnType<typeof fakeClient>,
-  options: { dcrs?: string[]; concurrency?: number; onThrottle?: (e: ThrottleEvent) => void } = {},
+  options: {
+    dcrs?: string[];
+    concurrency?: number;
+    onThrottle?: (e: ThrottleEvent) => void;
+    onLaneSuspended?: (e: LaneSuspension) => void;
+  } = {},
 ) {
   const dcrs = options.dcrs ?? ['dcr-a', 'dcr-b'];
   return new SentinelUploader({
@@ -71,6 +81,7 @@ function uploader(
     concurrency: options.concurrency ?? 2,
     maxBatchBytes: 44,
     ...(options.onThrottle !== undefined ? { onThrottle: options.onThrottle } : {}),
+    ...(options.onLaneSuspended !== undefined ? { onLaneSuspended: options.onLaneSuspended } : {}),
   });
 }
 
@@ -164,15 +175,34 @@ describe('SentinelUploader across DCRs', () => {
     expect(result.recordsDelivered + result.recordsFailed).toBe(8);
   });
 
-  test('names the DCR that refused', async () => {
-    // GIVEN dcr-b does not exist
-    const client = fakeClient((dcr) => (dcr === 'dcr-b' ? 404 : 204));
+  test.each([401, 403, 404])(
+    'takes a DCR that refuses (%i) while its sibling accepts out of service, and sends its batches to the sibling',
+    async (status) => {
+      // GIVEN dcr-b refuses the identity (a new shard whose role assignment has not propagated)
+      const client = fakeClient((dcr) => (dcr === 'dcr-b' ? status : 204));
+      const suspended: LaneSuspension[] = [];
+      const up = uploader(client, { onLaneSuspended: (event) => suspended.push(event) });
+      // WHEN
+      const result = await deliver(up, rows(8));
+      // THEN every row arrived through dcr-a, nothing failed, and dcr-b was suspended once
+      expect(result).toMatchObject({ recordsDelivered: 8, recordsFailed: 0 });
+      expect(result.error).toBeUndefined();
+      expect(new Set(client.sent.map((s) => s.dcr))).toStrictEqual(new Set(['dcr-a']));
+      expect(suspended).toStrictEqual([
+        { dcrImmutableId: 'dcr-b', streamName: 'Custom-Test', status, ms: LANE_SUSPENSION_MS },
+      ]);
+    },
+  );
+
+  test('names the DCR that refused when every DCR refuses: the producer’s problem, not one shard’s', async () => {
+    // GIVEN neither DCR exists
+    const client = fakeClient(() => 404);
     // WHEN
     const result = await deliver(uploader(client), rows(8));
     // THEN
     expect(result.error).toBeInstanceOf(IngestionNotFoundError);
-    expect(result.error?.message).toMatch(/no DCR dcr-b with stream Custom-Test/);
-    expect(result.error?.message).not.toMatch(/dcr-a/);
+    expect(result.error?.message).toMatch(/no DCR dcr-[ab] with stream Custom-Test/);
+    expect(result.recordsDelivered).toBe(0);
   });
 
   test('reports throttling, not a slow invocation, when time runs out while a DCR throttles', async () => {
