@@ -10,6 +10,7 @@ import {
 } from '../producer/azure-coordinates';
 import type { ProducerDefinition } from '../producer/producer';
 import { streamName } from '../producer/naming';
+import { producerOutputs } from '../producer/outputs';
 import type { AuthMode } from '../../lambda/contract/environment';
 import type { SentinelDestination } from './s3-to-sentinel-forwarder';
 
@@ -95,6 +96,22 @@ export function destinationsFromContext(
         '`shards` first (`npx cdktf deploy`, which creates the DCRs), then pass its new outputs',
     );
   }
+  // A multi-output producer needs a stream per output; the Azure stack makes them (it goes first).
+  const unmatched = producers.flatMap((p) => {
+    const wanted = (producerOutputs(p) ?? []).map((o) => o.key).sort();
+    const have = Object.keys(coordinates.producers[p.name].outputs ?? {}).sort();
+    return wanted.join(',') === have.join(',')
+      ? []
+      : [
+          `${p.name} (format ${p.format} needs outputs ${wanted.join(', ') || 'none'}; ${source} has ${have.join(', ') || 'none'})`,
+        ];
+  });
+  if (unmatched.length > 0) {
+    throw new AzureCoordinatesError(
+      `${source} does not have the streams of producer(s) ${unmatched.join('; ')}: deploy the Azure stack with ` +
+        'this definition first (`npx cdktf deploy`), then pass its new outputs',
+    );
+  }
   const destinations: Record<string, SentinelDestination> = {};
   for (const producer of producers) {
     const stream = coordinates.producers[producer.name];
@@ -109,6 +126,19 @@ export function destinationsFromContext(
       dcrImmutableId: stream.dcrImmutableId,
       ...(dcrIds.length > 1 ? { dcrImmutableIds: dcrIds } : {}),
       streamName: stream.streamName,
+      ...(stream.outputs !== undefined
+        ? {
+            outputs: Object.fromEntries(
+              Object.entries(stream.outputs).map(([key, target]) => [
+                key,
+                {
+                  streamName: target.streamName,
+                  dcrImmutableIds: dcrImmutableIdsOf(target).slice(0, producer.shards ?? 1),
+                },
+              ]),
+            ),
+          }
+        : {}),
     };
   }
   return {
@@ -127,18 +157,29 @@ export function placeholderCoordinates(producers: readonly ProducerDefinition[])
     logsIngestionEndpoint: 'https://placeholder-dce.invalid',
     producers: Object.fromEntries(
       producers.map((p) => {
-        // Shard k's placeholder is k − 1 in hex, so shard 1 keeps the all-zero id it always had.
-        const ids = Array.from(
-          { length: p.shards ?? 1 },
-          (_, k) => `dcr-${k.toString(16).padStart(32, '0')}`,
-        );
+        // Shard k of output i is i × 16 + k − 1 in hex, so the first keeps the all-zero id it always had.
+        const ids = (output: number) =>
+          Array.from(
+            { length: p.shards ?? 1 },
+            (_, k) => `dcr-${(output * 16 + k).toString(16).padStart(32, '0')}`,
+          );
+        const target = (output: number, stream: string) => {
+          const dcrs = ids(output);
+          return {
+            dcrImmutableId: dcrs[0],
+            ...(dcrs.length > 1 ? { dcrImmutableIds: dcrs } : {}),
+            streamName: stream,
+          };
+        };
+        const outputs = producerOutputs(p);
         return [
           p.name,
-          {
-            dcrImmutableId: ids[0],
-            ...(ids.length > 1 ? { dcrImmutableIds: ids } : {}),
-            streamName: streamName(p),
-          },
+          outputs === undefined
+            ? target(0, streamName(p))
+            : {
+                ...target(0, outputs[0].streamName),
+                outputs: Object.fromEntries(outputs.map((o, i) => [o.key, target(i, o.streamName)])),
+              },
         ];
       }),
     ),

@@ -9,7 +9,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ENTRA_TOKEN_EXCHANGE_AUDIENCE, ENV, type AuthMode } from '../../lambda/contract/environment';
 import { METRICS_NAMESPACE } from '../../lambda/contract/metric-names';
-import type { FormatName } from '../../lambda/formats';
+import { outputNamesOf, type FormatName } from '../../lambda/formats';
 import { dcrIdsProblem } from '../producer/azure-coordinates';
 import { awsResourceNames, secretKeyAlias, secretParameterName } from '../producer/naming';
 import { MAX_SHARDS, defaultMaxConcurrency } from '../producer/rules';
@@ -179,6 +179,10 @@ export class ForwarderFunction {
         [ENV.dcrImmutableId]: props.destination.dcrImmutableId,
         // Only with shards: a one-DCR function's environment stays what it always was.
         ...(dcrIds.length > 1 ? { [ENV.dcrImmutableIds]: dcrIds.join(',') } : {}),
+        // Only for a multi-output format: each output's stream and DCRs (lambda/core/config.ts checks them).
+        ...(props.destination.outputs !== undefined
+          ? { [ENV.dcrOutputs]: Stack.of(scope).toJsonString(props.destination.outputs) }
+          : {}),
         [ENV.streamName]: props.destination.streamName,
         [ENV.authMode]: authMode,
         [ENV.clientSecretParameter]: this.secretParameterName,
@@ -341,6 +345,47 @@ export function checkDestination(producerName: string, destination: SentinelDest
     throw new Error(`${where} lists ${ids.length} DCRs; a producer has at most ${MAX_SHARDS} (\`shards\`)`);
   }
   return ids;
+}
+
+/**
+ * Checks `destination.outputs` against the format: exactly its outputs for a multi-output format
+ * (each with a stream and 1 to `MAX_SHARDS` distinct DCR ids), none for any other. Throws naming
+ * the producer, the prop and what to pass.
+ */
+export function checkOutputs(
+  producerName: string,
+  format: FormatName,
+  destination: SentinelDestination,
+): void {
+  const where = `S3ToSentinelForwarder "${producerName}": \`destination.outputs\``;
+  const wanted = outputNamesOf(format);
+  const outputs = destination.outputs;
+  if (wanted.length === 0) {
+    if (outputs !== undefined) {
+      throw new Error(
+        `${where} is only for a format writing to several streams; ${format} writes to one: remove it`,
+      );
+    }
+    return;
+  }
+  const have = Object.keys(outputs ?? {});
+  if (outputs === undefined || [...have].sort().join(',') !== [...wanted].sort().join(',')) {
+    throw new Error(
+      `${where} must name the stream and DCRs of each output of ${format} (${wanted.join(', ')}), not ` +
+        `${have.length > 0 ? have.join(', ') : 'none'}: take them from the Azure stack's outputs (\`producers.<name>.outputs\`)`,
+    );
+  }
+  for (const [key, target] of Object.entries(outputs)) {
+    const ids = target.dcrImmutableIds;
+    const problem =
+      !Token.isUnresolved(target.streamName) && target.streamName === ''
+        ? 'needs a stream name'
+        : ids.some((id) => Token.isUnresolved(id))
+          ? undefined
+          : (dcrIdsProblem(ids, ids[0]) ??
+            (ids.length > MAX_SHARDS ? `lists ${ids.length} DCRs; at most ${MAX_SHARDS}` : undefined));
+    if (problem) throw new Error(`${where}.${key} ${problem}`);
+  }
 }
 
 /**

@@ -12,7 +12,12 @@ import { Construct } from 'constructs';
 import type { AuthMode } from '../../lambda/contract/environment';
 import type { FormatName } from '../../lambda/formats';
 import type { NotificationMode } from '../producer/producer';
-import { DEFAULT_FUNCTION_TIMEOUT, ForwarderFunction, checkDestination } from './forwarder-function';
+import {
+  DEFAULT_FUNCTION_TIMEOUT,
+  ForwarderFunction,
+  checkDestination,
+  checkOutputs,
+} from './forwarder-function';
 import type { ForwarderMetricName, ForwarderMetrics } from './forwarder-metrics';
 import { ForwarderMonitoring } from './forwarder-monitoring';
 import { ForwarderQueues } from './forwarder-queues';
@@ -39,6 +44,15 @@ export interface SentinelDestination {
   readonly dcrImmutableIds?: readonly string[];
   /** The DCR input stream, `Custom-<Table>`. */
   readonly streamName: string;
+  /**
+   * For a format writing to several streams (`networkfirewall`): each output's stream and DCRs,
+   * keyed by output name, exactly the format's outputs; `dcrImmutableId` and `streamName` are then
+   * the first output's. The function gets them as DCR_OUTPUTS.
+   * @default - one stream
+   */
+  readonly outputs?: Readonly<
+    Record<string, { readonly streamName: string; readonly dcrImmutableIds: readonly string[] }>
+  >;
 }
 
 export interface S3ToSentinelForwarderProps {
@@ -215,6 +229,7 @@ export class S3ToSentinelForwarder extends Construct {
     super(scope, id);
     validateForwarderProps(props);
     checkDestination(props.producerName, props.destination);
+    checkOutputs(props.producerName, props.format, props.destination);
     this.producerName = props.producerName;
     const timeout = props.timeout ?? DEFAULT_FUNCTION_TIMEOUT;
 

@@ -5,7 +5,6 @@ import {
   VISIBILITY_TIMEOUT_FACTOR,
   checkBatchingWindow,
   checkEmail,
-  checkFormatDeployable,
   checkLimit,
   checkProducerName,
   checkReceiveBudget,
@@ -70,7 +69,6 @@ export function validateForwarderProps(props: S3ToSentinelForwarderProps): void 
     if (!Token.isUnresolved(value)) add(checkLimit(limit.prop, limit, value));
   }
   add(checkBatchingWindow(PROP_NAMES, props.batchSize, numberOf(props.maxBatchingWindow)));
-  add(checkFormatDeployable('format', props.format));
   const timeoutSeconds = (props.timeout ?? DEFAULT_FUNCTION_TIMEOUT).toSeconds();
   const receives = props.maxReceiveCount ?? 5;
   // Within their own limits only: an out-of-range value has its own message above.

@@ -20,6 +20,12 @@ export interface DcrErrorAlertProps {
    * @default 1 - the producer's first (or only) DCR; the rule's name carries no shard
    */
   readonly shard?: number;
+  /**
+   * The producer's output whose DCR this is, for a format writing to several streams; named after
+   * the producer's name as the DCR is.
+   * @default - the producer's one stream
+   */
+  readonly output?: string;
   readonly workspaceResourceId: string;
   readonly resourceGroupName: string;
   readonly location: string;
@@ -63,7 +69,7 @@ export class DcrErrorAlert extends Construct {
     const shard = props.shard ?? 1;
     const which = shard === 1 ? '' : ` (shard ${shard})`;
     this.rule = new MonitorScheduledQueryRulesAlertV2(this, 'Resource', {
-      name: `${props.namePrefix}-${props.producerName}${shardSuffix(shard)}-dcr-errors`,
+      name: `${props.namePrefix}-${props.producerName}${props.output !== undefined ? `-${props.output}` : ''}${shardSuffix(shard)}-dcr-errors`,
       displayName: `${props.tableName} (${props.producerName}): DCR${which} dropped or failed to transform rows`,
       description:
         `The data collection rule${which} of producer ${props.producerName} logged errors to ${DCR_ERROR_TABLE} in the last ` +

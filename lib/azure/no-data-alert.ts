@@ -48,6 +48,12 @@ export interface NoDataAlertProps {
   /** The table to watch: `<Name>_CL`, or a built-in table. */
   readonly tableName: string;
   /**
+   * Every table the producer writes to, watched together, for a producer whose rows go to several
+   * (one per output): rows in any of them count, since one output may rightly be quiet.
+   * @default - [tableName]
+   */
+  readonly tableNames?: readonly string[];
+  /**
    * KQL condition selecting the producer's rows, for a table other producers write to as well.
    * @default - every row of the table
    */
@@ -68,6 +74,8 @@ export interface NoDataAlertProps {
   readonly actionGroupId?: string;
   /** The table, so the rule (whose query Azure validates) is created after it. */
   readonly table: ITerraformDependable;
+  /** The other tables of `tableNames`, for the same reason. @default - none */
+  readonly otherTables?: readonly ITerraformDependable[];
   /** @default - no tags */
   readonly tags?: Record<string, string>;
 }
@@ -86,7 +94,7 @@ export class NoDataAlert extends Construct {
       // The producer too: several producers may share one (built-in) table.
       displayName: `${props.tableName} (${props.producerName}): no rows for ${props.noDataMinutes} minutes`,
       description:
-        `No row reached ${props.tableName} in the last ${props.noDataMinutes} minutes. Check the producer's ` +
+        `No row reached ${props.tableNames !== undefined && props.tableNames.length > 1 ? props.tableNames.join(', ') : props.tableName} in the last ${props.noDataMinutes} minutes. Check the producer's ` +
         'queue, dead-letter queue and forwarder alarms on AWS, and DCRLogErrors in this workspace.',
       location: props.location,
       resourceGroupName: props.resourceGroupName,
@@ -100,7 +108,9 @@ export class NoDataAlert extends Construct {
         {
           // summarize always returns one row, so an empty table yields 0 rather than no result.
           query:
-            `${props.tableName}\n` +
+            (props.tableNames !== undefined && props.tableNames.length > 1
+              ? `union ${props.tableNames.join(', ')}\n`
+              : `${props.tableName}\n`) +
             (props.rowFilter !== undefined ? `| where ${props.rowFilter}\n` : '') +
             `| where ingestion_time() > ago(${props.noDataMinutes}m)\n` +
             '| summarize IngestedRows = count()',
@@ -112,7 +122,7 @@ export class NoDataAlert extends Construct {
         },
       ],
       action: props.actionGroupId === undefined ? undefined : { actionGroups: [props.actionGroupId] },
-      dependsOn: [props.table],
+      dependsOn: [props.table, ...(props.otherTables ?? [])],
       tags: props.tags,
     });
   }

@@ -11,6 +11,7 @@ import {
   streamName,
   tableName,
   type ProducerDefinition,
+  type ProducerOutput,
 } from '../producer';
 import { AzapiProvider, AzapiResource } from './azapi';
 import { STREAM_COLUMN_TYPES, TABLE_COLUMN_TYPES } from './table-columns';
@@ -42,6 +43,13 @@ export interface ProducerStreamProps {
    * @default - none
    */
   readonly builtinColumns?: ITerraformDependable;
+  /**
+   * One output of a producer whose format writes to several streams: this construct then builds
+   * that output's table, stream and DCRs (named `<prefix>-<producer>-<output>`). `columns` must be
+   * the output's.
+   * @default - the producer's one stream
+   */
+  readonly output?: ProducerOutput;
   /** @default - no tags */
   readonly tags?: Record<string, string>;
 }
@@ -98,6 +106,8 @@ export class ProducerStream extends Construct {
    * deployed producer into or out of Auxiliary replaces its table, and the rows in it are lost.
    */
   public readonly table: LogAnalyticsWorkspaceTableCustomLog | AzapiResource | ITerraformDependable;
+  /** The producer's output this stream carries; undefined for a producer with one stream. */
+  public readonly output: ProducerOutput | undefined;
   /** Where the rows land: `custom`, or `builtin` (the DCR writes to `Microsoft-<Table>`). */
   public readonly destination: ReturnType<typeof destinationOf>;
   /** The first (or only) DCR, `shards[0]`'s. */
@@ -111,12 +121,16 @@ export class ProducerStream extends Construct {
     super(scope, id);
     const producer = props.producer;
     const table = producer.table ?? {};
-    this.tableName = tableName(producer);
-    this.streamName = streamName(producer);
+    const output = props.output;
+    this.output = output;
+    this.tableName = output?.tableName ?? tableName(producer);
+    this.streamName = output?.streamName ?? streamName(producer);
 
-    const description = `Rows forwarded from S3 by s3-to-sentinel producer ${producer.name} (format ${producer.format}).`;
+    const description =
+      `Rows forwarded from S3 by s3-to-sentinel producer ${producer.name} (format ${producer.format}` +
+      (output !== undefined ? `, output ${output.key}).` : ').');
     const plan = table.plan ?? 'Analytics';
-    this.destination = destinationOf(producer);
+    this.destination = output?.destination ?? destinationOf(producer);
     if (this.destination.kind === 'builtin') {
       // Sentinel's own table: nothing to create, only the `_CF` columns (added once per table).
       if (props.builtinColumns === undefined) {
@@ -199,7 +213,7 @@ export class ProducerStream extends Construct {
     for (let shard = 1; shard <= (producer.shards ?? 1); shard += 1) {
       const suffix = shardSuffix(shard);
       const dataCollectionRule = new MonitorDataCollectionRule(this, `Resource${suffix}`, {
-        name: `${props.namePrefix}-${producer.name}${suffix}`,
+        name: `${props.namePrefix}-${producer.name}${output !== undefined ? `-${output.slug}` : ''}${suffix}`,
         description:
           // Without the shard count, so adding shards does not rewrite the existing DCRs.
           `s3-to-sentinel: ${this.streamName} → ${this.tableName}` + (shard === 1 ? '' : ` (shard ${shard})`),

@@ -5,13 +5,14 @@ import type { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment
 import { Annotations } from 'cdktf';
 import { Construct } from 'constructs';
 import { addedColumns, columnsOf, PRODUCER_COLUMN, type Column } from '../../lambda/formats';
-import { destinationOf, tableName } from '../producer';
+import { producerStreams } from '../producer';
 import { BuiltinTableColumns } from './builtin-table-columns';
 import type {
   AzureCoordinates,
   ProducerDefinition,
   SecretRotationInfo,
   StreamCoordinates,
+  destinationOf,
 } from '../producer';
 import { DcrErrorAlert } from './dcr-error-alert';
 import { ForwarderIdentity, type ForwarderPrincipal, type IdentityOptions } from './forwarder-identity';
@@ -128,6 +129,11 @@ export class SentinelIngestion extends Construct {
   public readonly identity: ForwarderIdentity;
   /** Keyed by producer name. */
   public readonly streams: Readonly<Record<string, ProducerStream>>;
+  /**
+   * For a producer whose format writes to several streams, one stream per output, keyed by producer
+   * name then output (`streams` holds the first); absent for the others.
+   */
+  public readonly outputStreams: Readonly<Record<string, Readonly<Record<string, ProducerStream>>>>;
   /** The ingestion role assignment on each producer's (first) DCR, keyed by producer name. */
   public readonly roleAssignments: Readonly<Record<string, RoleAssignment>>;
   /**
@@ -254,11 +260,10 @@ export class SentinelIngestion extends Construct {
       string,
       { table: ReturnType<typeof destinationOf>; columns: Map<string, Column> }
     >();
-    for (const producer of props.producers) {
-      const destination = destinationOf(producer);
+    for (const { destination, columns } of props.producers.flatMap(producerStreams)) {
       if (destination.kind !== 'builtin') continue;
       const entry = byTable.get(destination.table.name) ?? { table: destination, columns: new Map() };
-      for (const column of addedColumns(columnsOf(producer.format), destination.table)) {
+      for (const column of addedColumns(columns, destination.table)) {
         entry.columns.set(column.name, column);
       }
       byTable.set(destination.table.name, entry);
@@ -284,6 +289,7 @@ export class SentinelIngestion extends Construct {
     }
 
     const streams: Record<string, ProducerStream> = {};
+    const outputStreams: Record<string, Record<string, ProducerStream>> = {};
     const roleAssignments: Record<string, RoleAssignment> = {};
     const shardRoleAssignments: Record<string, RoleAssignment[]> = {};
     const alerts: Record<string, NoDataAlert> = {};
@@ -291,57 +297,76 @@ export class SentinelIngestion extends Construct {
     const shardErrorAlerts: Record<string, DcrErrorAlert[]> = {};
     const producerCoordinates: Record<string, StreamCoordinates> = {};
     for (const producer of props.producers) {
-      const columns = columnsOf(producer.format);
-      const stream = new ProducerStream(this, producer.name, {
-        ...placement,
-        producer,
-        columns,
-        namePrefix,
-        workspaceResourceId,
-        dataCollectionEndpointId: this.dataCollectionEndpoint.id,
-        builtinColumns: builtinColumns.get(tableName(producer))?.resource,
-      });
+      const specs = producerStreams(producer);
+      // A producer with several outputs gets a construct of its own holding one stream per output.
+      const parent = specs[0].output === undefined ? this : new Construct(this, producer.name);
+      const built = specs.map(
+        (spec) =>
+          new ProducerStream(parent, spec.output?.slug ?? producer.name, {
+            ...placement,
+            producer,
+            columns: spec.columns,
+            ...(spec.output !== undefined ? { output: spec.output } : {}),
+            namePrefix,
+            workspaceResourceId,
+            dataCollectionEndpointId: this.dataCollectionEndpoint.id,
+            builtinColumns: builtinColumns.get(spec.tableName)?.resource,
+          }),
+      );
+      const stream = built[0];
       streams[producer.name] = stream;
+      if (stream.output !== undefined) {
+        outputStreams[producer.name] = Object.fromEntries(built.map((b) => [b.output!.key, b]));
+      }
       // One assignment per DCR, scoped to it: the identity may write to this producer's DCRs only.
-      shardRoleAssignments[producer.name] = stream.shards.map(({ shard, dataCollectionRule }) =>
-        this.identity.grantIngest(
-          stream,
-          `IngestionRole${shardSuffix(shard)}`,
-          dataCollectionRule.id,
-          producer.name,
+      shardRoleAssignments[producer.name] = built.flatMap((each) =>
+        each.shards.map(({ shard, dataCollectionRule }) =>
+          this.identity.grantIngest(
+            each,
+            `IngestionRole${shardSuffix(shard)}`,
+            dataCollectionRule.id,
+            producer.name,
+          ),
         ),
       );
       roleAssignments[producer.name] = shardRoleAssignments[producer.name][0];
       producerCoordinates[producer.name] = {
-        dcrImmutableId: stream.dataCollectionRule.immutableId,
-        // Only with shards, so a one-DCR producer's coordinates are what they always were.
-        ...(stream.shards.length > 1
-          ? { dcrImmutableIds: stream.shards.map((s) => s.dataCollectionRule.immutableId) }
+        ...coordinatesOf(stream),
+        // Each output's stream and DCRs, for the forwarder's DCR_OUTPUTS.
+        ...(stream.output !== undefined
+          ? { outputs: Object.fromEntries(built.map((b) => [b.output!.key, coordinatesOf(b)])) }
           : {}),
-        streamName: stream.streamName,
         // Its own identity: the AWS side signs this producer's forwarder in with this client id.
         ...(this.identity.perProducer ? { clientId: this.identity.principalOf(producer.name).clientId } : {}),
       };
-      for (const warning of transformWarnings(producer, columns)) {
-        Annotations.of(stream).addWarning(warning);
+      for (const each of built) {
+        for (const warning of transformWarnings(
+          producer,
+          each.output?.columns ?? columnsOf(producer.format),
+        )) {
+          Annotations.of(each).addWarning(warning);
+        }
       }
       if (alerting.enabled !== false) {
         // DCRLogErrors is an Analytics table of the workspace whatever the producer's plan, so
         // Auxiliary producers get this alert too. One per DCR: each alert's query names its DCR.
-        shardErrorAlerts[producer.name] = stream.shards.map(
-          ({ shard, dataCollectionRule, errorLogs }) =>
-            new DcrErrorAlert(stream, `DcrErrorAlert${shardSuffix(shard)}`, {
-              ...placement,
-              namePrefix,
-              producerName: producer.name,
-              tableName: stream.tableName,
-              dataCollectionRuleId: dataCollectionRule.id,
-              ...(shard === 1 ? {} : { shard }),
-              errorLogs,
-              workspaceResourceId,
-              severity: alerting.severity ?? 2,
-              actionGroupId: this.actionGroup?.id,
-            }),
+        shardErrorAlerts[producer.name] = built.flatMap((each) =>
+          each.shards.map(
+            ({ shard, dataCollectionRule, errorLogs }) =>
+              new DcrErrorAlert(each, `DcrErrorAlert${shardSuffix(shard)}`, {
+                ...placement,
+                namePrefix,
+                producerName: producer.name,
+                tableName: each.tableName,
+                dataCollectionRuleId: dataCollectionRule.id,
+                ...(shard === 1 ? {} : { shard }),
+                ...(each.output !== undefined ? { output: each.output.slug } : {}),
+                errorLogs,
+                workspaceResourceId,
+                severity: alerting.severity ?? 2,
+                actionGroupId: this.actionGroup?.id,
+              }),
+          ),
         );
         errorAlerts[producer.name] = shardErrorAlerts[producer.name][0];
       }
@@ -361,15 +386,26 @@ export class SentinelIngestion extends Construct {
             'or widely spread records may fail to ingest.',
         );
       } else if (alerting.enabled !== false) {
+        const tables = [...new Set(built.map((each) => each.tableName))];
         alerts[producer.name] = new NoDataAlert(stream, 'NoDataAlert', {
           ...placement,
           namePrefix,
           producerName: producer.name,
           tableName: stream.tableName,
           table: stream.table,
-          // A built-in table may hold other producers' and Microsoft's connector's rows too.
-          ...(stream.destination.kind === 'builtin'
-            ? { rowFilter: `${PRODUCER_COLUMN.name} == '${producer.name}'` }
+          // Watched together: one output (TLS inspection, say) may rightly be quiet.
+          ...(tables.length > 1
+            ? { tableNames: tables, otherTables: built.slice(1).map((each) => each.table) }
+            : {}),
+          // A built-in table may hold other producers' and Microsoft's connector's rows too; a
+          // custom table among several has no such column (column_ifexists keeps its rows).
+          ...(built.some((each) => each.destination.kind === 'builtin')
+            ? {
+                rowFilter:
+                  tables.length > 1
+                    ? `column_ifexists('${PRODUCER_COLUMN.name}', '${producer.name}') == '${producer.name}'`
+                    : `${PRODUCER_COLUMN.name} == '${producer.name}'`,
+              }
             : {}),
           workspaceResourceId,
           noDataMinutes: alerting.noDataMinutes ?? 60,
@@ -387,6 +423,7 @@ export class SentinelIngestion extends Construct {
       }
     }
     this.streams = streams;
+    this.outputStreams = outputStreams;
     this.roleAssignments = roleAssignments;
     this.shardRoleAssignments = shardRoleAssignments;
     this.alerts = alerts;
@@ -456,5 +493,21 @@ function rotationInfo(principal: ForwarderPrincipal): SecretRotationInfo {
     ...(secret.previous === undefined
       ? {}
       : { previous: { generation: secret.generation - 1, expiresAt: secret.previous.endDate } }),
+  };
+}
+
+/** Where the forwarder posts one stream's rows: its first DCR, every DCR (with shards), the stream. */
+function coordinatesOf(stream: ProducerStream): {
+  dcrImmutableId: string;
+  dcrImmutableIds?: string[];
+  streamName: string;
+} {
+  return {
+    dcrImmutableId: stream.dataCollectionRule.immutableId,
+    // Only with shards, so a one-DCR producer's coordinates are what they always were.
+    ...(stream.shards.length > 1
+      ? { dcrImmutableIds: stream.shards.map((s) => s.dataCollectionRule.immutableId) }
+      : {}),
+    streamName: stream.streamName,
   };
 }

@@ -1,8 +1,8 @@
 import { Token } from 'cdktf';
-import { builtinMismatches, columnsOf, isFormatName, type Column } from '../../lambda/formats';
+import { builtinMismatches, isFormatName, type Column } from '../../lambda/formats';
 import {
   checkEmail,
-  destinationOf,
+  producerStreams,
   tableName,
   validateProducers,
   type ProducerDefinition,
@@ -225,17 +225,18 @@ function producerProblems(producer: ProducerDefinition): string[] {
     );
   }
   if (isFormatName(producer.format)) {
-    const columns = columnsOf(producer.format);
-    const table = `${where} (table ${tableName(producer)}, format ${producer.format})`;
-    const destination = destinationOf(producer);
-    if (destination.kind === 'builtin') {
-      // What the forwarder sends must be the built-in table's own columns, or `_CF` ones added to it.
-      problems.push(
-        ...builtinMismatches(columns, destination.table).map((problem) => `${table}: ${problem}`),
-      );
-    } else {
-      problems.push(...columnProblems(columns, table));
-      if (plan === 'Auxiliary') problems.push(...auxiliaryColumnProblems(columns, table));
+    // Each stream of the producer: its one stream, or one per output of its format.
+    for (const { columns, destination, tableName: name } of producerStreams(producer)) {
+      const table = `${where} (table ${name}, format ${producer.format})`;
+      if (destination.kind === 'builtin') {
+        // What the forwarder sends must be the built-in table's own columns, or `_CF` ones added to it.
+        problems.push(
+          ...builtinMismatches(columns, destination.table).map((problem) => `${table}: ${problem}`),
+        );
+      } else {
+        problems.push(...columnProblems(columns, table));
+        if (plan === 'Auxiliary') problems.push(...auxiliaryColumnProblems(columns, table));
+      }
     }
   }
   return problems;

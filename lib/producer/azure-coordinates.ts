@@ -18,11 +18,26 @@ export interface StreamCoordinates {
   /** The DCR input stream, `Custom-<Table>`. */
   readonly streamName: string;
   /**
+   * For a producer whose format writes to several streams (`networkfirewall`): each output's stream
+   * and DCR(s), keyed by output name; the fields above are then the first output's. The forwarder
+   * gets them as DCR_OUTPUTS.
+   * @default - one stream, the fields above
+   */
+  readonly outputs?: Readonly<Record<string, OutputCoordinates>>;
+  /**
    * Client id of this producer's own identity, when each producer has one (allowed to write only
    * to this producer's DCR).
    * @default - the shared `AzureCoordinates.clientId`
    */
   readonly clientId?: string;
+}
+
+/** Where one output of a multi-output producer goes. */
+export interface OutputCoordinates {
+  readonly dcrImmutableId: string;
+  /** @default - one DCR: `[dcrImmutableId]` */
+  readonly dcrImmutableIds?: readonly string[];
+  readonly streamName: string;
 }
 
 /** Everything the forwarder needs to reach Azure, for every producer. */
@@ -137,6 +152,27 @@ export function checkCoordinates(value: unknown, source: string): AzureCoordinat
         }
         const ids = dcrIdsProblem(stream.dcrImmutableIds, stream.dcrImmutableId);
         if (ids) problems.push(`\`producers.${name}.dcrImmutableIds\` ${ids}`);
+        if (stream.outputs !== undefined) {
+          if (!isRecord(stream.outputs) || Object.keys(stream.outputs).length === 0) {
+            problems.push(
+              `\`producers.${name}.outputs\` must be an object naming each output's stream and DCRs`,
+            );
+          } else {
+            for (const [output, target] of Object.entries(stream.outputs)) {
+              const where = `\`producers.${name}.outputs.${output}\``;
+              if (
+                !isRecord(target) ||
+                typeof target.dcrImmutableId !== 'string' ||
+                typeof target.streamName !== 'string'
+              ) {
+                problems.push(`${where} needs dcrImmutableId and streamName`);
+              } else {
+                const outputIds = dcrIdsProblem(target.dcrImmutableIds, target.dcrImmutableId);
+                if (outputIds) problems.push(`${where}.dcrImmutableIds ${outputIds}`);
+              }
+            }
+          }
+        }
       }
     }
   }

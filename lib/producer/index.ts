@@ -3,3 +3,4 @@ export * from './naming';
 export * from './validate-producers';
 export * from './azure-coordinates';
 export * from './rules';
+export * from './outputs';

@@ -1,6 +1,5 @@
 import type { LambdaTuning } from './producer';
 import { QUEUE_RETENTION_SECONDS, secondsToDeadLetter } from '../../lambda/contract/retry-schedule';
-import { isFormatName, isMultiOutput, outputNamesOf, type FormatName } from '../../lambda/formats';
 
 /**
  * The rules a producer definition (`validateProducer`) and the `S3ToSentinelForwarder` construct
@@ -264,17 +263,4 @@ export function defaultMaxConcurrency(shards: number = 1): number {
   const limit = NUMERIC_LIMITS['lambda.maxConcurrency'];
   const wanted = Math.ceil(postsInFlightToFill(shards) / DEFAULT_UPLOAD_CONCURRENCY);
   return Math.min(limit.max, Math.max(limit.min, wanted));
-}
-
-/**
- * Why a format cannot be deployed yet, or undefined. A multi-output format (`networkfirewall`: one
- * DCR stream per table) parses and delivers in the forwarder, but the stacks do not yet build its
- * streams or pass DCR_OUTPUTS, so a producer of it would fail every message: refused at synth.
- */
-export function checkFormatDeployable(field: string, format: FormatName): string | undefined {
-  if (!isFormatName(format) || !isMultiOutput(format)) return undefined;
-  return (
-    `\`${field}\` ${format} writes to ${outputNamesOf(format).length} tables (${outputNamesOf(format).join(', ')}), ` +
-    'which the stacks cannot deploy yet; meanwhile use `ndjson` (a custom table of the raw events)'
-  );
 }

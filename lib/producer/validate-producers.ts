@@ -1,13 +1,13 @@
 import { FORMAT_NAMES, isFormatName } from '../../lambda/formats';
 import { BUILTIN_DESTINATIONS, builtinTableOf } from '../../lambda/formats';
 import { destinationOf, tableBaseName } from './naming';
+import { producerOutputs } from './outputs';
 import type { ProducerDefinition } from './producer';
 import {
   NUMERIC_LIMITS,
   SHARDS_LIMIT,
   checkBatchingWindow,
   checkEmail,
-  checkFormatDeployable,
   checkLimit,
   checkProducerName,
   checkReceiveBudget,
@@ -65,15 +65,19 @@ export function validateProducers(producers: readonly ProducerDefinition[]): voi
       }
     }
   });
-  // Shard k of producer P is named like a producer `P-k` would be (its DCR, its alert).
+  // Every DCR (and its alerts) is named `<prefix>-<stem>`: the producer's name, then its output and
+  // its shard when it has several; two producers must not end up with the same stem.
+  const stems = new Map<string, string>();
   for (const producer of producers) {
-    for (let shard = 2; shard <= (producer.shards ?? 1); shard += 1) {
-      const clash = `${producer.name}-${shard}`;
-      if (names.has(clash)) {
+    for (const { stem, what } of dcrStems(producer)) {
+      const owner = stems.get(stem);
+      if (owner !== undefined && owner !== producer.name) {
         problems.push(
-          `producer "${clash}" has the name of shard ${shard} of producer "${producer.name}" (its DCR and alert ` +
-            `are named \`<prefix>-${clash}\`): rename one of them, or lower \`shards\``,
+          `producer "${producer.name}" (${what}) and producer "${owner}" would both name a DCR and its alert ` +
+            `\`<prefix>-${stem}\`: rename one of them, or lower \`shards\``,
         );
+      } else {
+        stems.set(stem, producer.name);
       }
     }
   }
@@ -92,8 +96,6 @@ export function validateProducer(producer: ProducerDefinition): string[] {
       `\`format\` (${JSON.stringify(producer.format)}) is not a known format; use one of: ${FORMAT_NAMES.join(', ')}`,
     );
   }
-  const undeployable = checkFormatDeployable('format', producer.format);
-  if (undeployable) problems.push(undeployable);
   const notification = producer.notification ?? 'direct';
   if (notification !== 'direct' && notification !== 'eventbridge') {
     problems.push(`\`notification\` (${JSON.stringify(notification)}) must be 'direct' or 'eventbridge'`);
@@ -232,4 +234,20 @@ function definitionValue(producer: ProducerDefinition, field: DefinitionField): 
   const [section, key] = field.split('.');
   const group: unknown = (producer as unknown as Record<string, unknown>)[section];
   return typeof group === 'object' && group !== null ? (group as Record<string, unknown>)[key] : undefined;
+}
+
+/** The names a producer's DCRs take after the prefix, and what each is (for messages). */
+function dcrStems(producer: ProducerDefinition): { stem: string; what: string }[] {
+  if (typeof producer.name !== 'string' || !isFormatName(producer.format)) return [];
+  const outputs = producerOutputs(producer);
+  const bases =
+    outputs === undefined
+      ? [{ base: producer.name, what: 'its DCR' }]
+      : outputs.map((o) => ({ base: `${producer.name}-${o.slug}`, what: `its output ${o.key}` }));
+  const shards = Number.isInteger(producer.shards) ? Math.min(producer.shards ?? 1, 10) : 1;
+  return bases.flatMap(({ base, what }) =>
+    Array.from({ length: Math.max(shards, 1) }, (_, i) =>
+      i === 0 ? { stem: base, what } : { stem: `${base}-${i + 1}`, what: `${what}, shard ${i + 1}` },
+    ),
+  );
 }

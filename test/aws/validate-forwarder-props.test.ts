@@ -25,15 +25,6 @@ interface SharedRule {
 // One row per rule; each message is the same rule's wording with the caller's names.
 const RULES: SharedRule[] = [
   {
-    rule: 'format',
-    definition: { format: 'networkfirewall' },
-    construct: { format: 'networkfirewall' },
-    definitionMessage:
-      '`format` networkfirewall writes to 3 tables (alert, flow, tls), which the stacks cannot deploy yet; meanwhile use `ndjson` (a custom table of the raw events)',
-    constructMessage:
-      '`format` networkfirewall writes to 3 tables (alert, flow, tls), which the stacks cannot deploy yet; meanwhile use `ndjson` (a custom table of the raw events)',
-  },
-  {
     rule: 'memorySize',
     definition: { lambda: { memorySizeMb: 64 } },
     construct: { memorySize: 64 },

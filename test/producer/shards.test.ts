@@ -50,7 +50,9 @@ describe('shards in a producer definition', () => {
         { ...PRODUCER, name: 'app', shards: 3 },
         { ...PRODUCER, name: 'app-2', table: { name: 'AppTwo' } },
       ]);
-    expect(clash).toThrow(/producer "app-2" has the name of shard 2 of producer "app".*rename one of them/);
+    expect(clash).toThrow(
+      /producer "app-2" \(its DCR\) and producer "app" would both name a DCR and its alert `<prefix>-app-2`: rename one of them/,
+    );
     expect(() =>
       validateProducers([
         { ...PRODUCER, name: 'app', shards: 1 },

@@ -228,10 +228,15 @@ describe('validateProducers', () => {
   });
 });
 
-describe('multi-output formats', () => {
-  test('are refused at synth until the stacks build one stream per output, naming the tables and a stopgap', () => {
-    expect(() => validateProducers([withChange({ format: 'networkfirewall' })])).toThrow(
-      '`format` networkfirewall writes to 3 tables (alert, flow, tls), which the stacks cannot deploy yet; meanwhile use `ndjson` (a custom table of the raw events)',
+describe('DCR names across producers', () => {
+  test('refuses a producer named like another producer’s output DCR', () => {
+    expect(() =>
+      validateProducers([
+        withChange({ name: 'fw', format: 'networkfirewall' }),
+        withChange({ name: 'fw-alert', table: { name: 'FwAlertLogs' } }),
+      ]),
+    ).toThrow(
+      /producer "fw-alert" \(its DCR\) and producer "fw" would both name a DCR and its alert `<prefix>-fw-alert`/,
     );
   });
 });
