@@ -5,6 +5,7 @@
  * modules (`alb.ts`, `nlb.ts`, `clb.ts`) say which field is which.
  */
 import type { SourceItem } from './format';
+import { emptyObject } from './json-values';
 import { lineSources } from './parse-helpers';
 import { normalizeTime } from './time';
 
@@ -155,11 +156,6 @@ export function splitIpPort(text: string): { readonly ip: string; readonly port:
   const n = integerValue(port, 'int');
   if (ip.length === 0 || typeof n !== 'number' || n < 0 || n > 65535) return undefined;
   return { ip, port: n };
-}
-
-/** An object with no prototype, so a field named `__proto__` is kept like any other. */
-export function emptyObject(): Record<string, unknown> {
-  return Object.create(null) as Record<string, unknown>;
 }
 
 /**

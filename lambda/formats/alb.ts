@@ -6,6 +6,7 @@ import {
   type FieldReader,
 } from './access-log-fields';
 import { ADDITIONAL_FIELDS_COLUMN } from './additional-fields';
+import { columnLookup } from './builtin-columns';
 import { AWS_ALB_ACCESS_LOGS } from './builtin-tables';
 import type { FormatDefinition } from './format';
 import type { Column } from './schema';
@@ -85,14 +86,7 @@ const CHECKED_TEXT: ReadonlyMap<string, FieldReader> = new Map<string, FieldRead
   ['request_creation_time', 'time-text'],
 ]);
 
-const TABLE_COLUMNS = new Map(AWS_ALB_ACCESS_LOGS.columns.map((c) => [c.name, c]));
-
-/** The vendored column named `name`; a name the table lacks is a bug, caught when the module loads. */
-function tableColumn(name: string): Column {
-  const column = TABLE_COLUMNS.get(name);
-  if (column === undefined) throw new Error(`${AWS_ALB_ACCESS_LOGS.name} has no column ${name}`);
-  return column;
-}
+const tableColumn = columnLookup(AWS_ALB_ACCESS_LOGS);
 
 function readerOf(field: string, columns: readonly string[]): FieldReader {
   if (field === 'type') return TYPE;

@@ -1,4 +1,5 @@
 import type { FormatDefinition, ParsedRecord, RecordError, SourceItem } from './format';
+import { emptyObject } from './json-values';
 import { DEFAULT_MAX_LINE_LENGTH, splitLines } from './lines';
 import { pushLineItem } from './parse-helpers';
 import type { Column, ColumnType } from './schema';
@@ -235,11 +236,6 @@ export function decodeCloudFrontValue(text: string): string {
   }
 }
 
-/** An object with no prototype, so a field named `__proto__` is kept like any other. */
-function emptyObject(): Record<string, string> {
-  return Object.create(null) as Record<string, string>;
-}
-
 /** TimeGenerated from the time fields of a line, and the time fields it did not use. */
 type TimeOf =
   | { readonly time?: string; readonly unused: readonly [string, string][]; readonly error?: undefined }
@@ -299,7 +295,7 @@ function parseLine(plan: Plan, text: string): ParsedRecord | RecordError {
       continue;
     }
     if (target === undefined) {
-      (additional ??= emptyObject())[field] = value;
+      (additional ??= emptyObject<string>())[field] = value;
       continue;
     }
     if (target.type === 'string') {
@@ -308,13 +304,13 @@ function parseLine(plan: Plan, text: string): ParsedRecord | RecordError {
     }
     const n = numberOf(value, target.type);
     // Neither dropped nor refused: the column stays empty and the text is kept beside the others.
-    if (n === undefined) (additional ??= emptyObject())[field] = value;
+    if (n === undefined) (additional ??= emptyObject<string>())[field] = value;
     else fields[target.column] = n;
   }
   const timing = timeOf(times);
   if (timing.error !== undefined) return { error: timing.error };
   const { time, unused } = timing;
-  for (const [field, value] of unused) (additional ??= emptyObject())[field] = value;
+  for (const [field, value] of unused) (additional ??= emptyObject<string>())[field] = value;
   if (additional !== undefined) fields[CLOUDFRONT_ADDITIONAL_FIELDS_COLUMN] = JSON.stringify(additional);
   return { fields, time };
 }

@@ -1,7 +1,9 @@
 import { ADDITIONAL_FIELDS_COLUMN } from './additional-fields';
+import { columnLookup } from './builtin-columns';
 import { AWS_CLOUDWATCH } from './builtin-tables';
 import type { FormatDefinition, ParsedRecord, RecordError, SourceItem } from './format';
 import { JsonRecordSplitter, jsonSources } from './json-splitter';
+import { emptyObject, isObject } from './json-values';
 import { describeJson, jsonErrorReason } from './parse-helpers';
 import type { Column } from './schema';
 import { epochSecondsToIso } from './time';
@@ -19,17 +21,8 @@ export const CLOUDWATCH_FIELD_COLUMNS: ReadonlyMap<string, string> = new Map([
   ['message', 'Message'],
 ]);
 
-const TABLE_COLUMNS = new Map(AWS_CLOUDWATCH.columns.map((c) => [c.name, c]));
-
-/** The vendored column named `name`; a name the table lacks is a bug, caught when the module loads. */
-function tableColumn(name: string): Column {
-  const column = TABLE_COLUMNS.get(name);
-  if (column === undefined) throw new Error(`${AWS_CLOUDWATCH.name} has no column ${name}`);
-  return column;
-}
-
 const COLUMNS: readonly Column[] = [
-  ...[...CLOUDWATCH_FIELD_COLUMNS.values()].map(tableColumn),
+  ...[...CLOUDWATCH_FIELD_COLUMNS.values()].map(columnLookup(AWS_CLOUDWATCH)),
   {
     name: ADDITIONAL_FIELDS_COLUMN,
     type: 'string',
@@ -55,15 +48,6 @@ const GZIP_FIRST_CHAR = 0x1f;
 
 const DOUBLE_GZIP_REASON =
   "the object is gzip inside gzip (a Firehose delivery stream with GZIP compression over CloudWatch Logs data, which is already gzipped): set the delivery stream's compression to none, or enable its CloudWatch Logs decompression";
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-/** An object with no prototype, so a field named `__proto__` is kept like any other. */
-function emptyObject(): Record<string, unknown> {
-  return Object.create(null) as Record<string, unknown>;
-}
 
 /** One subscription record's outcome, before its events are laid out as slots. */
 type Expanded = { readonly kind: 'control' } | { readonly kind: 'items'; readonly items: SourceItem[] };

@@ -1,9 +1,12 @@
 import { ADDITIONAL_FIELDS_COLUMN } from './additional-fields';
+import { builtinColumns, columnKinds } from './builtin-columns';
 import { AWS_GUARDDUTY } from './builtin-tables';
-import { topLevelMemberTexts } from './cloudtrail';
 import { compactJson } from './compact-json';
+import { holdsInexactNumber, topLevelMemberTexts } from './exact-json';
 import type { FormatDefinition, ParsedRecord, RecordError } from './format';
-import { describeJson, jsonErrorReason, lineSources } from './parse-helpers';
+import { fieldPlans } from './json-field-columns';
+import { emptyObject, isObject, scalarText } from './json-values';
+import { lineSources, parseJsonObject } from './parse-helpers';
 import { RawJson } from './raw-json';
 import type { Column } from './schema';
 import { normalizeTime } from './time';
@@ -38,60 +41,21 @@ export const GUARDDUTY_FIELD_COLUMNS: ReadonlyMap<string, string> = new Map([
   ['description', 'Description'],
 ]);
 
-/** The column updatedAt fills: the row's own TimeGenerated, which the provenance columns declare. */
-const TIME_COLUMN = 'TimeGenerated';
-
-const TABLE_COLUMNS = new Map(AWS_GUARDDUTY.columns.map((c) => [c.name, c]));
-
-/** The vendored column named `name`; a name the table lacks is a bug, caught when the module loads. */
-function tableColumn(name: string): Column {
-  const column = TABLE_COLUMNS.get(name);
-  if (column === undefined) throw new Error(`${AWS_GUARDDUTY.name} has no column ${name}`);
-  return column;
-}
-
-/** How a field's value becomes its column's: `time` is updatedAt, which becomes the row's TimeGenerated. */
-type Kind = 'string' | 'dynamic' | 'int' | 'datetime' | 'time';
-
-function kindOf(column: Column): Kind {
-  if (column.name === TIME_COLUMN) return 'time';
-  switch (column.type) {
-    case 'string':
-    case 'dynamic':
-    case 'int':
-    case 'datetime':
-      return column.type;
-    default:
-      throw new Error(
-        `${AWS_GUARDDUTY.name}.${column.name} is ${column.type}, which no GuardDuty field fills`,
-      );
-  }
-}
-
-const PLAN: ReadonlyMap<string, { readonly column: string; readonly kind: Kind }> = new Map(
-  [...GUARDDUTY_FIELD_COLUMNS].map(([field, column]) => [
-    field,
-    { column, kind: kindOf(tableColumn(column)) },
-  ]),
+/** Each field's column and how its value is read (`time` is updatedAt, the row's TimeGenerated). */
+const PLAN = fieldPlans(
+  GUARDDUTY_FIELD_COLUMNS,
+  columnKinds(AWS_GUARDDUTY, ['string', 'dynamic', 'int', 'datetime'], 'GuardDuty'),
 );
 
 /**
  * The format's columns: the vendored table's own, in its order, for every column a field fills
  * (all of them: TimeGenerated is a provenance column), then the one `_CF` column.
  */
-const COLUMNS: readonly Column[] = (() => {
-  const filled = new Set(GUARDDUTY_FIELD_COLUMNS.values());
-  filled.delete(TIME_COLUMN);
-  return [
-    ...AWS_GUARDDUTY.columns.filter((c) => filled.has(c.name)),
-    {
-      name: ADDITIONAL_FIELDS_COLUMN,
-      type: 'string',
-      description:
-        'Compact JSON object of the finding fields AWSGuardDuty has no column for (fields AWS adds later, values of an unexpected type), and the exact severity when it is not a whole number.',
-    },
-  ];
-})();
+const COLUMNS: readonly Column[] = builtinColumns(
+  AWS_GUARDDUTY,
+  GUARDDUTY_FIELD_COLUMNS.values(),
+  'Compact JSON object of the finding fields AWSGuardDuty has no column for (fields AWS adds later, values of an unexpected type), and the exact severity when it is not a whole number.',
+);
 
 /**
  * GuardDuty's severity as the table's int column holds it: rounded down, so each finding stays in its
@@ -112,57 +76,17 @@ const NUMBER = /^-?\d+(?:\.\d+)?$/;
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
 
-// --- Numbers JSON.parse cannot keep (as in cloudtrail.ts) -----------------------------------------
-
-/**
- * A run of 16 digits (an integer past 2^53 has at least that many) or a three-digit exponent: the
- * cheap cue to look for numbers {@link hasInexactNumber} would find.
- */
-export const LONG_NUMBER = /\d{16}|\d[eE]\+?\d{3}/;
-
-/**
- * Whether a parsed JSON value holds a number `JSON.parse` could not keep exactly: an integer past
- * 2^53, which it rounds, or one too large for a double, which becomes `Infinity` (`null` once
- * stringified). Such a value is then sent as its source text ({@link RawJson}), not re-serialized.
- */
-export function hasInexactNumber(value: unknown): boolean {
-  if (typeof value === 'number')
-    return !Number.isFinite(value) || (Number.isInteger(value) && !Number.isSafeInteger(value));
-  if (value === null || typeof value !== 'object') return false;
-  for (const item of Object.values(value)) if (hasInexactNumber(item)) return true;
-  return false;
-}
-
-// --- Parsing ---------------------------------------------------------------------------------------
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-/** A scalar as a string column's value; `undefined` for an object, an array or `""`. */
-function scalarText(value: unknown): string | undefined {
-  if (typeof value === 'string') return value === '' ? undefined : value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return undefined;
-}
-
 /**
  * Parses one line of a GuardDuty export into AWSGuardDuty columns. A value that does not fit its
  * column (an object for a string, a time that is not one) is kept in the additional fields, never
  * dropped; nulls and empty strings are dropped (Log Analytics reads them as absent anyway).
  */
 function parseFinding(text: string): ParsedRecord | RecordError {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    return { error: jsonErrorReason(error) };
-  }
-  if (!isObject(value))
-    return { error: `GuardDuty finding is not a JSON object (found ${describeJson(value)})` };
+  const value = parseJsonObject(text, 'GuardDuty finding');
+  if (typeof value === 'string') return { error: value };
 
   // Only a record holding a number JSON.parse rounded has its source text read, member by member.
-  const sources = LONG_NUMBER.test(text) && hasInexactNumber(value) ? topLevelMemberTexts(text) : undefined;
+  const sources = holdsInexactNumber(text, value) ? topLevelMemberTexts(text) : undefined;
   const fields: Record<string, unknown> = {};
   const rest: string[] = [];
   let time: string | undefined;
@@ -213,7 +137,7 @@ function restJson(
   sources?: Map<string, string>,
 ): string {
   if (sources === undefined) {
-    const rest: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+    const rest = emptyObject();
     for (const key of keys) rest[key] = record[key];
     return JSON.stringify(rest);
   }

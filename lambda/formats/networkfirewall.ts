@@ -1,16 +1,16 @@
 import { ADDITIONAL_FIELDS_COLUMN } from './additional-fields';
+import { builtinColumns, columnKinds } from './builtin-columns';
 import {
   AWS_NETWORK_FIREWALL_ALERT,
   AWS_NETWORK_FIREWALL_FLOW,
   AWS_NETWORK_FIREWALL_TLS,
   type BuiltinTable,
 } from './builtin-tables';
-import { topLevelMemberTexts } from './cloudtrail';
-import { compactJson } from './compact-json';
 import type { FormatDefinition, FormatOutput, ParsedRecord, RecordError } from './format';
+import { columnPlan, mapRecord, planColumns, type ColumnPlan, type FieldMap } from './json-column-plan';
 import { JsonRecordSplitter, jsonSources } from './json-splitter';
-import { describeJson, jsonErrorReason } from './parse-helpers';
-import type { Column } from './schema';
+import { isObject } from './json-values';
+import { describeJson, parseJsonObject } from './parse-helpers';
 import { normalizeTime } from './time';
 
 /**
@@ -51,11 +51,6 @@ import { normalizeTime } from './time';
  * counters) hold the value as text, exactly as written even for an integer past 2^53 (Suricata's
  * `flow_id` is 64-bit); datetime columns ISO 8601 UTC; TCP flags booleans.
  */
-
-/** Where a record's field goes: a column name, or for an object, where each of its members goes. */
-interface FieldMap {
-  readonly [field: string]: string | FieldMap;
-}
 
 /** The row's time only: consumed when it is a usable time (the TLS table has no Timestamp column). */
 const ROW_TIME = '<row time>';
@@ -131,72 +126,30 @@ export const TLS_FIELD_COLUMNS: FieldMap = topLevel({
   timestamp: ROW_TIME,
 });
 
-/** How a field's value becomes its column's. */
-type Kind = 'string' | 'boolean' | 'datetime' | 'time';
-
-interface Leaf {
-  readonly column: string;
-  readonly kind: Kind;
-}
-
-/** A {@link FieldMap} with each column's kind, looked up once in the vendored table. */
-interface Plan {
-  readonly members: ReadonlyMap<string, Leaf | Plan>;
-}
-
-/** The vendored column named `name`; a name the table lacks is a bug, caught when the module loads. */
-function tableColumn(table: BuiltinTable, name: string): Column {
-  const column = table.columns.find((c) => c.name === name);
-  if (column === undefined) throw new Error(`${table.name} has no column ${name}`);
-  return column;
-}
-
-function kindOf(table: BuiltinTable, column: Column): Kind {
-  if (column.type === 'string' || column.type === 'boolean' || column.type === 'datetime') return column.type;
-  throw new Error(`${table.name}.${column.name} is ${column.type}, which no Network Firewall field fills`);
-}
-
-function planOf(table: BuiltinTable, map: FieldMap): Plan {
-  const members = new Map<string, Leaf | Plan>();
-  for (const [field, target] of Object.entries(map)) {
-    if (typeof target !== 'string') members.set(field, planOf(table, target));
-    else if (target === ROW_TIME) members.set(field, { column: ROW_TIME, kind: 'time' });
-    else members.set(field, { column: target, kind: kindOf(table, tableColumn(table, target)) });
-  }
-  return { members };
-}
-
-function leafColumns(plan: Plan): string[] {
-  return [...plan.members.values()].flatMap((m) => ('members' in m ? leafColumns(m) : [m.column]));
-}
-
 /** One output: its name, table, plan and columns (the table's own, in its order, then `_CF`). */
 interface Output {
   readonly name: OutputName;
   readonly table: BuiltinTable;
-  readonly plan: Plan;
+  readonly plan: ColumnPlan;
   readonly definition: FormatOutput;
 }
 
 type OutputName = 'alert' | 'flow' | 'tls';
 
 function output(name: OutputName, table: BuiltinTable, map: FieldMap, description: string): Output {
-  const plan = planOf(table, map);
-  const filled = new Set(leafColumns(plan).filter((c) => c !== ROW_TIME));
-  const columns: readonly Column[] = [
-    ...table.columns.filter((c) => filled.has(c.name)),
-    {
-      name: ADDITIONAL_FIELDS_COLUMN,
-      type: 'string',
-      description: `Compact JSON object of the record's fields ${table.name} has no column for, nested as in the record (for example ${
-        name === 'alert'
-          ? 'event.alert.metadata, event.http'
-          : name === 'flow'
-            ? 'event.netflow.tx_cnt, event.tcp.state'
-            : 'event.tls, event.proto'
-      }).`,
-    },
-  ];
+  const kindOf = columnKinds(table, ['string', 'boolean', 'datetime'], 'Network Firewall');
+  const plan = columnPlan(map, (column) => (column === ROW_TIME ? 'time' : kindOf(column)));
+  const columns = builtinColumns(
+    table,
+    planColumns(plan).filter((c) => c !== ROW_TIME),
+    `Compact JSON object of the record's fields ${table.name} has no column for, nested as in the record (for example ${
+      name === 'alert'
+        ? 'event.alert.metadata, event.http'
+        : name === 'flow'
+          ? 'event.netflow.tx_cnt, event.tcp.state'
+          : 'event.tls, event.proto'
+    }).`,
+  );
   return { name, table, plan, definition: { name, description, columns, builtinTable: table } };
 }
 
@@ -255,149 +208,14 @@ function outputOfEvent(
   };
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-/** An object with no prototype, so a field named `__proto__` is kept like any other. */
-function emptyObject(): Record<string, unknown> {
-  return Object.create(null) as Record<string, unknown>;
-}
-
-/**
- * Whether a parsed JSON value holds a number `JSON.parse` could not keep exactly (an integer past
- * 2^53, or one too large for a double).
- */
-function hasInexactNumber(value: unknown): boolean {
-  if (typeof value === 'number')
-    return !Number.isFinite(value) || (Number.isInteger(value) && !Number.isSafeInteger(value));
-  if (value === null || typeof value !== 'object') return false;
-  for (const item of Object.values(value)) if (hasInexactNumber(item)) return true;
-  return false;
-}
-
-/** The cheap cue for {@link hasInexactNumber}: 16 digits in a row, or a three-digit exponent. */
-const LONG_NUMBER = /\d{16}|\d[eE]\+?\d{3}/;
-
-/** One record being mapped. */
-interface Mapping {
-  readonly text: string;
-  readonly record: Record<string, unknown>;
-  /** Whether the record holds a number `JSON.parse` rounded: only then is its source text read. */
-  readonly inexact: boolean;
-  readonly fields: Record<string, unknown>;
-}
-
-function valueAt(mapping: Mapping, path: readonly string[]): unknown {
-  let value: unknown = mapping.record;
-  for (const key of path) value = isObject(value) ? value[key] : undefined;
-  return value;
-}
-
-function sourceAt(mapping: Mapping, path: readonly string[]): string | undefined {
-  let text: string | undefined = mapping.text;
-  for (const key of path) text = text === undefined ? undefined : topLevelMemberTexts(text).get(key);
-  return text;
-}
-
-/** `value` (at `path` in the record, or what is left there) as compact JSON, every digit as written. */
-function jsonText(value: unknown, path: readonly string[], mapping: Mapping): string {
-  if (!mapping.inexact || !hasInexactNumber(value)) return JSON.stringify(value);
-  if (valueAt(mapping, path) === value) {
-    const source = sourceAt(mapping, path);
-    if (source !== undefined) return compactJson(source);
-  }
-  if (!isObject(value)) return JSON.stringify(value);
-  const members = Object.entries(value).map(
-    ([key, item]) => `${JSON.stringify(key)}:${jsonText(item, [...path, key], mapping)}`,
-  );
-  return `{${members.join(',')}}`;
-}
-
-/** A scalar as a string column's value, an inexact number as written; `undefined` for anything else. */
-function scalarText(raw: unknown, path: readonly string[], mapping: Mapping): string | undefined {
-  if (typeof raw === 'string') return raw;
-  if (typeof raw === 'number') {
-    if (mapping.inexact && hasInexactNumber(raw)) return sourceAt(mapping, path);
-    return String(raw);
-  }
-  if (typeof raw === 'boolean') return String(raw);
-  return undefined;
-}
-
-/**
- * Fills `leaf`'s column from `raw`, found at `path`. False when the value does not fit the column
- * or the column is already filled: the value is then kept in the additional fields.
- */
-function fill(leaf: Leaf, raw: unknown, path: readonly string[], mapping: Mapping): boolean {
-  if (leaf.kind === 'time') return normalizeTime(raw) !== undefined;
-  const { fields } = mapping;
-  if (fields[leaf.column] !== undefined) return false;
-  let value: unknown;
-  switch (leaf.kind) {
-    case 'string':
-      // Log Analytics reads an empty string as an absent one (`isempty`): not sent.
-      if (raw === '') return true;
-      value = scalarText(raw, path, mapping);
-      break;
-    case 'boolean':
-      value = typeof raw === 'boolean' ? raw : raw === 'true' ? true : raw === 'false' ? false : undefined;
-      break;
-    default:
-      value = normalizeTime(raw);
-  }
-  if (value === undefined) return false;
-  fields[leaf.column] = value;
-  return true;
-}
-
-/**
- * Fills the columns of `plan` from `object`, at `path` in the record; returns what no column took,
- * nested as in the record (`undefined` when nothing is left). Nulls and empty objects are dropped.
- */
-function mapObject(
-  object: Record<string, unknown>,
-  plan: Plan,
-  path: readonly string[],
-  mapping: Mapping,
-): Record<string, unknown> | undefined {
-  let rest: Record<string, unknown> | undefined;
-  for (const key in object) {
-    const raw = object[key];
-    if (raw === null || raw === undefined) continue;
-    const target = plan.members.get(key);
-    if (target !== undefined) {
-      if ('members' in target) {
-        if (isObject(raw)) {
-          const inner = mapObject(raw, target, [...path, key], mapping);
-          if (inner !== undefined) (rest ??= emptyObject())[key] = inner;
-          continue;
-        }
-      } else if (fill(target, raw, [...path, key], mapping)) {
-        continue;
-      }
-    }
-    if (isObject(raw) && Object.keys(raw).length === 0) continue;
-    (rest ??= emptyObject())[key] = raw;
-  }
-  return rest;
-}
-
 /** The row's time: the event's own (`event.timestamp`), else when the firewall wrote the record. */
 function recordTime(record: Record<string, unknown>, event: Record<string, unknown>): string | undefined {
   return normalizeTime(event.timestamp) ?? normalizeTime(record.event_timestamp);
 }
 
 function parseRecord(text: string, keyHint: OutputName | undefined): ParsedRecord | RecordError {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    return { error: jsonErrorReason(error) };
-  }
-  if (!isObject(value)) {
-    return { error: `Network Firewall record is not a JSON object (found ${describeJson(value)})` };
-  }
+  const value = parseJsonObject(text, 'Network Firewall record');
+  if (typeof value === 'string') return { error: value };
   const event = value.event;
   if (!isObject(event)) {
     return {
@@ -409,15 +227,10 @@ function parseRecord(text: string, keyHint: OutputName | undefined): ParsedRecor
   }
   const out = outputOfEvent(event, keyHint);
   if ('error' in out) return out;
-  const mapping: Mapping = {
-    text,
-    record: value,
-    inexact: LONG_NUMBER.test(text) && hasInexactNumber(value),
-    fields: {},
-  };
-  const rest = mapObject(value, out.plan, [], mapping);
-  if (rest !== undefined) mapping.fields[ADDITIONAL_FIELDS_COLUMN] = jsonText(rest, [], mapping);
-  return { fields: mapping.fields, time: recordTime(value, event), output: out.name };
+  // A TLS record's event.timestamp is consumed by the plan; the row's time is recordTime's, for every output.
+  const { fields, additional } = mapRecord(out.plan, text, value, {}, normalizeTime);
+  if (additional !== undefined) fields[ADDITIONAL_FIELDS_COLUMN] = additional;
+  return { fields, time: recordTime(value, event), output: out.name };
 }
 
 /** The format's outputs, in order: `alert` first, so the format's own columns are the alert table's. */

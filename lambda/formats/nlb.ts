@@ -6,6 +6,7 @@ import {
   type FieldReader,
 } from './access-log-fields';
 import { ADDITIONAL_FIELDS_COLUMN } from './additional-fields';
+import { columnLookup } from './builtin-columns';
 import { AWS_NLB_ACCESS_LOGS } from './builtin-tables';
 import type { FormatDefinition } from './format';
 import type { Column } from './schema';
@@ -56,12 +57,11 @@ export const NLB_FIELDS: readonly (readonly [field: string, column: string, read
   ['tls_connection_creation_time', 'TLSConnectionCreationTime', 'raw'],
 ];
 
-const TABLE_COLUMNS = new Map(AWS_NLB_ACCESS_LOGS.columns.map((c) => [c.name, c]));
+const lookup = columnLookup(AWS_NLB_ACCESS_LOGS);
 
-/** The vendored column named `name`; a name the table lacks is a bug, caught when the module loads. */
+/** The vendored column named `name`, which must be a string column (or TimeGenerated). */
 function tableColumn(name: string): Column {
-  const column = TABLE_COLUMNS.get(name);
-  if (column === undefined) throw new Error(`${AWS_NLB_ACCESS_LOGS.name} has no column ${name}`);
+  const column = lookup(name);
   if (name !== 'TimeGenerated' && column.type !== 'string') {
     throw new Error(`${AWS_NLB_ACCESS_LOGS.name}.${name} is ${column.type}; NLB fields are sent as text`);
   }

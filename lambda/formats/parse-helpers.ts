@@ -1,6 +1,7 @@
 /** Small helpers shared by the format parsers. */
 import { DEFAULT_MAX_LINE_LENGTH, isBlank, splitLines, type Line } from './lines';
 import type { ParsedRecord, RecordError, SourceItem } from './format';
+import { isObject } from './json-values';
 import { RawJson } from './raw-json';
 
 /**
@@ -107,6 +108,21 @@ export function parseJsonObjectRecord(
   }
   const record = value as Record<string, unknown>;
   return { fields: { Record: new RawJson(record, text.trim()) }, time: timeOf(record) };
+}
+
+/**
+ * `text` parsed as a JSON object, or the reason it is not one, naming the record as `what`
+ * (`CloudTrail record is not a JSON object (found an array)`). A reason rather than a
+ * {@link RecordError}: a record may well have a member named `error`.
+ */
+export function parseJsonObject(text: string, what: string): Record<string, unknown> | string {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return jsonErrorReason(error);
+  }
+  return isObject(value) ? value : `${what} is not a JSON object (found ${describeJson(value)})`;
 }
 
 /** A short name of a JSON value's type for error messages. */

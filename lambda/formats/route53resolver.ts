@@ -1,10 +1,11 @@
 import { ADDITIONAL_FIELDS_COLUMN } from './additional-fields';
+import { builtinColumns, columnKinds } from './builtin-columns';
 import { AWS_ROUTE53_RESOLVER } from './builtin-tables';
 import type { FormatDefinition, ParsedRecord, RecordError } from './format';
+import { fieldPlans, fillColumns, type FilledRow } from './json-field-columns';
 import { jsonLinesOrDocumentSources } from './json-lines-or-document';
-import { describeJson, jsonErrorReason } from './parse-helpers';
+import { parseJsonObject } from './parse-helpers';
 import type { Column } from './schema';
-import { normalizeTime } from './time';
 
 /**
  * Where each Route 53 Resolver query log field goes in Sentinel's AWSRoute53Resolver table: the
@@ -39,109 +40,29 @@ export const ROUTE53_RESOLVER_FIELD_COLUMNS: ReadonlyMap<string, string> = new M
 /** `LogType = "ResolverQueryLogs"` in Microsoft's DCR: every row of this format is a query log. */
 const LOG_TYPE: readonly [column: string, value: string] = ['LogType', 'ResolverQueryLogs'];
 
-/** The column query_timestamp fills: the row's own TimeGenerated, which the provenance columns declare. */
-const TIME_COLUMN = 'TimeGenerated';
-
-const TABLE_COLUMNS = new Map(AWS_ROUTE53_RESOLVER.columns.map((c) => [c.name, c]));
-
-/** The vendored column named `name`; a name the table lacks is a bug, caught when the module loads. */
-function tableColumn(name: string): Column {
-  const column = TABLE_COLUMNS.get(name);
-  if (column === undefined) throw new Error(`${AWS_ROUTE53_RESOLVER.name} has no column ${name}`);
-  return column;
-}
-
-/** How a field's value becomes its column's: `time` is query_timestamp, the row's TimeGenerated. */
-type Kind = 'string' | 'dynamic' | 'time';
-
-function kindOf(column: Column): Kind {
-  if (column.name === TIME_COLUMN) return 'time';
-  if (column.type === 'string' || column.type === 'dynamic') return column.type;
-  throw new Error(
-    `${AWS_ROUTE53_RESOLVER.name}.${column.name} is ${column.type}, which no query log field fills`,
-  );
-}
-
-const PLANS: ReadonlyMap<string, { readonly column: string; readonly kind: Kind }> = new Map(
-  [...ROUTE53_RESOLVER_FIELD_COLUMNS].map(([field, column]) => [
-    field,
-    { column, kind: kindOf(tableColumn(column)) },
-  ]),
+/** Each field's column and how its value is read (`time` is query_timestamp, the row's TimeGenerated). */
+const PLANS = fieldPlans(
+  ROUTE53_RESOLVER_FIELD_COLUMNS,
+  columnKinds(AWS_ROUTE53_RESOLVER, ['string', 'dynamic'], 'query log'),
 );
 
 /**
  * The format's columns: the table's own (names, types and descriptions as vendored, in its order)
  * for every mapped field but query_timestamp, and LogType; then the one `_CF` column.
  */
-const COLUMNS: readonly Column[] = (() => {
-  const filled = new Set([...ROUTE53_RESOLVER_FIELD_COLUMNS.values(), tableColumn(LOG_TYPE[0]).name]);
-  filled.delete(TIME_COLUMN);
-  return [
-    ...AWS_ROUTE53_RESOLVER.columns.filter((c) => filled.has(c.name)),
-    {
-      name: ADDITIONAL_FIELDS_COLUMN,
-      type: 'string',
-      description:
-        'JSON object of the query log fields AWSRoute53Resolver has no column for (fields AWS adds later) and of values of an unexpected type, keyed by their field names.',
-    },
-  ];
-})();
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-/** An object with no prototype, so a field named `__proto__` is kept like any other. */
-function emptyObject(): Record<string, unknown> {
-  return Object.create(null) as Record<string, unknown>;
-}
-
-/** A scalar as a string column's value (`srcport` may be a number); `undefined` for anything else. */
-function scalarText(value: unknown): string | undefined {
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return undefined;
-}
+const COLUMNS: readonly Column[] = builtinColumns(
+  AWS_ROUTE53_RESOLVER,
+  [...ROUTE53_RESOLVER_FIELD_COLUMNS.values(), LOG_TYPE[0]],
+  'JSON object of the query log fields AWSRoute53Resolver has no column for (fields AWS adds later) and of values of an unexpected type, keyed by their field names.',
+);
 
 function parseRecord(text: string): ParsedRecord | RecordError {
-  let record: unknown;
-  try {
-    record = JSON.parse(text);
-  } catch (error) {
-    return { error: jsonErrorReason(error) };
-  }
-  if (!isObject(record)) {
-    return {
-      error: `Route 53 Resolver query log record is not a JSON object (found ${describeJson(record)})`,
-    };
-  }
-  const fields: Record<string, unknown> = { [LOG_TYPE[0]]: LOG_TYPE[1] };
-  let time: string | undefined;
-  let additional: Record<string, unknown> | undefined;
-  for (const key in record) {
-    const value = record[key];
-    // Null and "" read in Log Analytics as absent (`isempty`): not sent.
-    if (value === null || value === undefined || value === '') continue;
-    const plan = PLANS.get(key);
-    let taken = false;
-    if (plan !== undefined) {
-      if (plan.kind === 'time') {
-        time = normalizeTime(value);
-        taken = time !== undefined;
-      } else if (plan.kind === 'dynamic') {
-        fields[plan.column] = value;
-        taken = true;
-      } else {
-        const text = scalarText(value);
-        if (text !== undefined) fields[plan.column] = text;
-        taken = text !== undefined;
-      }
-    }
-    // A field with no column, or a value its column cannot hold, is kept rather than dropped.
-    if (!taken) (additional ??= emptyObject())[key] = value;
-  }
-  if (additional !== undefined) fields[ADDITIONAL_FIELDS_COLUMN] = JSON.stringify(additional);
-  return { fields, time };
+  const record = parseJsonObject(text, 'Route 53 Resolver query log record');
+  if (typeof record === 'string') return { error: record };
+  const row: FilledRow = { fields: { [LOG_TYPE[0]]: LOG_TYPE[1] } };
+  fillColumns(PLANS, record, row);
+  if (row.additional !== undefined) row.fields[ADDITIONAL_FIELDS_COLUMN] = JSON.stringify(row.additional);
+  return { fields: row.fields, time: row.time };
 }
 
 /**

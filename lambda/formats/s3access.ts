@@ -1,6 +1,8 @@
 import { ADDITIONAL_FIELDS_COLUMN } from './additional-fields';
+import { builtinColumns, columnKinds } from './builtin-columns';
 import { AWS_S3_SERVER_ACCESS } from './builtin-tables';
 import type { FormatDefinition, ParsedRecord, RecordError } from './format';
+import { emptyObject } from './json-values';
 import { lineSources } from './parse-helpers';
 import type { Column } from './schema';
 import { normalizeTime } from './time';
@@ -53,18 +55,6 @@ export const S3ACCESS_FIELD_COLUMNS: readonly (readonly [field: string, column: 
  */
 export const S3ACCESS_MIN_FIELDS = 18;
 
-/** The column the time fills: the row's own TimeGenerated, which the provenance columns declare. */
-const TIME_COLUMN = 'TimeGenerated';
-
-const TABLE_COLUMNS = new Map(AWS_S3_SERVER_ACCESS.columns.map((c) => [c.name, c]));
-
-/** The vendored column named `name`; a name the table lacks is a bug, caught when the module loads. */
-function tableColumn(name: string): Column {
-  const column = TABLE_COLUMNS.get(name);
-  if (column === undefined) throw new Error(`${AWS_S3_SERVER_ACCESS.name} has no column ${name}`);
-  return column;
-}
-
 /** How a field's text becomes its column's value. */
 type Kind = 'string' | 'int' | 'time' | 'additional';
 
@@ -74,37 +64,23 @@ interface Slot {
   readonly kind: Kind;
 }
 
-function kindOf(column: Column): Kind {
-  if (column.name === TIME_COLUMN) return 'time';
-  if (column.type === 'string' || column.type === 'int') return column.type;
-  throw new Error(
-    `${AWS_S3_SERVER_ACCESS.name}.${column.name} is ${column.type}, which no access log field fills`,
-  );
-}
+/** `time` is the request time, the row's TimeGenerated. */
+const kindOf = columnKinds(AWS_S3_SERVER_ACCESS, ['string', 'int'], 'access log');
 
 /** How each position of a record is read. */
 const SLOTS: readonly Slot[] = S3ACCESS_FIELD_COLUMNS.map(([field, column]) =>
-  column === undefined ? { field, kind: 'additional' } : { field, column, kind: kindOf(tableColumn(column)) },
+  column === undefined ? { field, kind: 'additional' } : { field, column, kind: kindOf(column) },
 );
 
 /**
  * The format's columns: the table's own (names, types and descriptions as vendored, in its order)
  * for every mapped field but the time, then the one `_CF` column.
  */
-const COLUMNS: readonly Column[] = (() => {
-  const filled = new Set(
-    SLOTS.flatMap((s) => (s.column !== undefined && s.kind !== 'time' ? [s.column] : [])),
-  );
-  return [
-    ...AWS_S3_SERVER_ACCESS.columns.filter((c) => filled.has(c.name)),
-    {
-      name: ADDITIONAL_FIELDS_COLUMN,
-      type: 'string',
-      description:
-        'JSON object of the access log fields AWSS3ServerAccess has no column for (sourceRegion, and fields AWS appends later as field28, field29, ...), and of integers too large for their column, each as written.',
-    },
-  ];
-})();
+const COLUMNS: readonly Column[] = builtinColumns(
+  AWS_S3_SERVER_ACCESS,
+  SLOTS.flatMap((s) => (s.column !== undefined ? [s.column] : [])),
+  'JSON object of the access log fields AWSS3ServerAccess has no column for (sourceRegion, and fields AWS appends later as field28, field29, ...), and of integers too large for their column, each as written.',
+);
 
 const SPACE = 32;
 const QUOTE = 34;
@@ -188,11 +164,6 @@ const INTEGER = /^-?\d+$/;
 const INT_MIN = -(2 ** 31);
 const INT_MAX = 2 ** 31 - 1;
 
-/** An object with no prototype, so a field named `__proto__` is kept like any other. */
-function emptyObject(): Record<string, string> {
-  return Object.create(null) as Record<string, string>;
-}
-
 function parseRecord(line: string): ParsedRecord | RecordError {
   const values = splitAccessLogFields(line);
   if (!Array.isArray(values)) return values;
@@ -219,7 +190,7 @@ function parseRecord(line: string): ParsedRecord | RecordError {
         // An object of 2 GiB or more does not fit ObjectSize (an int): its exact size is kept beside
         // the other fields, not clamped.
         if (n >= INT_MIN && n <= INT_MAX) fields[slot.column as string] = n;
-        else (additional ??= emptyObject())[slot.field] = value;
+        else (additional ??= emptyObject<string>())[slot.field] = value;
         break;
       }
       case 'time':
@@ -229,7 +200,7 @@ function parseRecord(line: string): ParsedRecord | RecordError {
         }
         break;
       default:
-        (additional ??= emptyObject())[slot.field] = value;
+        (additional ??= emptyObject<string>())[slot.field] = value;
     }
   }
   if (additional !== undefined) fields[ADDITIONAL_FIELDS_COLUMN] = JSON.stringify(additional);

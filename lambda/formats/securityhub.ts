@@ -1,10 +1,11 @@
 import { ADDITIONAL_FIELDS_COLUMN } from './additional-fields';
+import { builtinColumns, columnKinds } from './builtin-columns';
 import { AWS_SECURITY_HUB_FINDINGS } from './builtin-tables';
-import { topLevelMemberTexts } from './cloudtrail';
 import { compactJson } from './compact-json';
+import { holdsInexactNumber, sourceAt } from './exact-json';
 import type { FormatDefinition, ParsedRecord, RecordError, SourceItem } from './format';
-import { hasInexactNumber, LONG_NUMBER } from './guardduty';
 import { JsonRecordSplitter, jsonSources } from './json-splitter';
+import { emptyObject, isObject, scalarText, valueAt } from './json-values';
 import { describeJson, jsonErrorReason } from './parse-helpers';
 import { RawJson } from './raw-json';
 import type { Column } from './schema';
@@ -55,69 +56,23 @@ export const SECURITYHUB_FIELD_COLUMNS: ReadonlyMap<string, readonly (readonly s
 /** The column that holds the finding whole, in the shape of the event's `detail` (see {@link parseFinding}). */
 const RAW_DATA = 'RawData';
 
-const TABLE_COLUMNS = new Map(AWS_SECURITY_HUB_FINDINGS.columns.map((c) => [c.name, c]));
-
-/** The vendored column named `name`; a name the table lacks is a bug, caught when the module loads. */
-function tableColumn(name: string): Column {
-  const column = TABLE_COLUMNS.get(name);
-  if (column === undefined) throw new Error(`${AWS_SECURITY_HUB_FINDINGS.name} has no column ${name}`);
-  return column;
-}
-
-type Kind = 'string' | 'datetime' | 'dynamic';
-
-function kindOf(column: Column): Kind {
-  if (column.type === 'string' || column.type === 'datetime' || column.type === 'dynamic') return column.type;
-  throw new Error(
-    `${AWS_SECURITY_HUB_FINDINGS.name}.${column.name} is ${column.type}, which no ASFF field fills`,
-  );
-}
+const kindOf = columnKinds(AWS_SECURITY_HUB_FINDINGS, ['string', 'datetime', 'dynamic'], 'ASFF');
 
 const PLAN = [...SECURITYHUB_FIELD_COLUMNS].map(([column, paths]) => ({
   column,
   paths,
-  kind: kindOf(tableColumn(column)),
+  kind: kindOf(column),
 }));
 
 /**
  * The format's columns: the vendored table's own, in its order, for every column filled (all but
  * TimeGenerated, a provenance column), then the one `_CF` column.
  */
-const COLUMNS: readonly Column[] = (() => {
-  const filled = new Set([...SECURITYHUB_FIELD_COLUMNS.keys(), tableColumn(RAW_DATA).name]);
-  return [
-    ...AWS_SECURITY_HUB_FINDINGS.columns.filter((c) => filled.has(c.name)),
-    {
-      name: ADDITIONAL_FIELDS_COLUMN,
-      type: 'string',
-      description:
-        'Compact JSON object of what the finding came wrapped in: the EventBridge event without detail.findings (version, id, detail-type, source, account, region, resources, and time when it is not a time), or the other members of a {"findings":[...]} object.',
-    },
-  ];
-})();
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-/** The value at `path` in `value` (each step an object member), or `undefined`. */
-function valueAt(value: unknown, path: readonly string[]): unknown {
-  let current = value;
-  for (const key of path) current = isObject(current) ? current[key] : undefined;
-  return current;
-}
-
-/** The source text of the value at `path` in a JSON object's text, or `undefined`. */
-function sourceAt(text: string, path: readonly string[]): string | undefined {
-  let current: string | undefined = text;
-  for (const key of path) current = current === undefined ? undefined : topLevelMemberTexts(current).get(key);
-  return current;
-}
-
-/** An object with no prototype, so a member named `__proto__` is kept like any other. */
-function emptyObject(): Record<string, unknown> {
-  return Object.create(null) as Record<string, unknown>;
-}
+const COLUMNS: readonly Column[] = builtinColumns(
+  AWS_SECURITY_HUB_FINDINGS,
+  [...SECURITYHUB_FIELD_COLUMNS.keys(), RAW_DATA],
+  'Compact JSON object of what the finding came wrapped in: the EventBridge event without detail.findings (version, id, detail-type, source, account, region, resources, and time when it is not a time), or the other members of a {"findings":[...]} object.',
+);
 
 /** `object` without its member `key`, or `undefined` when nothing else is left. */
 function without(object: Record<string, unknown>, key: string): Record<string, unknown> | undefined {
@@ -222,10 +177,7 @@ function pushFindings(text: string, lineNumber: number, out: SourceItem[]): void
       return;
     case 'findings': {
       const around = container.around === undefined ? 'null' : JSON.stringify(container.around);
-      const exact =
-        LONG_NUMBER.test(text) && hasInexactNumber(container.findings)
-          ? elementTexts(text, container.path)
-          : [];
+      const exact = holdsInexactNumber(text, container.findings) ? elementTexts(text, container.path) : [];
       container.findings.forEach((finding, i) => {
         const findingText = exact[i] ?? JSON.stringify(finding) ?? 'null';
         // Every finding of a value starts on the value's line: the event's, for the operator to find.
@@ -236,13 +188,6 @@ function pushFindings(text: string, lineNumber: number, out: SourceItem[]): void
 }
 
 // --- Parse: one row per finding ---------------------------------------------------------------------
-
-/** A scalar as a string column's value (`tostring`); `undefined` for an object, an array or `""`. */
-function scalarText(value: unknown): string | undefined {
-  if (typeof value === 'string') return value === '' ? undefined : value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return undefined;
-}
 
 /**
  * Parses one finding's record ({@link recordText}) into AWSSecurityHubFindings columns. RawData is
@@ -265,13 +210,14 @@ function parseFinding(text: string): ParsedRecord | RecordError {
   if (!isObject(finding)) {
     return { error: `Security Hub finding is not a JSON object (found ${describeJson(finding)})` };
   }
-  const exact = LONG_NUMBER.test(findingText) && hasInexactNumber(finding);
+  const exact = holdsInexactNumber(findingText, finding);
   const fields: Record<string, unknown> = {};
   for (const { column, paths, kind } of PLAN) {
     for (const path of paths) {
       const raw = valueAt(finding, path);
       if (raw === undefined || raw === null) continue;
-      if (kind === 'string') fields[column] = scalarText(raw);
+      // `tostring`, but "" reads as absent (`isempty`): not sent.
+      if (kind === 'string') fields[column] = raw === '' ? undefined : scalarText(raw);
       else if (kind === 'datetime') fields[column] = normalizeTime(raw);
       else {
         const source = exact ? sourceAt(findingText, path) : undefined;

@@ -1,6 +1,8 @@
 import { ADDITIONAL_FIELDS_COLUMN } from './additional-fields';
+import { columnKinds, columnLookup, TIME_COLUMN } from './builtin-columns';
 import { AWS_VPC_FLOW } from './builtin-tables';
 import type { FormatDefinition, ParsedRecord, RecordError } from './format';
+import { emptyObject } from './json-values';
 import { lineSources } from './parse-helpers';
 import type { Column } from './schema';
 import { epochSecondsToIso } from './time';
@@ -61,9 +63,6 @@ export const VPCFLOW_FIELD_COLUMNS: ReadonlyMap<string, string> = new Map([
   ['ecs-task-id', 'EcsTaskId'],
 ]);
 
-/** The column `start` fills: the row's own TimeGenerated, which the provenance columns declare. */
-const TIME_COLUMN = 'TimeGenerated';
-
 /** The field order of the default (version 2) format, used when an object has no header line. */
 const DEFAULT_HEADER = [...VPCFLOW_FIELD_COLUMNS.keys()].slice(0, 14);
 
@@ -73,34 +72,12 @@ const DEFAULT_HEADER = [...VPCFLOW_FIELD_COLUMNS.keys()].slice(0, 14);
  */
 type Kind = 'string' | 'int' | 'long' | 'datetime' | 'time' | 'additional';
 
-const TABLE_COLUMNS = new Map(AWS_VPC_FLOW.columns.map((c) => [c.name, c]));
-
-/** The vendored column named `name`; a name the table lacks is a bug, caught when the module loads. */
-function tableColumn(name: string): Column {
-  const column = TABLE_COLUMNS.get(name);
-  if (column === undefined) throw new Error(`${AWS_VPC_FLOW.name} has no column ${name}`);
-  return column;
-}
-
-function kindOf(column: Column): Kind {
-  if (column.name === TIME_COLUMN) return 'time';
-  switch (column.type) {
-    case 'string':
-    case 'int':
-    case 'long':
-    case 'datetime':
-      return column.type;
-    default:
-      throw new Error(`${AWS_VPC_FLOW.name}.${column.name} is ${column.type}, which no flow log field fills`);
-  }
-}
+const tableColumn = columnLookup(AWS_VPC_FLOW);
+const kindOf = columnKinds(AWS_VPC_FLOW, ['string', 'int', 'long', 'datetime'], 'flow log');
 
 /** How each mapped field is read, by header name. */
 const FIELD_PLANS: ReadonlyMap<string, { readonly column: string; readonly kind: Kind }> = new Map(
-  [...VPCFLOW_FIELD_COLUMNS].map(([field, name]) => [
-    field,
-    { column: name, kind: kindOf(tableColumn(name)) },
-  ]),
+  [...VPCFLOW_FIELD_COLUMNS].map(([field, name]) => [field, { column: name, kind: kindOf(name) }]),
 );
 
 /**
@@ -145,11 +122,6 @@ const INTEGER = /^-?\d+$/;
 const INT_MIN = -(2 ** 31);
 const INT_MAX = 2 ** 31 - 1;
 
-/** An object with no prototype, so a header field named `__proto__` is kept like any other. */
-function emptyObject(): Record<string, string> {
-  return Object.create(null) as Record<string, string>;
-}
-
 function parseLine(plan: readonly Slot[], text: string): ParsedRecord | RecordError {
   let values = text.split(' ');
   // AWS separates fields with one space; tolerate runs of spaces before calling the line malformed.
@@ -179,7 +151,7 @@ function parseLine(plan: readonly Slot[], text: string): ParsedRecord | RecordEr
         // one aggregation interval is possible on a large instance). Neither clamped nor left to
         // Azure: the column stays empty and the exact text is kept beside the other fields.
         if (fits) fields[slot.column as string] = n;
-        else (additional ??= emptyObject())[slot.field] = value;
+        else (additional ??= emptyObject<string>())[slot.field] = value;
         break;
       }
       case 'datetime':
@@ -191,7 +163,7 @@ function parseLine(plan: readonly Slot[], text: string): ParsedRecord | RecordEr
         break;
       }
       default:
-        (additional ??= emptyObject())[slot.field] = value;
+        (additional ??= emptyObject<string>())[slot.field] = value;
     }
   }
   if (additional !== undefined) fields[ADDITIONAL_FIELDS_COLUMN] = JSON.stringify(additional);

@@ -15,15 +15,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { ENV } from '../../lambda/contract/environment';
 import { PROVENANCE_COLUMNS, columnsOf, type BuiltinTable, type FormatName } from '../../lambda/formats';
 import { albFormat } from '../../lambda/formats/alb';
 import { AWS_ALB_ACCESS_LOGS, AWS_NLB_ACCESS_LOGS } from '../../lambda/formats/builtin-tables';
 import { CLB_ADDITIONAL_FIELDS_COLUMN, clbFormat } from '../../lambda/formats/clb';
 import { nlbFormat } from '../../lambda/formats/nlb';
-import { lambdaContext, s3Notification, sqsEvent, sqsRecord } from '../support/events';
-import { FIXTURES, makeHandler, output, putObject, useForwarderHarness } from '../support/forwarder-harness';
+import { ALB_SAMPLE_HTTPS_COLUMNS } from '../support/alb-sample';
+import { FIXTURES, useForwarderHarness } from '../support/forwarder-harness';
+import { forwardObject } from '../support/forward-object';
 import { forwarderEnv, IngestionEmulator } from '../support/ingestion-emulator';
 import { datetime, describeValue, type Row } from '../support/sentinel-content';
 import { expectFragmentsIn } from '../support/sentinel-content-checks';
@@ -72,22 +72,20 @@ beforeEach(() => {
 });
 
 /** Puts `text` in s3rver gzipped under `key`, runs the handler on its notification as `format`, returns its rows. */
-async function forward(format: 'alb' | 'nlb' | 'clb', key: string, text: string): Promise<Row[]> {
-  const object = await putObject(key, gzipSync(text));
-  const handler = makeHandler({
-    env: forwarderEnv(elb, STREAMS[format], { [ENV.format]: format, [ENV.producerName]: `${format}-access` }),
-    clientOptions: elb.clientOptions(),
-    secretCredentialFactory: () => elb.credential,
-  });
-  const response = await handler(sqsEvent(sqsRecord(s3Notification(object))), lambdaContext());
-  if (response.batchItemFailures.length > 0) {
-    const errors = output
-      .logs()
-      .filter((l) => l.level === 'ERROR' || l.level === 'WARN')
-      .map((l) => JSON.stringify(l).slice(0, 600));
-    throw new Error(`the forwarder did not deliver ${key}:\n${errors.join('\n')}`);
-  }
-  return elb.rows(STREAMS[format]).filter((r) => r.S3Key === object.key);
+function forward(format: 'alb' | 'nlb' | 'clb', key: string, text: string): Promise<Row[]> {
+  return forwardObject(
+    key,
+    text,
+    {
+      env: forwarderEnv(elb, STREAMS[format], {
+        [ENV.format]: format,
+        [ENV.producerName]: `${format}-access`,
+      }),
+      clientOptions: elb.clientOptions(),
+      secretCredentialFactory: () => elb.credential,
+    },
+    (objectKey) => elb.rows(STREAMS[format]).filter((r) => r.S3Key === objectKey),
+  );
 }
 
 /** A row's columns without the provenance columns (TimeGenerated kept). */
@@ -171,35 +169,7 @@ const TABLES: readonly TableCase[] = [
         text: sampleWith('alb/alb_al_valid_logs.log', 2, time),
         expected: {
           TimeGenerated: time,
-          ALBType: 'https',
-          Alb: 'app/my-loadbalancer/50dc6c495c0c9188',
-          ClientIp: '192.168.131.39',
-          ClientPort: 2817,
-          TargetIp: '10.0.0.1',
-          TargetPort: 80,
-          RequestProcessingTime: '0.086',
-          TargetProcessingTime: '0.048',
-          ResponseProcessingTime: '0.037',
-          ElbStatusCode: 200,
-          TargetStatusCode: '200',
-          ReceivedBytes: 0,
-          SentBytes: 57,
-          RequestRaw: 'GET https://www.example.com:443/ HTTP/1.1',
-          UserAgent: 'curl/7.46.0',
-          SslCipher: 'ECDHE-RSA-AES128-GCM-SHA256',
-          SslProtocol: 'TLSv1.2',
-          TargetGroupArn:
-            'arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/my-targets/73e2d6bc24d8a067',
-          TraceId: 'Root=1-58337281-1d84f3d73c47ec4e58577259',
-          DomainName: 'www.example.com',
-          ChosenCertArn:
-            'arn:aws:acm:us-east-2:123456789012:certificate/12345678-1234-1234-1234-123456789012',
-          MatchedRulePriority: '1',
-          RequestCreationTime: '2018-07-02T22:22:48.364000Z',
-          ActionsExecuted: 'authenticate,forward',
-          TargetPortList: '10.0.0.1:80',
-          TargetStatusCodeList: '200',
-          ConnTraceId: 'TID_1234abcd5678ef90',
+          ...ALB_SAMPLE_HTTPS_COLUMNS,
         },
       };
     },

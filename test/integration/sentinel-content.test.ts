@@ -22,7 +22,6 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { ENV } from '../../lambda/contract/environment';
 import {
   AWS_CLOUDTRAIL,
@@ -31,15 +30,8 @@ import {
   type BuiltinTable,
   type FormatName,
 } from '../../lambda/formats';
-import { lambdaContext, s3Notification, sqsEvent, sqsRecord } from '../support/events';
-import {
-  CLOUDTRAIL_STREAM,
-  emulator,
-  makeHandler,
-  output,
-  putObject,
-  useForwarderHarness,
-} from '../support/forwarder-harness';
+import { CLOUDTRAIL_STREAM, emulator, useForwarderHarness } from '../support/forwarder-harness';
+import { forwardObject } from '../support/forward-object';
 import { forwarderEnv, IngestionEmulator } from '../support/ingestion-emulator';
 import {
   brokenRows,
@@ -745,25 +737,6 @@ function verifyCloudTrailRule(
   if (emptyEntities.length > 0) throw new Error(`entity columns arrived empty: ${emptyEntities.join(', ')}`);
 }
 
-/** Puts `text` in s3rver as a gzip object under `key`, runs the handler on its notification, and returns its rows. */
-async function forward(
-  key: string,
-  text: string,
-  options: Parameters<typeof makeHandler>[0],
-  rowsOf: (key: string) => Row[],
-): Promise<Row[]> {
-  const object = await putObject(key, gzipSync(text));
-  const response = await makeHandler(options)(sqsEvent(sqsRecord(s3Notification(object))), lambdaContext());
-  if (response.batchItemFailures.length > 0) {
-    const errors = output
-      .logs()
-      .filter((l) => l.level === 'ERROR' || l.level === 'WARN')
-      .map((l) => JSON.stringify(l).slice(0, 600));
-    throw new Error(`the forwarder did not deliver ${key}:\n${errors.join('\n')}`);
-  }
-  return rowsOf(object.key);
-}
-
 describe('AWSCloudTrail analytics rules match the rows the forwarder delivers', () => {
   test.each(CLOUDTRAIL_RULES)('$rule, on $matches from $events', async (c) => {
     // GIVEN the rule's query, and a CloudTrail log file with the record it should match
@@ -777,7 +750,7 @@ describe('AWSCloudTrail analytics rules match the rows the forwarder delivers', 
     const records = (JSON.parse(text) as { Records: CloudTrailRecord[] }).Records;
 
     // WHEN the forwarder delivers the file
-    const rows = await forward(
+    const rows = await forwardObject(
       `AWSLogs/123456789012/CloudTrail/us-east-1/2024/05/01/123456789012_CloudTrail_us-east-1_20240501T1200Z_${c.rule.replace('.yaml', '')}.json.gz`,
       text,
       { envOverrides: { [ENV.format]: 'cloudtrail', [ENV.streamName]: CLOUDTRAIL_STREAM } },
@@ -1134,7 +1107,7 @@ describe('Network Session rules, through ASIM vimNetworkSessionAWSVPC, match the
     const day = new Date(start * 1000).toISOString().slice(0, 10).replace(/-/g, '/');
 
     // WHEN the forwarder delivers them
-    const rows = await forward(
+    const rows = await forwardObject(
       `AWSLogs/123456789012/vpcflowlogs/us-east-1/${day}/123456789012_vpcflowlogs_us-east-1_fl-0a1b2c3d_${start}_${c.rule.replace('.yaml', '')}.log.gz`,
       [c.header, ...lines].join('\n') + '\n',
       {

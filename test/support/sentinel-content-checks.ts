@@ -69,20 +69,42 @@ export function expectCondition(
 }
 
 /**
- * Throws unless every column of `table` that `query` names is spelled as the table spells it in
- * `row` (no key differing from it in case only) and holds `expected(column)` in the shape of the
- * column's type; and unless no system column the query names was sent.
+ * How a value of one column type is checked: why `actual` (described as `got`) is not what the
+ * record's `source` value becomes in `column`, or `undefined`.
  */
-export function expectColumnsAsTableSpells(
-  query: string,
+export type TypeCheck = (column: string, actual: unknown, source: unknown, got: string) => string | undefined;
+
+/** A string column: the value as text (`tostring`). */
+export const TEXT_CHECK: TypeCheck = (column, actual, source, got) =>
+  actual === tostring(source)
+    ? undefined
+    : `${column} should be ${describeValue(tostring(source))}, but is ${got}`;
+
+/** A datetime column: the same instant. */
+export const DATETIME_CHECK: TypeCheck = (column, actual, source, got) =>
+  typeof actual === 'string' && Date.parse(actual) === Date.parse(tostring(source))
+    ? undefined
+    : `${column} should be the datetime ${tostring(source)}, but is ${got}`;
+
+/** An int or long column: the integer the source is or spells. */
+export const INTEGER_CHECK: TypeCheck = (column, actual, source, got) =>
+  actual === Number(source) && Number.isInteger(actual)
+    ? undefined
+    : `${column} should be the integer ${tostring(source)}, but is ${got}`;
+
+/**
+ * Throws unless every column of `table` in `names` is spelled as the table spells it in `row` (no
+ * key differing from it in case only), is not a system column that was sent, and holds
+ * `expected(column)` as `checks` says for its type; empty when the record has no value (absent,
+ * null or `""`: AWS left it out, and `isempty` must say so). A type `checks` lacks is a problem.
+ */
+export function expectColumnsChecked(
+  names: ReadonlySet<string>,
   table: BuiltinTable,
   row: Row,
   expected: (column: string) => { readonly value: unknown } | undefined,
-  jsonText: ReadonlySet<string> = new Set(),
+  checks: Readonly<Partial<Record<string, TypeCheck>>>,
 ): void {
-  const names = kqlIdentifiers(query);
-  if (!table.columns.some((column) => names.has(column.name)))
-    throw new Error(`the query names no ${table.name} column`);
   const problems: string[] = [];
   for (const column of [...table.columns, ...table.systemColumns]) {
     if (!names.has(column.name)) continue;
@@ -99,61 +121,82 @@ export function expectColumnsAsTableSpells(
       problems.push(`${column.name}: the test knows no record field for it`);
       continue;
     }
-    const problem = shapeProblem(column.name, column.type, row[column.name], source.value, jsonText);
+    const problem = shapeProblem(column.name, column.type, row[column.name], source.value, checks);
     if (problem !== undefined) problems.push(problem);
   }
   if (problems.length > 0) throw new Error(problems.join('\n'));
 }
 
-/**
- * Why `actual` is not `source` (the record's value) in `column` of `type`, or `undefined`. An absent
- * source, null or `""` must arrive empty: AWS left it out, and `isempty` must say so.
- */
 function shapeProblem(
   column: string,
   type: string,
   actual: unknown,
   source: unknown,
-  jsonText: ReadonlySet<string>,
+  checks: Readonly<Partial<Record<string, TypeCheck>>>,
 ): string | undefined {
   const got = describeValue(actual);
   if (source === undefined || source === null || source === '') {
     return isempty(actual) ? undefined : `${column} should be empty (the record has no value), but is ${got}`;
   }
-  switch (type) {
-    case 'string':
-      if (jsonText.has(column)) {
-        if (typeof actual !== 'string') return `${column} should be JSON text, but is ${got}`;
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(actual);
-        } catch {
-          return `${column} is not JSON text that parse_json reads: ${got}`;
-        }
-        if (actual !== JSON.stringify(parsed)) return `${column} should be compact JSON text, but is ${got}`;
-        return isDeepStrictEqual(parsed, source)
-          ? undefined
-          : `${column} does not hold the record's value: ${got}`;
-      }
-      return actual === tostring(source)
-        ? undefined
-        : `${column} should be ${describeValue(tostring(source))}, but is ${got}`;
-    case 'boolean': {
-      const want = source === true || source === 'true';
-      return actual === want ? undefined : `${column} should be the boolean ${want}, but is ${got}`;
+  const check = checks[type];
+  return check === undefined ? `${column}: type ${type} is not checked` : check(column, actual, source, got);
+}
+
+/** The names `query` reads; throws when none is a column of `table`. */
+export function queryNames(query: string, table: BuiltinTable): ReadonlySet<string> {
+  const names = kqlIdentifiers(query);
+  if (!table.columns.some((column) => names.has(column.name)))
+    throw new Error(`the query names no ${table.name} column`);
+  return names;
+}
+
+/**
+ * A string column: the value as text, or for a column in `jsonText`, compact JSON text that
+ * `parse_json` reads as the record's value.
+ */
+function textOrJsonCheck(jsonText: ReadonlySet<string>): TypeCheck {
+  return (column, actual, source, got) => {
+    if (!jsonText.has(column)) return TEXT_CHECK(column, actual, source, got);
+    if (typeof actual !== 'string') return `${column} should be JSON text, but is ${got}`;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(actual);
+    } catch {
+      return `${column} is not JSON text that parse_json reads: ${got}`;
     }
-    case 'datetime':
-      return typeof actual === 'string' && Date.parse(actual) === Date.parse(tostring(source))
-        ? undefined
-        : `${column} should be the datetime ${tostring(source)}, but is ${got}`;
-    case 'int':
-    case 'long':
-      return actual === Number(source) && Number.isInteger(actual)
-        ? undefined
-        : `${column} should be the integer ${tostring(source)}, but is ${got}`;
-    default:
-      return `${column}: type ${type} is not checked`;
-  }
+    if (actual !== JSON.stringify(parsed)) return `${column} should be compact JSON text, but is ${got}`;
+    return isDeepStrictEqual(parsed, source)
+      ? undefined
+      : `${column} does not hold the record's value: ${got}`;
+  };
+}
+
+/** A boolean column: the boolean, which AWS may write as text. */
+const BOOLEAN_CHECK: TypeCheck = (column, actual, source, got) => {
+  const want = source === true || source === 'true';
+  return actual === want ? undefined : `${column} should be the boolean ${want}, but is ${got}`;
+};
+
+/**
+ * Throws unless every column of `table` that `query` names is spelled as the table spells it in
+ * `row` (no key differing from it in case only) and holds `expected(column)` in the shape of the
+ * column's type (string, boolean, datetime, int or long); and unless no system column the query
+ * names was sent.
+ */
+export function expectColumnsAsTableSpells(
+  query: string,
+  table: BuiltinTable,
+  row: Row,
+  expected: (column: string) => { readonly value: unknown } | undefined,
+  jsonText: ReadonlySet<string> = new Set(),
+): void {
+  expectColumnsChecked(queryNames(query, table), table, row, expected, {
+    string: textOrJsonCheck(jsonText),
+    boolean: BOOLEAN_CHECK,
+    datetime: DATETIME_CHECK,
+    int: INTEGER_CHECK,
+    long: INTEGER_CHECK,
+  });
 }
 
 /** The `columnName`s of a rule's `entityMappings`: the alert's entities. */

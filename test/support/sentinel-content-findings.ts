@@ -7,21 +7,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { gzipSync } from 'node:zlib';
 import { ENV } from '../../lambda/contract/environment';
 import type { BuiltinTable, FormatName } from '../../lambda/formats';
-import { lambdaContext, s3Notification, sqsEvent, sqsRecord } from './events';
-import { makeHandler, output, putObject } from './forwarder-harness';
+import { forwardObject } from './forward-object';
 import { forwarderEnv, type IngestionEmulator } from './ingestion-emulator';
-import {
-  SENTINEL_CONTENT,
-  contentQuery,
-  describeValue,
-  isempty,
-  kqlIdentifiers,
-  tostring,
-  type Row,
-} from './sentinel-content';
+import { SENTINEL_CONTENT, contentQuery, kqlIdentifiers, type Row } from './sentinel-content';
+import { DATETIME_CHECK, TEXT_CHECK, expectColumnsChecked, queryNames } from './sentinel-content-checks';
 
 /**
  * The KQL of a vendored rule in a subfolder (`AWSGuardDuty/AWS_GuardDuty_template.yaml`): a
@@ -42,83 +33,36 @@ export function findingsContentQuery(file: string): string {
 }
 
 /**
- * Why `actual`, a row's value in `column` of `type`, is not what the record's `source` value becomes
- * there, or `undefined`: strings as text, datetimes as the same instant, ints as the integer the
- * format documents (`int`, given), and dynamic columns as the JSON value itself (an object or array
- * the query can read members of, never JSON text). An absent source must arrive empty.
- */
-export function findingShapeProblem(
-  column: string,
-  type: string,
-  actual: unknown,
-  source: unknown,
-  int: (source: unknown) => number | undefined = (s) => (typeof s === 'number' ? s : undefined),
-): string | undefined {
-  const got = describeValue(actual);
-  if (source === undefined || source === null || source === '') {
-    return isempty(actual) ? undefined : `${column} should be empty (the record has no value), but is ${got}`;
-  }
-  switch (type) {
-    case 'string':
-      return actual === tostring(source)
-        ? undefined
-        : `${column} should be ${describeValue(tostring(source))}, but is ${got}`;
-    case 'datetime':
-      return typeof actual === 'string' && Date.parse(actual) === Date.parse(tostring(source))
-        ? undefined
-        : `${column} should be the datetime ${tostring(source)}, but is ${got}`;
-    case 'int': {
-      const want = int(source);
-      return Number.isInteger(actual) && actual === want
-        ? undefined
-        : `${column} should be the integer ${want}, but is ${got}`;
-    }
-    case 'dynamic':
-      if (actual === null || typeof actual !== 'object')
-        return `${column} should be a JSON value with members, but is ${got}`;
-      return isDeepStrictEqual(actual, source)
-        ? undefined
-        : `${column} does not hold the record's value: ${got}`;
-    default:
-      return `${column}: type ${type} is not checked`;
-  }
-}
-
-/**
  * Throws unless every column of `table` that `query` names arrives in `row` as the table spells it
  * (no key differing in case only), holds `expected(column)` in the shape of its type, and is not a
- * system column.
+ * system column: strings as text, datetimes as the same instant, ints as the integer the format
+ * documents (`int`, given), and dynamic columns as the JSON value itself (an object or array the
+ * query can read members of, never JSON text). An absent source must arrive empty.
  */
 export function expectFindingColumns(
   query: string,
   table: BuiltinTable,
   row: Row,
   expected: (column: string) => { readonly value: unknown } | undefined,
-  int?: (source: unknown) => number | undefined,
+  int: (source: unknown) => number | undefined = (s) => (typeof s === 'number' ? s : undefined),
 ): void {
-  const names = kqlIdentifiers(query);
-  if (!table.columns.some((column) => names.has(column.name)))
-    throw new Error(`the query names no ${table.name} column`);
-  const problems: string[] = [];
-  for (const column of [...table.columns, ...table.systemColumns]) {
-    if (!names.has(column.name)) continue;
-    const variants = Object.keys(row).filter(
-      (k) => k !== column.name && k.toLowerCase() === column.name.toLowerCase(),
-    );
-    if (variants.length > 0) problems.push(`${column.name} arrived spelt ${variants.join(', ')}`);
-    if (table.systemColumns.includes(column)) {
-      if (column.name in row) problems.push(`${column.name} is a system column and was sent`);
-      continue;
-    }
-    const source = expected(column.name);
-    if (source === undefined) {
-      problems.push(`${column.name}: the test knows no record field for it`);
-      continue;
-    }
-    const problem = findingShapeProblem(column.name, column.type, row[column.name], source.value, int);
-    if (problem !== undefined) problems.push(problem);
-  }
-  if (problems.length > 0) throw new Error(problems.join('\n'));
+  expectColumnsChecked(queryNames(query, table), table, row, expected, {
+    string: TEXT_CHECK,
+    datetime: DATETIME_CHECK,
+    int: (column, actual, source, got) => {
+      const want = int(source);
+      return Number.isInteger(actual) && actual === want
+        ? undefined
+        : `${column} should be the integer ${want}, but is ${got}`;
+    },
+    dynamic: (column, actual, source, got) => {
+      if (actual === null || typeof actual !== 'object')
+        return `${column} should be a JSON value with members, but is ${got}`;
+      return isDeepStrictEqual(actual, source)
+        ? undefined
+        : `${column} does not hold the record's value: ${got}`;
+    },
+  });
 }
 
 /** Rows a broken format could send in place of `row`: each dynamic column `query` names as JSON text. */
@@ -133,26 +77,21 @@ export function dynamicAsText(row: Row, query: string, table: BuiltinTable): [st
  * Puts `text` gzipped in s3rver under `key`, runs the real handler on its notification with
  * `format` sending to `stream` of `emulator`, and returns the rows of that object that arrived.
  */
-export async function forwardFindings(
+export function forwardFindings(
   emulator: IngestionEmulator,
   stream: string,
   format: FormatName,
   key: string,
   text: string,
 ): Promise<Row[]> {
-  const object = await putObject(key, gzipSync(text));
-  const handler = makeHandler({
-    env: forwarderEnv(emulator, stream, { [ENV.format]: format, [ENV.producerName]: format }),
-    clientOptions: emulator.clientOptions(),
-    secretCredentialFactory: () => emulator.credential,
-  });
-  const response = await handler(sqsEvent(sqsRecord(s3Notification(object))), lambdaContext());
-  if (response.batchItemFailures.length > 0) {
-    const errors = output
-      .logs()
-      .filter((l) => l.level === 'ERROR' || l.level === 'WARN')
-      .map((l) => JSON.stringify(l).slice(0, 600));
-    throw new Error(`the forwarder did not deliver ${key}:\n${errors.join('\n')}`);
-  }
-  return emulator.rows(stream).filter((r) => r.S3Key === object.key);
+  return forwardObject(
+    key,
+    text,
+    {
+      env: forwarderEnv(emulator, stream, { [ENV.format]: format, [ENV.producerName]: format }),
+      clientOptions: emulator.clientOptions(),
+      secretCredentialFactory: () => emulator.credential,
+    },
+    (objectKey) => emulator.rows(stream).filter((r) => r.S3Key === objectKey),
+  );
 }

@@ -5,7 +5,8 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { BuiltinTable } from '../../lambda/formats';
-import { describeValue, isempty, tostring, type Row } from './sentinel-content';
+import { tostring, type Row } from './sentinel-content';
+import { DATETIME_CHECK, INTEGER_CHECK, TEXT_CHECK, expectColumnsChecked } from './sentinel-content-checks';
 
 /**
  * Throws unless every column of `table` in `names` is spelled as the table spells it in `row`, is
@@ -19,56 +20,19 @@ export function expectColumnsHold(
   row: Row,
   expected: (column: string) => { readonly value: unknown } | undefined,
 ): void {
-  const problems: string[] = [];
-  for (const column of [...table.columns, ...table.systemColumns]) {
-    if (!names.has(column.name)) continue;
-    const variants = Object.keys(row).filter(
-      (k) => k !== column.name && k.toLowerCase() === column.name.toLowerCase(),
-    );
-    if (variants.length > 0) problems.push(`${column.name} arrived spelt ${variants.join(', ')}`);
-    if (table.systemColumns.includes(column)) {
-      if (column.name in row) problems.push(`${column.name} is a system column and was sent`);
-      continue;
-    }
-    const source = expected(column.name);
-    if (source === undefined) {
-      problems.push(`${column.name}: the test knows no record field for it`);
-      continue;
-    }
-    const problem = shapeProblem(column.name, column.type, row[column.name], source.value);
-    if (problem !== undefined) problems.push(problem);
-  }
-  if (problems.length > 0) throw new Error(problems.join('\n'));
-}
-
-function shapeProblem(column: string, type: string, actual: unknown, source: unknown): string | undefined {
-  const got = describeValue(actual);
-  if (source === undefined || source === null || source === '') {
-    return isempty(actual) ? undefined : `${column} should be empty (the record has no value), but is ${got}`;
-  }
-  switch (type) {
-    case 'dynamic':
+  expectColumnsChecked(names, table, row, expected, {
+    dynamic: (column, actual, source, got) => {
       if (typeof source === 'object' && typeof actual === 'string')
         return `${column} should be a JSON value, not JSON text: ${got}`;
       return isDeepStrictEqual(actual, source)
         ? undefined
         : `${column} does not hold the record's value: ${got}`;
-    case 'int':
-    case 'long':
-      return Number.isInteger(actual) && actual === Number(source)
-        ? undefined
-        : `${column} should be the integer ${tostring(source)}, but is ${got}`;
-    case 'datetime':
-      return typeof actual === 'string' && Date.parse(actual) === Date.parse(tostring(source))
-        ? undefined
-        : `${column} should be the datetime ${tostring(source)}, but is ${got}`;
-    case 'string':
-      return actual === tostring(source)
-        ? undefined
-        : `${column} should be ${describeValue(tostring(source))}, but is ${got}`;
-    default:
-      return `${column}: type ${type} is not checked`;
-  }
+    },
+    int: INTEGER_CHECK,
+    long: INTEGER_CHECK,
+    datetime: DATETIME_CHECK,
+    string: TEXT_CHECK,
+  });
 }
 
 /** One `Column = fn(field)` of a DCR's `transformKql` projection, or `Column = "constant"`. */

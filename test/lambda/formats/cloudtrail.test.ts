@@ -4,11 +4,8 @@ import { gzipSync } from 'node:zlib';
 import { JsonRecordSplitter } from '../../../lambda/formats/json-splitter';
 import type { SourceItem } from '../../../lambda/formats';
 import { AWS_CLOUDTRAIL } from '../../../lambda/formats/builtin-tables';
-import {
-  ADDITIONAL_FIELDS_COLUMN,
-  cloudtrailFormat,
-  topLevelMemberTexts,
-} from '../../../lambda/formats/cloudtrail';
+import { ADDITIONAL_FIELDS_COLUMN, cloudtrailFormat } from '../../../lambda/formats/cloudtrail';
+import { topLevelMemberTexts } from '../../../lambda/formats/exact-json';
 import { PROVENANCE_COLUMNS } from '../../../lambda/formats/schema';
 import { normalizeTime } from '../../../lambda/formats/time';
 import { rowJson } from '../../../lambda/io/batcher';
