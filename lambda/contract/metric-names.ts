@@ -18,6 +18,11 @@ export const METRIC = {
   malformedLines: 'MalformedLines',
   oversizedRecords: 'OversizedRecords',
   skippedObjects: 'SkippedObjects',
+  /**
+   * Objects of a `format: 'auto'` producer that no route matched, delivered as text to the
+   * `unrouted` stream: one per object, counted when it is delivered.
+   */
+  unroutedObjects: 'UnroutedObjects',
   testEvents: 'TestEvents',
   skippedEvents: 'SkippedEvents',
   recordsFailed: 'RecordsFailed',

@@ -1,11 +1,31 @@
 import { ENV, type AuthMode, type DcrOutputs, type DcrOutputTarget } from '../contract/environment';
 import { ConfigurationError } from './errors';
-import { FORMAT_NAMES, isFormatName, outputNamesOf, type FormatName } from '../formats';
+import { FORMAT_NAMES, checkFormatOptions, outputNamesOf, type FormatName } from '../formats';
+import {
+  AUTO_FORMAT,
+  autoOutputKeyNames,
+  compileRoutes,
+  isLogFormat,
+  UNROUTED_OUTPUT,
+  type FormatRoute,
+  type LogFormat,
+} from '../formats/routes';
 
 /** Everything the forwarder reads from its environment, validated once per cold start. */
 export interface ForwarderConfig {
   readonly producerName: string;
-  readonly format: FormatName;
+  /** A format, or `auto`: each object's format chosen by its key (`routes`). */
+  readonly format: LogFormat;
+  /**
+   * Set for `format: 'auto'` only (from FORMAT_ROUTES; empty when unset): the producer's own routes,
+   * validated, tried before the default routes (`lambda/formats/routes.ts`).
+   */
+  readonly routes?: readonly FormatRoute[];
+  /**
+   * Options per format, from FORMAT_OPTIONS, each as its format's `options.parse` returned them:
+   * the one format's (a single LOG_FORMAT) or any format's (`auto`). Absent when unset.
+   */
+  readonly formatOptions?: Readonly<Partial<Record<FormatName, unknown>>>;
   readonly tenantId: string;
   readonly clientId: string;
   /** The DCE's logs ingestion URL (https). */
@@ -18,8 +38,9 @@ export interface ForwarderConfig {
   readonly dcrImmutableIds: readonly string[];
   readonly streamName: string;
   /**
-   * Set for a multi-output format only (from DCR_OUTPUTS): each output's stream and DCRs, exactly
-   * the format's outputs. Every row then goes to its output's stream, none to `streamName`.
+   * Set for a multi-output format and for `auto` only (from DCR_OUTPUTS): each output's stream and
+   * DCRs, exactly the format's outputs (for `auto`: exactly `autoOutputKeyNames(routes)`). Every row
+   * then goes to its output's stream, none to `streamName`.
    */
   readonly dcrOutputs?: DcrOutputs;
   readonly authMode: AuthMode;
@@ -71,9 +92,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ForwarderConfi
 
   const producerName = required(ENV.producerName);
   const formatRaw = required(ENV.format);
-  if (formatRaw !== '' && !isFormatName(formatRaw)) {
-    problems.push(`${ENV.format} (${JSON.stringify(formatRaw)}) must be one of ${FORMAT_NAMES.join(', ')}`);
+  if (formatRaw !== '' && !isLogFormat(formatRaw)) {
+    problems.push(
+      `${ENV.format} (${JSON.stringify(formatRaw)}) must be one of ${FORMAT_NAMES.join(', ')} or ${AUTO_FORMAT}`,
+    );
   }
+  const format = formatRaw !== '' && isLogFormat(formatRaw) ? formatRaw : undefined;
+  const routes = format !== undefined ? formatRoutes(env[ENV.formatRoutes], format, problems) : undefined;
+  const formatOptions =
+    format !== undefined ? formatOptionsOf(env[ENV.formatOptions], format, problems) : undefined;
   const tenantId = required(ENV.tenantId);
   const clientId = required(ENV.clientId);
   const logsIngestionEndpoint = required(ENV.logsIngestionEndpoint);
@@ -87,9 +114,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ForwarderConfi
   const dcrImmutableIds = shards(env[ENV.dcrImmutableIds], dcrImmutableId, problems);
   const streamName = required(ENV.streamName);
   const dcrOutputs =
-    formatRaw !== '' && isFormatName(formatRaw)
-      ? outputs(env[ENV.dcrOutputs], formatRaw, problems)
-      : undefined;
+    format === undefined
+      ? undefined
+      : format === AUTO_FORMAT
+        ? routes !== undefined
+          ? outputs(env[ENV.dcrOutputs], autoOutputs(routes), problems)
+          : undefined
+        : outputs(env[ENV.dcrOutputs], formatOutputs(format), problems);
   const authRaw = env[ENV.authMode]?.trim() || 'secret';
   if (authRaw !== 'secret' && authRaw !== 'federated') {
     problems.push(`${ENV.authMode} (${JSON.stringify(authRaw)}) must be 'secret' or 'federated'`);
@@ -122,7 +153,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ForwarderConfi
   }
   return {
     producerName,
-    format: formatRaw as FormatName,
+    format: formatRaw as LogFormat,
+    ...(routes !== undefined ? { routes } : {}),
+    ...(formatOptions !== undefined ? { formatOptions } : {}),
     tenantId,
     clientId,
     logsIngestionEndpoint,
@@ -172,30 +205,137 @@ function outputsExample(outputs: readonly string[]): string {
   );
 }
 
+/** The outputs DCR_OUTPUTS must name, and how to speak of them in messages. */
+interface ExpectedOutputs {
+  /** The output names (keys of DCR_OUTPUTS); empty when DCR_OUTPUTS must not be set. */
+  readonly names: readonly string[];
+  /** What sends the rows, e.g. `LOG_FORMAT networkfirewall`. */
+  readonly subject: string;
+  /** Whose outputs they are, e.g. `networkfirewall`. */
+  readonly owner: string;
+  /** What one is called: `output` or `output key`. */
+  readonly noun: string;
+  /** What DCR_OUTPUTS is keyed by: `output name` or `output key`. */
+  readonly keyedBy: string;
+}
+
+function formatOutputs(format: FormatName): ExpectedOutputs {
+  return {
+    names: outputNamesOf(format),
+    subject: `${ENV.format} ${format}`,
+    owner: format,
+    noun: 'output',
+    keyedBy: 'output name',
+  };
+}
+
+function autoOutputs(routes: readonly FormatRoute[]): ExpectedOutputs {
+  return {
+    names: autoOutputKeyNames(routes),
+    subject:
+      `${ENV.format} ${AUTO_FORMAT} (one key per format its routes${routes.length > 0 ? ` (${ENV.formatRoutes} and the defaults)` : ''} ` +
+      `reach, <format>.<output> for each output of a multi-output format, and ${UNROUTED_OUTPUT})`,
+    owner: `${ENV.format} ${AUTO_FORMAT}`,
+    noun: 'output key',
+    keyedBy: 'output key',
+  };
+}
+
+/** The formats that take options (`FormatDefinition.options`). */
 /**
- * DCR_OUTPUTS (see `ENV.dcrOutputs`): required, and exactly the format's outputs, when `format` has
- * several; refused otherwise. Problems are pushed, each naming the variable, what is wrong and
- * the fix; the value is returned only when it has none.
+ * FORMAT_OPTIONS (see `ENV.formatOptions`): optional; with a single format, its options (refused
+ * for a format that takes none); with `auto`, an object keyed by format name. Each format checks
+ * its own (`checkFormatOptions`). Problems are pushed, each naming the variable and the fix.
  */
-function outputs(raw: string | undefined, format: FormatName, problems: string[]): DcrOutputs | undefined {
-  const name = ENV.dcrOutputs;
-  const expected = outputNamesOf(format);
+function formatOptionsOf(
+  raw: string | undefined,
+  format: LogFormat,
+  problems: string[],
+): Readonly<Partial<Record<FormatName, unknown>>> | undefined {
+  const name = ENV.formatOptions;
+  if (raw === undefined || raw.trim() === '') return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    problems.push(
+      `${name} is not valid JSON: set it to the format's options as JSON, e.g. {"delimiter": ";"} for csv` +
+        (format === AUTO_FORMAT ? ' (with auto, keyed by format: {"csv": {"delimiter": ";"}})' : ''),
+    );
+    return undefined;
+  }
+  const checked = checkFormatOptions(parsed, format, name, `${ENV.format} ${format}`);
+  problems.push(...checked.problems);
+  return checked.problems.length === 0 ? checked.options : undefined;
+}
+
+/**
+ * FORMAT_ROUTES (see `ENV.formatRoutes`): for `auto`, optional (unset means no routes of the
+ * producer's own), else a JSON array of valid routes (`compileRoutes`); refused for any other
+ * format. Problems are pushed, each naming the variable and the fix; undefined is returned for a
+ * format other than `auto` or when there is a problem.
+ */
+function formatRoutes(
+  raw: string | undefined,
+  format: LogFormat,
+  problems: string[],
+): readonly FormatRoute[] | undefined {
+  const name = ENV.formatRoutes;
   const set = raw !== undefined && raw.trim() !== '';
-  if (expected.length === 0) {
+  if (format !== AUTO_FORMAT) {
     if (set) {
       problems.push(
-        `${name} is set, but ${ENV.format} ${format} has one output: remove ${name} (it is only for a ` +
+        `${name} is set, but ${ENV.format} is ${format}: remove ${name} (routes choose each object's ` +
+          `format only with ${ENV.format} ${AUTO_FORMAT}), or set ${ENV.format} to ${AUTO_FORMAT}`,
+      );
+    }
+    return undefined;
+  }
+  if (!set) return [];
+  const fix = `set it to a JSON array such as [{"match": "^app/", "format": "ndjson"}] and redeploy the AWS stack`;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    problems.push(`${name} is not valid JSON: ${fix}`);
+    return undefined;
+  }
+  const compiled = compileRoutes(parsed, name);
+  if (compiled.problems.length > 0) {
+    problems.push(...compiled.problems);
+    return undefined;
+  }
+  return compiled.routes;
+}
+
+/**
+ * DCR_OUTPUTS (see `ENV.dcrOutputs`): required, and exactly `expected.names`, when there are any
+ * (a multi-output format, or `auto`); refused otherwise. Problems are pushed, each naming the
+ * variable, what is wrong and the fix; the value is returned only when it has none.
+ */
+function outputs(
+  raw: string | undefined,
+  expected: ExpectedOutputs,
+  problems: string[],
+): DcrOutputs | undefined {
+  const name = ENV.dcrOutputs;
+  const { names, subject, owner, noun, keyedBy } = expected;
+  const set = raw !== undefined && raw.trim() !== '';
+  if (names.length === 0) {
+    if (set) {
+      problems.push(
+        `${name} is set, but ${subject} has one output: remove ${name} (it is only for a ` +
           `format with several outputs), or set ${ENV.format} to the format the producer reads`,
       );
     }
     return undefined;
   }
   const fix =
-    `set it to JSON giving each output of ${format} its stream and DCR immutable ids, e.g. ` +
-    `${outputsExample(expected)}, from the Azure stack outputs, and redeploy the AWS stack`;
+    `set it to JSON giving each ${noun} of ${owner} its stream and DCR immutable ids, e.g. ` +
+    `${outputsExample(names)}, from the Azure stack outputs, and redeploy the AWS stack`;
   if (!set) {
     problems.push(
-      `${name} is not set, but ${ENV.format} ${format} sends rows to ${expected.length} streams (${expected.join(', ')}): ${fix}`,
+      `${name} is not set, but ${subject} sends rows to ${names.length} streams (${names.join(', ')}): ${fix}`,
     );
     return undefined;
   }
@@ -207,24 +347,24 @@ function outputs(raw: string | undefined, format: FormatName, problems: string[]
     return undefined;
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    problems.push(`${name} must be a JSON object keyed by output name: ${fix}`);
+    problems.push(`${name} must be a JSON object keyed by ${keyedBy}: ${fix}`);
     return undefined;
   }
   const before = problems.length;
   const given = parsed as Record<string, unknown>;
-  const missing = expected.filter((o) => !Object.hasOwn(given, o));
-  const unknown = Object.keys(given).filter((o) => !expected.includes(o));
+  const missing = names.filter((o) => !Object.hasOwn(given, o));
+  const unknown = Object.keys(given).filter((o) => !names.includes(o));
   if (missing.length > 0)
-    problems.push(`${name} has no entry for output ${missing.join(', ')} of ${format}: ${fix}`);
+    problems.push(`${name} has no entry for ${noun} ${missing.join(', ')} of ${owner}: ${fix}`);
   if (unknown.length > 0) {
     problems.push(
-      `${name} names ${unknown.map((o) => JSON.stringify(o)).join(', ')}, which ${format} does not have ` +
-        `(its outputs are ${expected.join(', ')}): remove ${unknown.length > 1 ? 'them' : 'it'}`,
+      `${name} names ${unknown.map((o) => JSON.stringify(o)).join(', ')}, which ${owner} does not have ` +
+        `(its ${noun}s are ${names.join(', ')}): remove ${unknown.length > 1 ? 'them' : 'it'}`,
     );
   }
   const result: Record<string, DcrOutputTarget> = {};
-  for (const output of expected.filter((o) => Object.hasOwn(given, o))) {
-    const target = outputTarget(given[output], `${name} output ${output}`, problems);
+  for (const output of names.filter((o) => Object.hasOwn(given, o))) {
+    const target = outputTarget(given[output], `${name} ${noun} ${output}`, problems);
     if (target !== undefined) result[output] = target;
   }
   return problems.length === before ? result : undefined;

@@ -53,6 +53,11 @@ export class Telemetry {
     this.metrics.addMetric(METRIC.skippedObjects, MetricUnit.Count, 1);
   }
 
+  /** An object no route matched (`format: 'auto'`), delivered as text to the `unrouted` stream. */
+  public unroutedObject(): void {
+    this.metrics.addMetric(METRIC.unroutedObjects, MetricUnit.Count, 1);
+  }
+
   public testEvent(): void {
     this.metrics.addMetric(METRIC.testEvents, MetricUnit.Count, 1);
   }

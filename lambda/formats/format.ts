@@ -16,6 +16,7 @@ export type FormatName =
   | 'cloudwatch'
   | 'cloudfront'
   | 'networkfirewall'
+  | 'csv'
   | 'ndjson'
   | 'json'
   | 'text';
@@ -103,6 +104,18 @@ export interface FormatOutput {
 }
 
 /**
+ * The options a format accepts (env FORMAT_OPTIONS, a producer definition's format options): how
+ * to check what the user gave. A format without it takes no options.
+ */
+export interface FormatOptionsDefinition {
+  /**
+   * Checks `raw` (parsed JSON, as the user wrote it) and returns the options its parser takes, or
+   * a problem naming the field, the value and what is allowed. Never throws.
+   */
+  parse(raw: unknown): { readonly options?: unknown; readonly problem?: string };
+}
+
+/**
  * What a format module declares. The Azure stack builds the DCR stream and the custom table from
  * `columns`; the forwarder emits exactly these columns (plus the provenance columns).
  *
@@ -130,6 +143,14 @@ export interface FormatDefinition {
    * @default - none: one output, described by `columns` and `builtinTable`
    */
   readonly outputs?: readonly FormatOutput[];
-  /** A parser for one object of this format. */
-  createParser(object: ObjectIdentity): FormatParser;
+  /**
+   * The options the format takes, and how to check them.
+   * @default - none: the format takes no options
+   */
+  readonly options?: FormatOptionsDefinition;
+  /**
+   * A parser for one object of this format; `options` are what `options.parse` returned
+   * (undefined: the format's defaults).
+   */
+  createParser(object: ObjectIdentity, options?: unknown): FormatParser;
 }

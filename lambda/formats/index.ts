@@ -3,6 +3,7 @@
 export type {
   FormatDefinition,
   FormatName,
+  FormatOptionsDefinition,
   FormatOutput,
   FormatParser,
   ObjectIdentity,
@@ -22,6 +23,26 @@ export {
   outputOf,
   outputsOf,
 } from './registry';
+export { CSV_DELIMITERS, parseCsvOptions, type CsvDelimiter, type CsvOptions } from './csv';
+export {
+  AUTO_FORMAT,
+  DEFAULT_ROUTES,
+  UNROUTED_FORMAT,
+  UNROUTED_OUTPUT,
+  autoOutputKey,
+  autoOutputKeyNames,
+  autoOutputKeys,
+  compileRoutes,
+  isLogFormat,
+  matchRoute,
+  objectRoute,
+  routeFor,
+  type AutoOutput,
+  type CompiledRoutes,
+  type FormatRoute,
+  type LogFormat,
+  type ObjectRoute,
+} from './routes';
 export {
   CUSTOM_COLUMN_SUFFIX,
   DCR_ADDED_COLUMNS,
@@ -43,3 +64,4 @@ export {
   type BuiltinTable,
 } from './builtin-tables';
 export { PROVENANCE_COLUMNS, rowColumns, type Column, type ColumnType } from './schema';
+export { checkFormatOptions, formatsWithOptions } from './format-options';

@@ -10,6 +10,7 @@ import { s3accessFormat } from './s3access';
 import { route53resolverFormat } from './route53resolver';
 import { cloudwatchFormat } from './cloudwatch';
 import { cloudfrontFormat } from './cloudfront';
+import { csvFormat } from './csv';
 import type { FormatDefinition, FormatName, FormatOutput } from './format';
 import { jsonFormat } from './json';
 import { networkfirewallFormat } from './networkfirewall';
@@ -33,6 +34,7 @@ export const FORMATS: Readonly<Record<FormatName, FormatDefinition>> = {
   cloudwatch: cloudwatchFormat,
   cloudfront: cloudfrontFormat,
   networkfirewall: networkfirewallFormat,
+  csv: csvFormat,
   ndjson: ndjsonFormat,
   json: jsonFormat,
   text: textFormat,

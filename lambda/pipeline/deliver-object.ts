@@ -14,6 +14,13 @@ import {
 } from '../core/errors';
 import type { Telemetry } from '../core/telemetry';
 import type { FormatName } from '../formats';
+import {
+  AUTO_FORMAT,
+  objectRoute,
+  UNROUTED_OUTPUT,
+  type FormatRoute,
+  type LogFormat,
+} from '../formats/routes';
 import type { OversizedRecord } from '../io/batcher';
 import type { NotifiedObject } from '../io/events';
 import type { OpenObject } from '../io/s3-objects';
@@ -29,7 +36,7 @@ export type ParseObject = (
   format: FormatName,
   body: AsyncIterable<Uint8Array>,
   object: NotifiedObject,
-  options?: { readonly skipRecords?: number },
+  options?: { readonly skipRecords?: number; readonly formatOptions?: unknown },
 ) => AsyncIterable<readonly ParseOutcome[]>;
 
 /** The rows of one object on their way to the API (`ObjectDelivery` of the uploader). */
@@ -58,7 +65,18 @@ export interface Uploader {
 /** What delivering an object needs. */
 export interface ObjectDeps {
   readonly producer: string;
-  readonly format: FormatName;
+  /** The producer's format, or `auto`: each object's format chosen by its key ({@link objectFormat}). */
+  readonly format: LogFormat;
+  /**
+   * With `auto`: the producer's own routes (FORMAT_ROUTES, validated), tried before the default
+   * routes. @default - none: the default routes only
+   */
+  readonly routes?: readonly FormatRoute[];
+  /**
+   * Options per format (FORMAT_OPTIONS, checked by each format's `options.parse`), given to the
+   * parser of an object of that format. @default - every format's defaults
+   */
+  readonly formatOptions?: Readonly<Partial<Record<FormatName, unknown>>>;
   readonly openObject: OpenObject;
   readonly parse: ParseObject;
   readonly uploader: Uploader;
@@ -66,6 +84,39 @@ export interface ObjectDeps {
   readonly telemetry: Telemetry;
   /** Clock for the lag metric. @default Date.now */
   readonly now?: () => number;
+}
+
+/** How one object is parsed, and where its rows go. */
+export interface ObjectFormat {
+  /** The format that parses it. */
+  readonly format: FormatName;
+  /**
+   * The output a row goes to (`Delivery.add`'s `output`), from the output the format named for it
+   * (`ParseOutcome.output`): that one for a fixed format; under `auto`, the row's output key
+   * (`<format>`, `<format>.<output>` or `unrouted`, see `lambda/formats/routes.ts`).
+   */
+  outputOf(output: string | undefined): string | undefined;
+  /** Under `auto`: the format's name; undefined for a fixed format. */
+  readonly routedFormat?: FormatName;
+  /** Under `auto`: true when no route matched the key (the catch-all: `text` into `unrouted`). */
+  readonly unrouted?: true;
+}
+
+/**
+ * How the object at `key` is parsed: with the producer's format, or under `auto`, with the format
+ * of the first route matching the key (the producer's routes, then the defaults), or else as
+ * `text` into `unrouted`. A pure function of the key, so a continuation of an object resumes
+ * with the same format and the same record indexes.
+ */
+export function objectFormat(key: string, deps: Pick<ObjectDeps, 'format' | 'routes'>): ObjectFormat {
+  if (deps.format !== AUTO_FORMAT) return { format: deps.format, outputOf: (output) => output };
+  const route = objectRoute(key, deps.routes);
+  return {
+    format: route.format,
+    outputOf: (output) => route.outputKey(output),
+    routedFormat: route.format,
+    ...(route.route === undefined ? { unrouted: true as const } : {}),
+  };
 }
 
 /** Where a retry of a failed object could resume (ARCHITECTURE.md: continuation message). */
@@ -186,6 +237,10 @@ export interface ReadResult {
   readonly readError?: ForwarderError;
   /** The uploader's account of the rows it was given. */
   readonly delivery: DeliveryResult;
+  /** Under `auto`: the format the object was parsed with. */
+  readonly routedFormat?: FormatName;
+  /** Under `auto`: no route matched the object's key, so it went to `unrouted` as text. */
+  readonly unrouted?: true;
 }
 
 /**
@@ -197,10 +252,18 @@ export interface ReadResult {
 export async function readObject(
   { object, body }: OpenedObject,
   skipRecords: number,
-  deps: Pick<ObjectDeps, 'producer' | 'format' | 'parse' | 'uploader'>,
+  deps: Pick<ObjectDeps, 'producer' | 'format' | 'routes' | 'formatOptions' | 'parse' | 'uploader'>,
   signal: AbortSignal,
   log: Logger,
 ): Promise<ReadResult> {
+  const how = objectFormat(object.key, deps);
+  if (how.unrouted) {
+    // Bucket and key come with `log`. Not an error: the rows are sent, to the catch-all table.
+    log.warn(
+      `No route matched key ${object.key}; add a route naming its format to the producer's routes ` +
+        `(FORMAT_ROUTES). Until then its lines are sent as text to the ${UNROUTED_OUTPUT} stream.`,
+    );
+  }
   const delivery = deps.uploader.open({ bucket: object.bucket, key: object.key }, signal);
   const progress = { nextIndex: skipRecords, malformed: 0, oversizedLogged: 0 };
   const logOversized = (): void => {
@@ -220,8 +283,10 @@ export async function readObject(
   let notDataReason: string | undefined;
   let readError: ForwarderError | undefined;
   try {
-    for await (const items of deps.parse(deps.format, body, object, { skipRecords })) {
-      const step = await addItems(items, delivery, progress, log);
+    const formatOptions = deps.formatOptions?.[how.format];
+    const options = formatOptions !== undefined ? { skipRecords, formatOptions } : { skipRecords };
+    for await (const items of deps.parse(how.format, body, object, options)) {
+      const step = await addItems(items, delivery, progress, log, how);
       logOversized();
       if (typeof step === 'object') {
         end = 'not-data';
@@ -253,6 +318,8 @@ export async function readObject(
     malformed: progress.malformed,
     ...(readError !== undefined ? { readError } : {}),
     delivery: result,
+    ...(how.routedFormat !== undefined ? { routedFormat: how.routedFormat } : {}),
+    ...(how.unrouted ? { unrouted: true as const } : {}),
   };
 }
 
@@ -262,6 +329,7 @@ async function addItems(
   delivery: Delivery,
   progress: { nextIndex: number; malformed: number },
   log: Logger,
+  how: ObjectFormat,
 ): Promise<'go' | 'stop' | { notData: string }> {
   for (const item of items) {
     if (item.kind === 'skipped-object') return { notData: item.reason };
@@ -277,11 +345,10 @@ async function addItems(
       }
       continue;
     }
-    // Single-output rows keep the two-argument call.
+    // Single-output rows of a fixed format keep the two-argument call.
+    const output = how.outputOf(item.output);
     const pending =
-      item.output !== undefined
-        ? delivery.add(item.row, item.index, item.output)
-        : delivery.add(item.row, item.index);
+      output !== undefined ? delivery.add(item.row, item.index, output) : delivery.add(item.row, item.index);
     if (pending !== undefined) {
       await pending;
       if (delivery.stopped) return 'stop';
@@ -362,7 +429,12 @@ function report(
   const eventTime = Date.parse(at.object.eventTime);
   const lagMs = Number.isFinite(eventTime) ? (deps.now ?? Date.now)() - eventTime : undefined;
   deps.telemetry.objectDelivered(delivery.recordsDelivered, delivery.bytesDelivered, lagMs);
+  // Counted once per object, when it is delivered (a continuation's first part is not).
+  if (read.unrouted) deps.telemetry.unroutedObject();
   log.info('Object delivered', {
+    ...(read.routedFormat !== undefined
+      ? { format: read.unrouted ? UNROUTED_OUTPUT : read.routedFormat }
+      : {}),
     records: delivery.recordsDelivered,
     bytes: delivery.bytesDelivered,
     batches: delivery.batchesDelivered,

@@ -112,6 +112,9 @@ export function createDependencies(options: DependencyOptions = {}): HandlerDeps
     config,
     producer: config.producerName,
     format: config.format,
+    // `auto`: the producer's own routes, before the defaults.
+    ...(config.routes !== undefined ? { routes: config.routes } : {}),
+    ...(config.formatOptions !== undefined ? { formatOptions: config.formatOptions } : {}),
     openObject: options.openObject ?? s3ObjectOpener(s3, { producer: config.producerName }),
     parse: options.parse ?? parseObjectBatches,
     uploader: new SentinelUploader({
@@ -120,7 +123,7 @@ export function createDependencies(options: DependencyOptions = {}): HandlerDeps
       dcrImmutableId: config.dcrImmutableId,
       dcrImmutableIds: config.dcrImmutableIds,
       streamName: config.streamName,
-      // A multi-output format's rows go to their output's stream (DCR_OUTPUTS).
+      // A multi-output format's rows, and every row under `auto`, go to their output's stream (DCR_OUTPUTS).
       ...(config.dcrOutputs !== undefined ? { outputs: config.dcrOutputs } : {}),
       concurrency: config.uploadConcurrency,
       onThrottle: ({ key, limit, decreased, retryAfterMs }) => {

@@ -42,6 +42,11 @@ export interface ParseObjectOptions {
   readonly skipRecords?: number;
   /** Receives the object's compressed / uncompressed byte counts as it streams. */
   readonly counter?: ByteCounter;
+  /**
+   * The format's options, as its `options.parse` returned them (env FORMAT_OPTIONS).
+   * @default - the format's defaults
+   */
+  readonly formatOptions?: unknown;
 }
 
 /**
@@ -65,7 +70,10 @@ export async function* parseObjectBatches(
   const definition = FORMATS[format];
   if (definition === undefined) throw new RangeError(`Unknown format ${JSON.stringify(format)}`);
   const rows = new RowFactory(object);
-  const parser = definition.createParser(object);
+  const parser =
+    options.formatOptions !== undefined
+      ? definition.createParser(object, options.formatOptions)
+      : definition.createParser(object);
   const skip = options.skipRecords ?? 0;
   const outputs =
     definition.outputs !== undefined ? new Set(definition.outputs.map((o) => o.name)) : undefined;

@@ -74,8 +74,9 @@ describe('malformed-record reasons', () => {
         }
       }
     }
-    // ... and the inputs did reach the reasons (text has none: every line is a record)
-    if (format !== 'text') expect(malformed).toBeGreaterThan(50);
+    // ... and the inputs did reach the reasons (text has none: every line is a record; csv few: a
+    // one-line input is only its header. test/lambda/formats/csv.test.ts checks csv's own reasons.)
+    if (format !== 'text' && format !== 'csv') expect(malformed).toBeGreaterThan(50);
   });
 
   test.each([

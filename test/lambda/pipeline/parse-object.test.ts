@@ -35,6 +35,8 @@ const SAMPLE_OF: Record<FormatName, string> = {
   cloudfront: 'cloudfront/web-1-0-2019-12.txt',
   // Alert records: the format's own columns are its first output's, AWSNetworkFirewallAlert's.
   networkfirewall: 'network-firewall/alert_with_metadata_log.json',
+  // Written for this project, outside test/fixtures/aws (see test/fixtures/csv/README.md).
+  csv: '../csv/sample.csv',
 };
 
 describe('provenance', () => {
@@ -236,8 +238,9 @@ describe('parseObject', () => {
 
   test('fails if the format is unknown', async () => {
     const run = async () => {
-      for await (const _ of parseObject('csv' as FormatName, chunked(Buffer.from('a')), objectRef())) void _;
+      for await (const _ of parseObject('parquet' as FormatName, chunked(Buffer.from('a')), objectRef()))
+        void _;
     };
-    await expect(run()).rejects.toThrow('Unknown format "csv"');
+    await expect(run()).rejects.toThrow('Unknown format "parquet"');
   });
 });
