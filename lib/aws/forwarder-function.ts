@@ -9,7 +9,15 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ENTRA_TOKEN_EXCHANGE_AUDIENCE, ENV, type AuthMode } from '../../lambda/contract/environment';
 import { METRICS_NAMESPACE } from '../../lambda/contract/metric-names';
-import { outputNamesOf, type FormatName } from '../../lambda/formats';
+import {
+  AUTO_FORMAT,
+  autoOutputKeyNames,
+  checkFormatOptions,
+  compileRoutes,
+  outputNamesOf,
+  type FormatRoute,
+  type LogFormat,
+} from '../../lambda/formats';
 import { dcrIdsProblem } from '../producer/azure-coordinates';
 import { awsResourceNames, secretKeyAlias, secretParameterName } from '../producer/naming';
 import { MAX_SHARDS, defaultMaxConcurrency } from '../producer/rules';
@@ -24,7 +32,11 @@ export interface ForwarderFunctionProps {
   /** The producer's name; names the function, role and log group. */
   readonly producerName: string;
   /** How the producer's objects are parsed. */
-  readonly format: FormatName;
+  readonly format: LogFormat;
+  /** With `auto`: the producer's own routes (FORMAT_ROUTES). @default - none */
+  readonly routes?: readonly FormatRoute[];
+  /** The format's options (FORMAT_OPTIONS). @default - none */
+  readonly formatOptions?: Readonly<Record<string, unknown>>;
   /** The bucket the function reads objects from. */
   readonly bucket: s3.IBucket;
   /**
@@ -173,6 +185,12 @@ export class ForwarderFunction {
       environment: {
         [ENV.producerName]: producer,
         [ENV.format]: props.format,
+        ...(props.routes !== undefined && props.routes.length > 0
+          ? { [ENV.formatRoutes]: JSON.stringify(props.routes) }
+          : {}),
+        ...(props.formatOptions !== undefined
+          ? { [ENV.formatOptions]: JSON.stringify(props.formatOptions) }
+          : {}),
         [ENV.tenantId]: props.destination.tenantId,
         [ENV.clientId]: props.destination.clientId,
         [ENV.logsIngestionEndpoint]: props.destination.logsIngestionEndpoint,
@@ -354,11 +372,13 @@ export function checkDestination(producerName: string, destination: SentinelDest
  */
 export function checkOutputs(
   producerName: string,
-  format: FormatName,
+  format: LogFormat,
   destination: SentinelDestination,
+  routes?: readonly FormatRoute[],
 ): void {
   const where = `S3ToSentinelForwarder "${producerName}": \`destination.outputs\``;
-  const wanted = outputNamesOf(format);
+  const wanted =
+    format === AUTO_FORMAT ? autoOutputKeyNames(compileRoutes(routes ?? []).routes) : outputNamesOf(format);
   const outputs = destination.outputs;
   if (wanted.length === 0) {
     if (outputs !== undefined) {
@@ -385,6 +405,35 @@ export function checkOutputs(
           : (dcrIdsProblem(ids, ids[0]) ??
             (ids.length > MAX_SHARDS ? `lists ${ids.length} DCRs; at most ${MAX_SHARDS}` : undefined));
     if (problem) throw new Error(`${where}.${key} ${problem}`);
+  }
+}
+
+/**
+ * Checks `routes` (with `auto` only, each valid) and `formatOptions` (by the format that takes
+ * them), throwing one message naming the producer and every problem.
+ */
+export function checkRoutesAndOptions(props: {
+  readonly producerName: string;
+  readonly format: LogFormat;
+  readonly routes?: readonly FormatRoute[];
+  readonly formatOptions?: unknown;
+}): void {
+  const problems: string[] = [];
+  if (props.routes !== undefined) {
+    if (props.format !== AUTO_FORMAT) {
+      problems.push(`\`routes\` are only for \`format: '${AUTO_FORMAT}'\`; remove them`);
+    } else {
+      problems.push(...compileRoutes(props.routes, '`routes`').problems);
+    }
+  }
+  if (props.formatOptions !== undefined) {
+    problems.push(
+      ...checkFormatOptions(props.formatOptions, props.format, '`formatOptions`', `format ${props.format}`)
+        .problems,
+    );
+  }
+  if (problems.length > 0) {
+    throw new Error(`S3ToSentinelForwarder "${props.producerName}": ${problems.join('; ')}`);
   }
 }
 

@@ -68,6 +68,19 @@ export class ForwarderMetrics {
     return this.metric(METRIC.skippedObjects, props);
   }
 
+  /**
+   * Objects of a `format: 'auto'` producer that no route matched, sent line by line to its
+   * catch-all table (`<Name>Unrouted_CL`): add a route for them. @default - sum over 5 minutes
+   */
+  public metricUnroutedObjects(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(METRIC.unroutedObjects, props);
+  }
+
+  /** 429 answers of the Logs Ingestion API (every attempt): a DCR at its limit. @default - sum over 5 minutes */
+  public metricThrottled(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(METRIC.throttled, props);
+  }
+
   /** S3 test events received. @default - sum over 5 minutes */
   public metricTestEvents(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metric(METRIC.testEvents, props);

@@ -148,6 +148,8 @@ export function forwarderPropsFromProducer(
   return withoutAbsent({
     producerName: producer.name,
     format: producer.format,
+    routes: producer.routes,
+    formatOptions: producer.formatOptions,
     bucket: context.bucket,
     bucketEncryptionKey: context.bucketEncryptionKey,
     prefix: producer.prefix,

@@ -10,13 +10,14 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { AuthMode } from '../../lambda/contract/environment';
-import type { FormatName } from '../../lambda/formats';
+import type { FormatRoute, LogFormat } from '../../lambda/formats';
 import type { NotificationMode } from '../producer/producer';
 import {
   DEFAULT_FUNCTION_TIMEOUT,
   ForwarderFunction,
   checkDestination,
   checkOutputs,
+  checkRoutesAndOptions,
 } from './forwarder-function';
 import type { ForwarderMetricName, ForwarderMetrics } from './forwarder-metrics';
 import { ForwarderMonitoring } from './forwarder-monitoring';
@@ -58,8 +59,23 @@ export interface SentinelDestination {
 export interface S3ToSentinelForwarderProps {
   /** The producer's name: lower-case letters, digits, hyphens; used in every physical name. */
   readonly producerName: string;
-  /** How the producer's objects are parsed (must match the DCR stream built from the same format). */
-  readonly format: FormatName;
+  /**
+   * How the producer's objects are parsed (must match the DCR stream built from the same format);
+   * `auto` chooses each object's format by its key (`routes`, then AWS's key layouts).
+   */
+  readonly format: LogFormat;
+  /**
+   * With `format: 'auto'`: the producer's own routes, tried before the default ones (FORMAT_ROUTES).
+   * `destination.outputs` must then name every output they and the defaults reach.
+   * @default - the default routes only
+   */
+  readonly routes?: readonly FormatRoute[];
+  /**
+   * Options of the format that takes them (`csv`: `{ delimiter: ';' }`), keyed by format with
+   * `auto` (FORMAT_OPTIONS).
+   * @default - the format's defaults
+   */
+  readonly formatOptions?: Readonly<Record<string, unknown>>;
   /** The bucket the producer writes to; created by your stack or imported. */
   readonly bucket: s3.IBucket;
   /**
@@ -229,7 +245,9 @@ export class S3ToSentinelForwarder extends Construct {
     super(scope, id);
     validateForwarderProps(props);
     checkDestination(props.producerName, props.destination);
-    checkOutputs(props.producerName, props.format, props.destination);
+    // Routes first: the outputs a destination must name follow from them.
+    checkRoutesAndOptions(props);
+    checkOutputs(props.producerName, props.format, props.destination, props.routes);
     this.producerName = props.producerName;
     const timeout = props.timeout ?? DEFAULT_FUNCTION_TIMEOUT;
 
@@ -252,6 +270,8 @@ export class S3ToSentinelForwarder extends Construct {
     const forwarder = new ForwarderFunction(this, {
       producerName: props.producerName,
       format: props.format,
+      routes: props.routes,
+      formatOptions: props.formatOptions,
       bucket: props.bucket,
       bucketEncryptionKey: props.bucketEncryptionKey,
       prefix: props.prefix,
@@ -335,6 +355,16 @@ export class S3ToSentinelForwarder extends Construct {
   /** Objects that held no data for the format. @default - sum over 5 minutes */
   public metricSkippedObjects(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metrics.metricSkippedObjects(props);
+  }
+
+  /** Objects of a `format: 'auto'` producer that no route matched. @default - sum over 5 minutes */
+  public metricUnroutedObjects(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.metricUnroutedObjects(props);
+  }
+
+  /** 429 answers of the Logs Ingestion API. @default - sum over 5 minutes */
+  public metricThrottled(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.metricThrottled(props);
   }
 
   /** S3 test events received. @default - sum over 5 minutes */

@@ -4,7 +4,7 @@ import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import type { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { Annotations } from 'cdktf';
 import { Construct } from 'constructs';
-import { addedColumns, columnsOf, PRODUCER_COLUMN, type Column } from '../../lambda/formats';
+import { addedColumns, PRODUCER_COLUMN, type Column } from '../../lambda/formats';
 import { producerStreams } from '../producer';
 import { BuiltinTableColumns } from './builtin-table-columns';
 import type {
@@ -339,14 +339,11 @@ export class SentinelIngestion extends Construct {
         // Its own identity: the AWS side signs this producer's forwarder in with this client id.
         ...(this.identity.perProducer ? { clientId: this.identity.principalOf(producer.name).clientId } : {}),
       };
-      for (const each of built) {
-        for (const warning of transformWarnings(
-          producer,
-          each.output?.columns ?? columnsOf(producer.format),
-        )) {
+      built.forEach((each, index) => {
+        for (const warning of transformWarnings(producer, specs[index].columns)) {
           Annotations.of(each).addWarning(warning);
         }
-      }
+      });
       if (alerting.enabled !== false) {
         // DCRLogErrors is an Analytics table of the workspace whatever the producer's plan, so
         // Auxiliary producers get this alert too. One per DCR: each alert's query names its DCR.

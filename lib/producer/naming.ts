@@ -1,4 +1,4 @@
-import { builtinTableOf, type Destination } from '../../lambda/formats';
+import { AUTO_FORMAT, builtinTableOf, type Destination } from '../../lambda/formats';
 import type { ProducerDefinition } from './producer';
 
 /** `app-logs` → `AppLogs`: the default table name for a producer. */
@@ -17,10 +17,11 @@ export function tableBaseName(producer: ProducerDefinition): string {
 
 /**
  * Where the producer's rows land: the format's built-in table unless the definition asks for a
- * custom one (or the format has none).
+ * custom one (or the format has none). For `auto`, which writes to a table per format
+ * (`producerOutputs`), this describes the producer's own tables: custom.
  */
 export function destinationOf(producer: ProducerDefinition): Destination {
-  const table = builtinTableOf(producer.format);
+  const table = producer.format === AUTO_FORMAT ? undefined : builtinTableOf(producer.format);
   return table !== undefined && producer.table?.destination !== 'custom'
     ? { kind: 'builtin', table }
     : { kind: 'custom' };

@@ -1,10 +1,14 @@
 import {
+  AUTO_FORMAT,
+  autoOutputKeys,
   builtinTableOf,
   columnsOf,
+  compileRoutes,
   outputNamesOf,
   type BuiltinTable,
   type Column,
   type Destination,
+  type FormatName,
 } from '../../lambda/formats';
 import { destinationOf, pascalCase, streamName, tableBaseName, tableName } from './naming';
 import type { ProducerDefinition } from './producer';
@@ -30,15 +34,15 @@ export interface ProducerOutput {
 }
 
 /**
- * The outputs of `producer`, in the format's order, or undefined when all its rows go to one stream
- * (every single-output format: then `tableName`, `streamName` and `destinationOf` describe it).
+ * The outputs of `producer`, or undefined when all its rows go to one stream (every single-output
+ * format: then `tableName`, `streamName` and `destinationOf` describe it). A multi-output format has
+ * one per output (`alert`, `flow`, `tls`); `auto` one per format its routes and the default ones
+ * reach, a multi-output format's outputs each (`networkfirewall.alert`), and the catch-all
+ * `unrouted` (`autoOutputKeys`). Invalid `routes` count as none: validation reports them.
  */
 export function producerOutputs(producer: ProducerDefinition): readonly ProducerOutput[] | undefined {
-  const names = outputNamesOf(producer.format);
-  if (names.length === 0) return undefined;
   const base = tableBaseName(producer);
-  return names.map((key) => {
-    const table: BuiltinTable | undefined = builtinTableOf(producer.format, key);
+  const make = (key: string, columns: readonly Column[], table: BuiltinTable | undefined): ProducerOutput => {
     const destination: Destination =
       table !== undefined && producer.table?.destination !== 'custom'
         ? { kind: 'builtin', table }
@@ -46,13 +50,28 @@ export function producerOutputs(producer: ProducerDefinition): readonly Producer
     const own = `${base}${pascalCase(key)}`;
     return {
       key,
-      columns: columnsOf(producer.format, key),
+      columns,
       destination,
       tableName: destination.kind === 'builtin' ? destination.table.name : `${own}_CL`,
       streamName: `Custom-${own}`,
-      slug: key,
+      // `networkfirewall.alert` → `networkfirewall-alert`: resource names take no dots.
+      slug: key.replace(/[^a-z0-9]+/g, '-'),
     };
-  });
+  };
+  if (producer.format === AUTO_FORMAT) {
+    return autoOutputKeys(compileRoutes(producer.routes ?? []).routes).map((o) =>
+      make(o.key, o.columns, o.builtinTable),
+    );
+  }
+  const names = outputNamesOf(producer.format);
+  if (names.length === 0) return undefined;
+  return names.map((key) =>
+    make(
+      key,
+      columnsOf(producer.format as FormatName, key),
+      builtinTableOf(producer.format as FormatName, key),
+    ),
+  );
 }
 
 /** One stream of a producer, with what the Azure stack builds it from. */
@@ -71,7 +90,7 @@ export function producerStreams(producer: ProducerDefinition): readonly Producer
   if (outputs === undefined) {
     return [
       {
-        columns: columnsOf(producer.format),
+        columns: columnsOf(producer.format as FormatName),
         destination: destinationOf(producer),
         tableName: tableName(producer),
         streamName: streamName(producer),

@@ -1,4 +1,4 @@
-import type { FormatName } from '../../lambda/formats';
+import type { FormatRoute, LogFormat } from '../../lambda/formats';
 
 /**
  * One log producer, declared once. The same definition makes its AWS stack (bin/aws.ts), its
@@ -31,8 +31,28 @@ export interface ProducerDefinition {
    * @default 'direct'
    */
   readonly notification?: NotificationMode;
-  /** How the objects are parsed; selects both the forwarder's parser and the table's columns. */
-  readonly format: FormatName;
+  /**
+   * How the objects are parsed; selects both the forwarder's parser and the table's columns.
+   * `auto` takes a whole log-archive bucket: each object's format is chosen by its key (`routes`,
+   * then the layouts AWS writes, `DEFAULT_ROUTES` in lambda/formats/routes.ts), its rows go to that
+   * format's table, and an object no route matches goes, line by line, to a catch-all custom table
+   * `<Name>Unrouted_CL` (counted in `UnroutedObjects`): never dropped.
+   */
+  readonly format: LogFormat;
+  /**
+   * With `format: 'auto'`: routes tried before the default ones, first match wins, each a regular
+   * expression tested against the object key and the format of the objects it matches (S3 server
+   * access logs, Security Hub and CloudWatch deliveries have prefixes of your choosing). Every format
+   * a route can reach gets its stream and table.
+   * @default - the default routes only
+   */
+  readonly routes?: readonly FormatRoute[];
+  /**
+   * Options of the format that takes them (`csv`: `{ delimiter: ';' }`); with `format: 'auto'`,
+   * keyed by format (`{ csv: { delimiter: ';' } }`).
+   * @default - the format's defaults
+   */
+  readonly formatOptions?: Readonly<Record<string, unknown>>;
   /** @default - see `TableOptions` */
   readonly table?: TableOptions;
   /**

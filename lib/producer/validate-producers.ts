@@ -1,5 +1,13 @@
-import { FORMAT_NAMES, isFormatName } from '../../lambda/formats';
-import { BUILTIN_DESTINATIONS, builtinTableOf } from '../../lambda/formats';
+import {
+  AUTO_FORMAT,
+  BUILTIN_DESTINATIONS,
+  FORMAT_NAMES,
+  builtinTableOf,
+  checkFormatOptions,
+  compileRoutes,
+  isFormatName,
+  isLogFormat,
+} from '../../lambda/formats';
 import { destinationOf, tableBaseName } from './naming';
 import { producerOutputs } from './outputs';
 import type { ProducerDefinition } from './producer';
@@ -91,10 +99,13 @@ export function validateProducer(producer: ProducerDefinition): string[] {
   const problems: string[] = [];
   const name = checkProducerName('name', producer.name);
   if (name) problems.push(name);
-  if (!isFormatName(producer.format)) {
+  if (typeof producer.format !== 'string' || !isLogFormat(producer.format)) {
     problems.push(
-      `\`format\` (${JSON.stringify(producer.format)}) is not a known format; use one of: ${FORMAT_NAMES.join(', ')}`,
+      `\`format\` (${JSON.stringify(producer.format)}) is not a known format; use one of: ${FORMAT_NAMES.join(', ')}, ` +
+        `or ${AUTO_FORMAT} to choose each object's format by its key`,
     );
+  } else {
+    problems.push(...validateRoutesAndOptions(producer));
   }
   const notification = producer.notification ?? 'direct';
   if (notification !== 'direct' && notification !== 'eventbridge') {
@@ -140,7 +151,13 @@ function validateTable(producer: ProducerDefinition): string[] {
       `\`table.destination\` (${JSON.stringify(table.destination)}) must be 'builtin' or 'custom'`,
     );
   }
-  if (table.destination === 'builtin' && builtinTableOf(producer.format) === undefined) {
+  // `auto` writes to the built-in table of each format that has one: 'builtin' is its default.
+  if (
+    table.destination === 'builtin' &&
+    producer.format !== AUTO_FORMAT &&
+    isFormatName(producer.format) &&
+    builtinTableOf(producer.format) === undefined
+  ) {
     const shaped = Object.entries(BUILTIN_DESTINATIONS)
       .map(([format, builtin]) => `${format} → ${builtin.name}`)
       .join(', ');
@@ -250,4 +267,29 @@ function dcrStems(producer: ProducerDefinition): { stem: string; what: string }[
       i === 0 ? { stem: base, what } : { stem: `${base}-${i + 1}`, what: `${what}, shard ${i + 1}` },
     ),
   );
+}
+
+/** `routes` (with `auto` only) and `formatOptions` (checked by the formats that take them). */
+function validateRoutesAndOptions(producer: ProducerDefinition): string[] {
+  const problems: string[] = [];
+  if (producer.routes !== undefined) {
+    if (producer.format !== AUTO_FORMAT) {
+      problems.push(
+        `\`routes\` choose each object's format only with \`format: '${AUTO_FORMAT}'\`; remove them, or set that format`,
+      );
+    } else {
+      problems.push(...compileRoutes(producer.routes, '`routes`').problems);
+    }
+  }
+  if (producer.formatOptions !== undefined) {
+    problems.push(
+      ...checkFormatOptions(
+        producer.formatOptions,
+        producer.format,
+        '`formatOptions`',
+        `format ${producer.format}`,
+      ).problems,
+    );
+  }
+  return problems;
 }

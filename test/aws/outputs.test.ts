@@ -110,3 +110,62 @@ describe('destinationsFromContext for a multi-output producer', () => {
     );
   });
 });
+
+describe('a format: auto producer', () => {
+  const ARCHIVE: ProducerDefinition = {
+    name: 'archive',
+    bucket: { kind: 'new' },
+    format: 'auto',
+    routes: [{ match: '^s3-access/', format: 's3access' }],
+  };
+
+  test('synthesizes offline with LOG_FORMAT auto, its routes, and a stream per reachable output, which the forwarder’s config accepts', () => {
+    // GIVEN
+    const app = new App({ context: { [CONTEXT.placeholder]: 'true' } });
+    const { destinations } = destinationsFromContext(app.node, [ARCHIVE]);
+    // WHEN
+    const stack = new ProducerStack(app, 'Archive', {
+      env: TEST_ENV,
+      producer: ARCHIVE,
+      destination: destinations.archive,
+      placeholderDestination: true,
+    });
+    // THEN
+    const env = environmentOf(Template.fromStack(stack));
+    expect(env[ENV.format]).toBe('auto');
+    expect(JSON.parse(env[ENV.formatRoutes])).toStrictEqual(ARCHIVE.routes);
+    const outputs = JSON.parse(env[ENV.dcrOutputs]) as Record<string, unknown>;
+    expect(Object.keys(outputs)).toEqual(expect.arrayContaining(['s3access', 'cloudtrail', 'unrouted']));
+    const strings = Object.fromEntries(Object.entries(env).filter(([, value]) => typeof value === 'string'));
+    const config = loadConfig({ ...strings, [ENV.queueUrl]: 'https://sqs.example/q' });
+    expect(config.format).toBe('auto');
+    expect(Object.keys(config.dcrOutputs ?? {}).sort()).toStrictEqual(Object.keys(outputs).sort());
+  });
+
+  test.each([
+    [
+      'routes with another format',
+      { format: 'ndjson', routes: [{ match: '^x/', format: 'waf' }] },
+      /`routes` are only for `format: 'auto'`; remove them/,
+    ],
+    [
+      'a route that is not a regular expression',
+      { routes: [{ match: '^s3-access/(', format: 's3access' }] },
+      /`routes` route 1/,
+    ],
+    ['a route to auto', { routes: [{ match: '^x/', format: 'auto' }] }, /`routes` route 1/],
+    [
+      'options for a format that takes none',
+      { format: 'ndjson', formatOptions: { delimiter: ';' } },
+      /gives options to ndjson, which takes none/,
+    ],
+  ])('the construct refuses %s, naming the fix', (_, change, message) => {
+    const props = {
+      producerName: 'archive',
+      format: 'auto' as const,
+      destination: TEST_DESTINATION,
+      ...change,
+    };
+    expect(() => synthForwarder(props as never)).toThrow(message);
+  });
+});

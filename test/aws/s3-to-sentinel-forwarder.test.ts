@@ -135,6 +135,13 @@ describe('S3ToSentinelForwarder defaults (one test per documented @default)', ()
     });
   });
 
+  test('routes and formatOptions default to none: FORMAT_ROUTES and FORMAT_OPTIONS are not set', () => {
+    const [fn] = Object.values(template.findResources('AWS::Lambda::Function'));
+    const variables = fn.Properties.Environment.Variables as Record<string, unknown>;
+    expect(variables).not.toHaveProperty(ENV.formatRoutes);
+    expect(variables).not.toHaveProperty(ENV.formatOptions);
+  });
+
   test('descriptionSuffix defaults to none', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Description: { 'Fn::Join': ['', Match.arrayWith(['/* (ndjson) to Custom-AppLogs'])] },
@@ -165,6 +172,8 @@ const DEFAULTS_TESTED = [
   'secretWriters',
   'code',
   'descriptionSuffix',
+  'routes',
+  'formatOptions',
 ];
 
 test('every prop documented with a @default has a test above (docs and code cannot drift)', () => {

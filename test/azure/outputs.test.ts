@@ -151,3 +151,63 @@ describe('coordinates with outputs', () => {
     ).toThrow('azure-outputs.json: `producers.firewall.outputs.flow` needs dcrImmutableId and streamName');
   });
 });
+
+describe('a format: auto producer (a whole log-archive bucket)', () => {
+  const ARCHIVE: ProducerDefinition = {
+    name: 'archive',
+    bucket: { kind: 'new' },
+    format: 'auto',
+    routes: [{ match: '^s3-access/', format: 's3access' }],
+  };
+  const { json, ingestion } = synthIngestion({ producers: [ARCHIVE] });
+  const outputs = producerOutputs(ARCHIVE)!;
+
+  test('gets a stream and DCR for every format its routes and the default ones reach, and the catch-all', () => {
+    const keys = outputs.map((o) => o.key);
+    expect(keys[0]).toBe('s3access');
+    expect(keys).toEqual(
+      expect.arrayContaining([
+        'cloudtrail',
+        'vpcflow',
+        'alb',
+        'nlb',
+        'clb',
+        'networkfirewall.alert',
+        'unrouted',
+      ]),
+    );
+    expect(keys.at(-1)).toBe('unrouted');
+    const dcrNames = resourcesOf(json, DCR).map((r) => String(r.name));
+    expect(dcrNames.sort()).toStrictEqual(outputs.map((o) => `s3-to-sentinel-archive-${o.slug}`).sort());
+    expect(dcrNames).toContain('s3-to-sentinel-archive-networkfirewall-alert');
+    expect(Object.keys(ingestion.outputStreams.archive)).toStrictEqual(keys);
+  });
+
+  test('writes to the built-in table of each format that has one, and to custom tables otherwise', () => {
+    const flows = Object.fromEntries(
+      outputs.map((o) => {
+        const [flow] = resourceNamed(json, DCR, `s3-to-sentinel-archive-${o.slug}`).data_flow as {
+          output_stream: string;
+        }[];
+        return [o.key, flow.output_stream];
+      }),
+    );
+    expect(flows).toMatchObject({
+      cloudtrail: 'Microsoft-AWSCloudTrail',
+      s3access: 'Microsoft-AWSS3ServerAccess',
+      'networkfirewall.tls': 'Microsoft-AWSNetworkFirewallTls',
+      clb: 'Custom-ArchiveClb_CL',
+      cloudfront: 'Custom-ArchiveCloudfront_CL',
+      unrouted: 'Custom-ArchiveUnrouted_CL',
+    });
+    const tables = resourcesOf(json, 'azurerm_log_analytics_workspace_table_custom_log').map((t) => t.name);
+    expect(tables.sort()).toStrictEqual(['ArchiveClb_CL', 'ArchiveCloudfront_CL', 'ArchiveUnrouted_CL']);
+  });
+
+  test('stays within Azure’s limits per DCR: one stream and one data flow each', () => {
+    for (const dcr of resourcesOf(json, DCR)) {
+      expect(dcr.stream_declaration).toHaveLength(1);
+      expect(dcr.data_flow).toHaveLength(1);
+    }
+  });
+});

@@ -7,14 +7,13 @@ import { S3ToSentinelAzureStack } from '../../bin/azure';
 import { producers } from '../../bin/producers';
 import {
   builtinRenames,
-  columnsOf,
   DCR_ADDED_COLUMNS,
   landedColumns,
   type Column,
   type ColumnType,
 } from '../../lambda/formats';
 import { AUXILIARY_UNSUPPORTED_TYPES, STREAM_COLUMN_TYPES, TABLE_COLUMN_TYPES } from '../../lib/azure';
-import { destinationOf, streamName, tableName, type ProducerDefinition } from '../../lib/producer';
+import { producerStreams, tableName, type ProducerDefinition } from '../../lib/producer';
 import { type TerraformJson, resourceNamed } from './azure-test-helpers';
 
 // The values azurerm 4.55 validates against (case-sensitively): the Monitor API's
@@ -67,18 +66,27 @@ describe('the type mapping', () => {
   });
 });
 
-describe.each(AGREEMENT_PRODUCERS.map((p) => [p.name, p] as const))('producer %s', (_, producer) => {
+// Every stream of every producer: its one stream, or one per output of a multi-output format.
+const AGREEMENT_STREAMS = AGREEMENT_PRODUCERS.flatMap((producer) =>
+  producerStreams(producer).map(
+    (spec) =>
+      [
+        spec.output !== undefined ? `${producer.name} (${spec.output.key})` : producer.name,
+        producer,
+        spec,
+      ] as const,
+  ),
+);
+
+describe.each(AGREEMENT_STREAMS)('producer %s', (_, producer, spec) => {
+  const dcrName = `s3-to-sentinel-${producer.name}${spec.output !== undefined ? `-${spec.output.slug}` : ''}`;
   const streamColumns = (): SynthColumn[] => {
-    const dcr = resourceNamed(
-      exampleStack(),
-      'azurerm_monitor_data_collection_rule',
-      `s3-to-sentinel-${producer.name}`,
-    );
+    const dcr = resourceNamed(exampleStack(), 'azurerm_monitor_data_collection_rule', dcrName);
     const [declaration] = dcr.stream_declaration as { stream_name: string; column: SynthColumn[] }[];
-    expect(declaration.stream_name).toBe(streamName(producer));
+    expect(declaration.stream_name).toBe(spec.streamName);
     return declaration.column;
   };
-  const destination = destinationOf(producer);
+  const destination = spec.destination;
   /** What the table holds: a custom table's columns, or a built-in table's vendored ones plus the `_CF` ones added to it. */
   const tableColumns = (): SynthColumn[] => {
     if (destination.kind === 'builtin') {
@@ -94,20 +102,17 @@ describe.each(AGREEMENT_PRODUCERS.map((p) => [p.name, p] as const))('producer %s
     const columns =
       producer.table?.plan === 'Auxiliary'
         ? (
-            resourceNamed(exampleStack(), 'azapi_resource', tableName(producer)).body as {
+            resourceNamed(exampleStack(), 'azapi_resource', spec.tableName).body as {
               properties: { schema: { columns: SynthColumn[] } };
             }
           ).properties.schema.columns
-        : (resourceNamed(
-            exampleStack(),
-            'azurerm_log_analytics_workspace_table_custom_log',
-            tableName(producer),
-          ).column as SynthColumn[]);
+        : (resourceNamed(exampleStack(), 'azurerm_log_analytics_workspace_table_custom_log', spec.tableName)
+            .column as SynthColumn[]);
     return columns.map(({ name, type }) => ({ name, type }));
   };
 
   test('the DCR stream declares exactly the columns the forwarder emits, names and types', () => {
-    expect(streamColumns()).toEqual(columnsOf(producer.format).map(({ name, type }) => ({ name, type })));
+    expect(streamColumns()).toEqual(spec.columns.map(({ name, type }) => ({ name, type })));
   });
 
   /** The stream's columns as they land in the table (renamed for a built-in one), plus what the DCR adds. */

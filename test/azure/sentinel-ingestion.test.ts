@@ -7,7 +7,7 @@ import { MonitorScheduledQueryRulesAlertV2 } from '@cdktf/provider-azurerm/lib/m
 import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import { SentinelLogAnalyticsWorkspaceOnboarding } from '@cdktf/provider-azurerm/lib/sentinel-log-analytics-workspace-onboarding';
 import { TerraformOutput, TerraformStack, Testing } from 'cdktf';
-import { columnsOf } from '../../lambda/formats';
+import { columnsOf, type FormatName } from '../../lambda/formats';
 import { AzureProviders, INGESTION_ROLE, TABLE_COLUMN_TYPES } from '../../lib/azure';
 import { streamName, tableName } from '../../lib/producer';
 import {
@@ -154,7 +154,7 @@ describe('per producer', () => {
       expect(table.retention_in_days).toBe(producer.table?.retentionInDays);
       expect(table.total_retention_in_days).toBe(producer.table?.totalRetentionInDays);
       expect(table.column).toEqual(
-        columnsOf(producer.format).map((c) => ({
+        columnsOf(producer.format as FormatName).map((c) => ({
           name: c.name,
           type: TABLE_COLUMN_TYPES[c.type],
           ...(c.description === undefined ? {} : { description: c.description }),

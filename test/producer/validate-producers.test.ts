@@ -240,3 +240,28 @@ describe('DCR names across producers', () => {
     );
   });
 });
+
+describe('format auto', () => {
+  test('accepts routes and refuses them elsewhere, or when they do not compile', () => {
+    expect(() =>
+      validateProducers([
+        withChange({ format: 'auto', routes: [{ match: '^s3-access/', format: 's3access' }] }),
+      ]),
+    ).not.toThrow();
+    expect(() => validateProducers([withChange({ routes: [{ match: '^x/', format: 'waf' }] })])).toThrow(
+      "`routes` choose each object's format only with `format: 'auto'`; remove them, or set that format",
+    );
+    expect(() =>
+      validateProducers([withChange({ format: 'auto', routes: [{ match: '(', format: 'waf' }] })]),
+    ).toThrow(/`routes` route 1/);
+  });
+
+  test('checks formatOptions by the format that takes them', () => {
+    expect(() =>
+      validateProducers([withChange({ format: 'csv', formatOptions: { delimiter: ';' } })]),
+    ).not.toThrow();
+    expect(() => validateProducers([withChange({ formatOptions: { delimiter: ';' } })])).toThrow(
+      /`formatOptions` \(format ndjson\) gives options to ndjson, which takes none/,
+    );
+  });
+});
