@@ -18,6 +18,8 @@ export const METRIC = {
   malformedLines: 'MalformedLines',
   oversizedRecords: 'OversizedRecords',
   skippedObjects: 'SkippedObjects',
+  /** Records that are not data for the format, among data (CloudWatch Logs CONTROL_MESSAGE records). */
+  skippedRecords: 'SkippedRecords',
   /**
    * Objects of a `format: 'auto'` producer that no route matched, delivered as text to the
    * `unrouted` stream: one per object, counted when it is delivered.

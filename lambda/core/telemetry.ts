@@ -53,6 +53,11 @@ export class Telemetry {
     this.metrics.addMetric(METRIC.skippedObjects, MetricUnit.Count, 1);
   }
 
+  /** Records that were not data for the format (no row, no record index), in one object. */
+  public skippedRecords(count: number): void {
+    if (count > 0) this.metrics.addMetric(METRIC.skippedRecords, MetricUnit.Count, count);
+  }
+
   /** An object no route matched (`format: 'auto'`), delivered as text to the `unrouted` stream. */
   public unroutedObject(): void {
     this.metrics.addMetric(METRIC.unroutedObjects, MetricUnit.Count, 1);

@@ -49,6 +49,10 @@ const GZIP_FIRST_CHAR = 0x1f;
 const DOUBLE_GZIP_REASON =
   "the object is gzip inside gzip (a Firehose delivery stream with GZIP compression over CloudWatch Logs data, which is already gzipped): set the delivery stream's compression to none, or enable its CloudWatch Logs decompression";
 
+/** Why a CONTROL_MESSAGE gives no row. */
+const CONTROL_REASON =
+  "a CloudWatch Logs CONTROL_MESSAGE (the subscription's reachability check), not a log event";
+
 /** One subscription record's outcome, before its events are laid out as slots. */
 type Expanded = { readonly kind: 'control' } | { readonly kind: 'items'; readonly items: SourceItem[] };
 
@@ -163,7 +167,10 @@ async function* splitObject(text: AsyncIterable<string>): AsyncGenerator<SourceI
     yield [{ kind: 'malformed', lineNumber: 1, reason: DOUBLE_GZIP_REASON }];
     return;
   }
-  let controls = 0;
+  // CONTROL_MESSAGE records (CloudWatch's reachability check when a subscription filter is created)
+  // give no row and take no slot: among log events each is a counted `skipped-record`; an object of
+  // nothing else is one skipped object. They are held back until the first slot decides which.
+  let held: SourceItem[] = [];
   let slots = 0;
   for await (const batch of jsonSources(peeked.rest, new JsonRecordSplitter('documents'))) {
     const items: SourceItem[] = [];
@@ -173,19 +180,29 @@ async function* splitObject(text: AsyncIterable<string>): AsyncGenerator<SourceI
         continue;
       }
       const expanded = expandRecord(item.text, item.lineNumber);
-      if (expanded.kind === 'control') controls++;
-      else for (const slot of expanded.items) items.push(slot);
+      if (expanded.kind === 'control') {
+        const control: SourceItem = {
+          kind: 'skipped-record',
+          lineNumber: item.lineNumber,
+          reason: CONTROL_REASON,
+        };
+        if (slots > 0 || items.length > 0) items.push(control);
+        else held.push(control);
+      } else {
+        for (const slot of expanded.items) items.push(slot);
+      }
     }
-    slots += items.length;
-    if (items.length > 0) yield items;
+    if (items.length > 0) {
+      slots += items.length;
+      yield [...held, ...items];
+      held = [];
+    }
   }
-  // An object of control messages only (what Firehose delivers right after a subscription filter is
-  // created) is counted as a skipped object. Among log events they take no slot and are not counted.
-  if (slots === 0 && controls > 0) {
+  if (held.length > 0) {
     yield [
       {
         kind: 'skipped-object',
-        reason: `CloudWatch Logs CONTROL_MESSAGE records only (${controls}): the subscription's reachability check, no log events`,
+        reason: `CloudWatch Logs CONTROL_MESSAGE records only (${held.length}): the subscription's reachability check, no log events`,
       },
     ];
   }
@@ -196,8 +213,8 @@ async function* splitObject(text: AsyncIterable<string>): AsyncGenerator<SourceI
  * "owner":…,"logGroup":…,"logStream":…,"subscriptionFilters":[…],"logEvents":[…]}` documents,
  * concatenated with or without separators, one row per log event in Sentinel's AWSCloudWatch table:
  * `message` as Message, `timestamp` as ExtractedTime and TimeGenerated, the rest (the envelope and
- * the event's id) in {@link ADDITIONAL_FIELDS_COLUMN}. CONTROL_MESSAGE records yield no row; an
- * object holding only those is one `skipped-object`. A record that is not valid JSON is one
+ * the event's id) in {@link ADDITIONAL_FIELDS_COLUMN}. CONTROL_MESSAGE records yield no row: among log
+ * events each is a counted `skipped-record`; an object holding only those is one `skipped-object`. A record that is not valid JSON is one
  * malformed slot (its events are lost); the records around it still arrive.
  */
 export const cloudwatchFormat: FormatDefinition = {

@@ -29,7 +29,7 @@ export interface ObjectIdentity {
 
 /**
  * One record slot found in an object's text, before parsing. Every item except `skipped-object`
- * takes one record index, so a continuation that skips N records skips the same items on every
+ * and `skipped-record` takes one record index, so a continuation that skips N records skips the same items on every
  * read, malformed ones included.
  */
 export type SourceItem =
@@ -37,6 +37,11 @@ export type SourceItem =
   | { readonly kind: 'record'; readonly text: string; readonly lineNumber: number }
   /** A record known to be bad without parsing it (too long, cut off). */
   | { readonly kind: 'malformed'; readonly lineNumber: number; readonly reason: string }
+  /**
+   * A record that is not data for this format (a CloudWatch Logs CONTROL_MESSAGE among log events):
+   * no row and no record index, counted (`SkippedRecords`).
+   */
+  | { readonly kind: 'skipped-record'; readonly lineNumber: number; readonly reason: string }
   /** The whole object is not data for this format (a CloudTrail digest): nothing to send. */
   | { readonly kind: 'skipped-object'; readonly reason: string };
 

@@ -233,6 +233,8 @@ export interface ReadResult {
   /** Index of the first record not read. */
   readonly nextIndex: number;
   readonly malformed: number;
+  /** Records that were not data for the format (no row, no index), counted. @default 0 */
+  readonly skippedRecords?: number;
   /** The body failed (a network reset, a corrupt gzip) or time ran out while reading it. */
   readonly readError?: ForwarderError;
   /** The uploader's account of the rows it was given. */
@@ -265,7 +267,7 @@ export async function readObject(
     );
   }
   const delivery = deps.uploader.open({ bucket: object.bucket, key: object.key }, signal);
-  const progress = { nextIndex: skipRecords, malformed: 0, oversizedLogged: 0 };
+  const progress = { nextIndex: skipRecords, malformed: 0, skippedRecords: 0, oversizedLogged: 0 };
   const logOversized = (): void => {
     // Bucket and key come with `log`; never the record's content.
     for (const record of delivery.oversized.slice(progress.oversizedLogged)) {
@@ -316,6 +318,7 @@ export async function readObject(
     ...(notDataReason !== undefined ? { notDataReason } : {}),
     nextIndex: progress.nextIndex,
     malformed: progress.malformed,
+    skippedRecords: progress.skippedRecords,
     ...(readError !== undefined ? { readError } : {}),
     delivery: result,
     ...(how.routedFormat !== undefined ? { routedFormat: how.routedFormat } : {}),
@@ -327,12 +330,16 @@ export async function readObject(
 async function addItems(
   items: readonly ParseOutcome[],
   delivery: Delivery,
-  progress: { nextIndex: number; malformed: number },
+  progress: { nextIndex: number; malformed: number; skippedRecords: number },
   log: Logger,
   how: ObjectFormat,
 ): Promise<'go' | 'stop' | { notData: string }> {
   for (const item of items) {
     if (item.kind === 'skipped-object') return { notData: item.reason };
+    if (item.kind === 'skipped-record') {
+      progress.skippedRecords += 1;
+      continue;
+    }
     progress.nextIndex = item.index + 1;
     if (item.kind === 'malformed') {
       progress.malformed += 1;
@@ -409,6 +416,7 @@ function report(
     );
   }
   deps.telemetry.malformedLines(read.malformed);
+  deps.telemetry.skippedRecords(read.skippedRecords ?? 0);
   deps.telemetry.oversizedRecords(delivery.oversized.length);
   if (read.malformed > MAX_LOGGED_MALFORMED) {
     log.warn('More malformed lines were isolated than were logged', { malformedLines: read.malformed });
@@ -439,6 +447,7 @@ function report(
     bytes: delivery.bytesDelivered,
     batches: delivery.batchesDelivered,
     malformedLines: read.malformed,
+    ...((read.skippedRecords ?? 0) > 0 ? { skippedRecords: read.skippedRecords } : {}),
     oversizedRecords: delivery.oversized.length,
     ...(at.skipRecords > 0 ? { resumedAtRecord: at.skipRecords } : {}),
     lagMs,

@@ -33,6 +33,8 @@ export type ParseOutcome =
       readonly reason: string;
       readonly index: number;
     }
+  /** A record that is not data for the format, counted; it takes no record index. */
+  | { readonly kind: 'skipped-record'; readonly lineNumber: number; readonly reason: string }
   /** Nothing in this object is data for the format (a CloudTrail digest); it ends the outcomes. */
   | { readonly kind: 'skipped-object'; readonly reason: string };
 
@@ -88,6 +90,11 @@ export async function* parseObjectBatches(
           out.push(item);
           yield out;
           return;
+        }
+        if (item.kind === 'skipped-record') {
+          // Up to the resume point an earlier invocation read (and counted) it.
+          if (skip === 0 || index > skip) out.push(item);
+          continue;
         }
         const i = index++;
         // A continuation passes over what an earlier invocation already delivered, unparsed.

@@ -81,6 +81,11 @@ export class ForwarderMetrics {
     return this.metric(METRIC.throttled, props);
   }
 
+  /** Records that were not data for the format (CloudWatch Logs CONTROL_MESSAGE records). @default - sum over 5 minutes */
+  public metricSkippedRecords(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(METRIC.skippedRecords, props);
+  }
+
   /** S3 test events received. @default - sum over 5 minutes */
   public metricTestEvents(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metric(METRIC.testEvents, props);

@@ -367,6 +367,11 @@ export class S3ToSentinelForwarder extends Construct {
     return this.metrics.metricThrottled(props);
   }
 
+  /** Records that were not data for the format. @default - sum over 5 minutes */
+  public metricSkippedRecords(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.metricSkippedRecords(props);
+  }
+
   /** S3 test events received. @default - sum over 5 minutes */
   public metricTestEvents(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metrics.metricTestEvents(props);

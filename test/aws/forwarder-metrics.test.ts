@@ -21,6 +21,7 @@ describe('ForwarderMetrics', () => {
     ['metricSkippedObjects', METRIC.skippedObjects, (o) => metrics.metricSkippedObjects(o)],
     ['metricUnroutedObjects', METRIC.unroutedObjects, (o) => metrics.metricUnroutedObjects(o)],
     ['metricThrottled', METRIC.throttled, (o) => metrics.metricThrottled(o)],
+    ['metricSkippedRecords', METRIC.skippedRecords, (o) => metrics.metricSkippedRecords(o)],
     ['metricTestEvents', METRIC.testEvents, (o) => metrics.metricTestEvents(o)],
     ['metricSkippedEvents', METRIC.skippedEvents, (o) => metrics.metricSkippedEvents(o)],
     ['metricRecordsFailed', METRIC.recordsFailed, (o) => metrics.metricRecordsFailed(o)],

@@ -13,6 +13,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { metricSum } from '../support/capture';
 import { ENV } from '../../lambda/contract/environment';
 import { columnsOf } from '../../lambda/formats';
 import { AWS_CLOUDWATCH } from '../../lambda/formats/builtin-tables';
@@ -185,5 +186,27 @@ describe('AWSCloudWatch rows the forwarder delivers', () => {
     expect(failures).toBe(0);
     expect(rows).toStrictEqual([]);
     expect(output.logs().some((l) => l.message === 'Object skipped: not data for this format')).toBe(true);
+    expect(metricSum(output.metrics(), 'SkippedObjects')).toBe(1);
+  });
+
+  test('CONTROL_MESSAGE records among log events are counted as skipped records, and their log events arrive', async () => {
+    const data = (n: number) =>
+      JSON.stringify({
+        messageType: 'DATA_MESSAGE',
+        owner: '123456789012',
+        logGroup: '/aws/lambda/orders',
+        logStream: 'stream',
+        subscriptionFilters: ['to-sentinel'],
+        logEvents: [{ id: String(n), timestamp: 1767322800000 + n, message: `event ${n}` }],
+      });
+    const control = JSON.stringify({ messageType: 'CONTROL_MESSAGE', logEvents: [] });
+    const { rows, failures } = await forward(
+      'firehose/cloudwatch/mixed.gz',
+      gzipSync(`${data(1)}${control}${data(2)}`),
+    );
+    expect(failures).toBe(0);
+    expect(rows.map((r) => r.Message)).toStrictEqual(['event 1', 'event 2']);
+    expect(metricSum(output.metrics(), 'SkippedRecords')).toBe(1);
+    expect(output.logs().find((l) => l.message === 'Object delivered')).toMatchObject({ skippedRecords: 1 });
   });
 });

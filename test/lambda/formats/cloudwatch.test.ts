@@ -3,7 +3,7 @@ import { ADDITIONAL_FIELDS_COLUMN } from '../../../lambda/formats/additional-fie
 import { AWS_CLOUDWATCH } from '../../../lambda/formats/builtin-tables';
 import { CLOUDWATCH_FIELD_COLUMNS, cloudwatchFormat } from '../../../lambda/formats/cloudwatch';
 import { PROVENANCE_COLUMNS } from '../../../lambda/formats/schema';
-import { countKinds, fixture, malformedOf, objectRef, parseAll, rowsOf } from './helpers';
+import { countKinds, fixture, malformedOf, objectRef, parseAll, rowsOf, hasIndex } from './helpers';
 
 const OWNER = '123456789012';
 
@@ -249,14 +249,28 @@ describe('cloudwatch format', () => {
       ]);
     });
 
-    test('among data messages, takes no record index and yields no row', async () => {
-      const text = `${dataMessage([logEvent(1)])}${CONTROL}${dataMessage([logEvent(2)])}`;
+    test('among data messages, is a counted skipped record that takes no record index and yields no row', async () => {
+      const text = `${CONTROL}${dataMessage([logEvent(1)])}${CONTROL}${dataMessage([logEvent(2)])}`;
       const outcomes = await parseAll('cloudwatch', text);
-      expect(countKinds(outcomes)).toStrictEqual({ row: 2 });
+      expect(countKinds(outcomes)).toStrictEqual({ row: 2, 'skipped-record': 2 });
+      expect(outcomes.filter((o) => o.kind === 'skipped-record')[0]).toMatchObject({
+        lineNumber: 1,
+        reason: expect.stringMatching(/CONTROL_MESSAGE .*not a log event/),
+      });
       expect(rowsOf(outcomes).map((r) => [r.RecordIndex, r.Message])).toStrictEqual([
         [0, 'event 1'],
         [1, 'event 2'],
       ]);
+    });
+
+    test('a continuation counts only the control messages after its resume point', async () => {
+      const text = `${dataMessage([logEvent(1)])}${CONTROL}${dataMessage([logEvent(2)])}${CONTROL}`;
+      // Resuming at record 1: the control message between records 0 and 1 comes before record 1, so
+      // the first read counted it; the one after record 1 is this read's.
+      const resumed = await parseAll('cloudwatch', text, undefined, { skipRecords: 1 });
+      expect(countKinds(resumed)).toStrictEqual({ row: 1, 'skipped-record': 1 });
+      const fromStart = await parseAll('cloudwatch', text, undefined, { skipRecords: 0 });
+      expect(countKinds(fromStart)).toStrictEqual({ row: 2, 'skipped-record': 2 });
     });
 
     test('an object with no record at all yields nothing', async () => {
@@ -344,12 +358,12 @@ describe('cloudwatch format', () => {
         dataMessage([logEvent(3), logEvent(4), logEvent(5)]),
       ].join('\n');
       const all = await parseAll('cloudwatch', text);
-      expect(countKinds(all)).toStrictEqual({ row: 5, malformed: 1 });
+      expect(countKinds(all)).toStrictEqual({ row: 5, malformed: 1, 'skipped-record': 1 });
       for (let skip = 0; skip <= 6; skip++) {
         // WHEN resumed after `skip` records, in chunks that split records anywhere
         const resumed = await parseAll('cloudwatch', text, undefined, { skipRecords: skip, chunkSize: 5 });
         // THEN exactly the outcomes from index `skip` on
-        expect(resumed).toStrictEqual(all.filter((o) => o.kind !== 'skipped-object' && o.index >= skip));
+        expect(resumed.filter(hasIndex)).toStrictEqual(all.filter((o) => hasIndex(o) && o.index >= skip));
       }
     });
   });

@@ -63,3 +63,8 @@ export function countKinds(outcomes: readonly ParseOutcome[]): Record<string, nu
   for (const o of outcomes) counts[o.kind] = (counts[o.kind] ?? 0) + 1;
   return counts;
 }
+
+/** The outcomes that take a record index (rows and malformed records). */
+export function hasIndex(outcome: ParseOutcome): outcome is Extract<ParseOutcome, { index: number }> {
+  return 'index' in outcome;
+}

@@ -149,7 +149,7 @@ describe('parseObject', () => {
       'vpcflow',
       `${fixture('vpcflow/valid_vpc_flow_log_multi.log')}\n2 too few\n`,
     );
-    const indexes = outcomes.map((o) => (o.kind === 'skipped-object' ? -1 : o.index));
+    const indexes = outcomes.map((o) => ('index' in o ? o.index : -1));
     expect(indexes).toStrictEqual([0, 1, 2]);
   });
 
