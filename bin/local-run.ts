@@ -131,21 +131,36 @@ export async function runLocalPipeline(options: {
     for (const producer of options.producers) {
       const stackName = `s3-to-sentinel-${producer.name}`;
       const env = functionEnvironment(options.cdkOut, stackName);
-      const stream = env.DCR_STREAM_NAME;
-      if (!streams[stream]) {
-        throw new Error(
-          `the AWS stack ${stackName} sends to ${stream}, but the Azure stack declares no such stream ` +
-            `(it has ${Object.keys(streams).join(', ')}): the two clouds disagree`,
-        );
+      // A multi-output producer posts to a stream per output (DCR_OUTPUTS), the others to one.
+      const outputs =
+        env.DCR_OUTPUTS !== undefined
+          ? (JSON.parse(env.DCR_OUTPUTS) as Record<string, { streamName: string }>)
+          : undefined;
+      const producerStreams =
+        outputs !== undefined ? Object.values(outputs).map((o) => o.streamName) : [env.DCR_STREAM_NAME];
+      for (const stream of producerStreams) {
+        if (!streams[stream]) {
+          throw new Error(
+            `the AWS stack ${stackName} sends to ${stream}, but the Azure stack declares no such stream ` +
+              `(it has ${Object.keys(streams).join(', ')}): the two clouds disagree`,
+          );
+        }
       }
+      const builtin = producerStreams.filter((stream) => isBuiltinTableName(outputTables[stream] ?? ''));
       const emulator = await IngestionEmulator.start({
         dcrImmutableId: `dcr-${Buffer.from(producer.name).toString('hex').padEnd(32, '0').slice(0, 32)}`,
-        streams: { [stream]: streams[stream] },
+        streams: Object.fromEntries(producerStreams.map((stream) => [stream, streams[stream]])),
         // A built-in table's vendored schema must take the stream, or the run stops here.
-        ...(isBuiltinTableName(outputTables[stream] ?? '')
-          ? { outputTables: { [stream]: BUILTIN_TABLES[outputTables[stream] as BuiltinTableName] } }
+        ...(builtin.length > 0
+          ? {
+              outputTables: Object.fromEntries(
+                builtin.map((stream) => [stream, BUILTIN_TABLES[outputTables[stream] as BuiltinTableName]]),
+              ),
+            }
           : {}),
       });
+      // Several streams are summed up in the report; their rows are counted together.
+      const stream = producerStreams.length > 1 ? `${producerStreams.length} streams` : producerStreams[0];
       try {
         const objects = objectsFor(producer, options.fixtures, options.generatedLines);
         log(`${producer.name}: ${objects.length} objects → s3://${bucketOf(producer)} → ${stream}`);
@@ -156,6 +171,19 @@ export async function runLocalPipeline(options: {
               ...env,
               LOGS_INGESTION_ENDPOINT: emulator.endpoint,
               DCR_IMMUTABLE_ID: emulator.dcrImmutableId,
+              // Every output's stream on the emulator's one DCR (outputs may share a DCR).
+              ...(outputs !== undefined
+                ? {
+                    DCR_OUTPUTS: JSON.stringify(
+                      Object.fromEntries(
+                        Object.entries(outputs).map(([key, o]) => [
+                          key,
+                          { streamName: o.streamName, dcrImmutableIds: [emulator.dcrImmutableId] },
+                        ]),
+                      ),
+                    ),
+                  }
+                : {}),
             },
             // Entra ID has no local stand-in: the emulator's own token replaces the SSM secret.
             credential: emulator.credential,
@@ -179,12 +207,15 @@ export async function runLocalPipeline(options: {
             lags.push(done - Date.parse(JSON.parse(record.body).Records[0].eventTime));
         }
         lags.sort((a, b) => a - b);
-        const rows = emulator.rows(stream);
+        const rows = producerStreams.flatMap((each) => emulator.rows(each));
         const ids = new Set(rows.map((r) => r.RecordId));
         reports.push({
           producer: producer.name,
           stream,
-          table: outputTables[stream] ?? '?',
+          table:
+            producerStreams.length > 1
+              ? `${new Set(producerStreams.map((each) => outputTables[each])).size} tables`
+              : (outputTables[stream] ?? '?'),
           objects: objects.length,
           bytes: objects.reduce((sum, o) => sum + o.body.length, 0),
           rowsAccepted: rows.length,
@@ -282,6 +313,83 @@ function objectsFor(producer: ProducerDefinition, fixtures: string, generatedLin
           malformed: 0,
         }),
       );
+    case 'networkfirewall':
+      // Under the log type's prefix, as Network Firewall writes them (alert, flow, tls).
+      return files('network-firewall').map((f) =>
+        sample(
+          'network-firewall',
+          f,
+          `123456789012/network-firewall/${f.startsWith('flow') ? 'flow' : f.startsWith('tls') ? 'tls' : 'alert'}/eu-west-1/fw/2026/11/28/${f}`,
+          { rows: countJsonRecords(readFileSync(join(fixtures, 'network-firewall', f))), malformed: 0 },
+        ),
+      );
+    case 'auto': {
+      // A log-archive bucket: each sample under the key layout AWS writes it with, so the default
+      // routes (and the example's route for S3 access logs) send it to its format; one object no
+      // route matches goes to the catch-all.
+      const at = (dir: string, file: string, key: string, count: (raw: Buffer) => LocalObject['expected']) =>
+        sample(dir, file, key, count(readFileSync(join(fixtures, dir, file))));
+      const rows = (count: (raw: Buffer) => number) => (raw: Buffer) => ({ rows: count(raw), malformed: 0 });
+      const day = '2026/11/28';
+      const acct = '123456789012';
+      return [
+        at(
+          'cloudtrail',
+          'cloudtrail_log.json',
+          `AWSLogs/${acct}/CloudTrail/eu-west-1/${day}/${acct}_CloudTrail_eu-west-1_20261128T0000Z_a.json.gz`,
+          rows(countCloudTrail),
+        ),
+        at(
+          'vpcflow',
+          'valid_vpc_flow_log_multi.log',
+          `AWSLogs/${acct}/vpcflowlogs/eu-west-1/${day}/${acct}_vpcflowlogs_eu-west-1_fl-0abc_20261128T0000Z_b.log.gz`,
+          countVpcFlow,
+        ),
+        at(
+          'alb',
+          'alb_al_valid_logs.log',
+          `AWSLogs/${acct}/elasticloadbalancing/eu-west-1/${day}/${acct}_elasticloadbalancing_eu-west-1_app.web.0123456789abcdef_20261128T0000Z_10.0.0.1_c.log.gz`,
+          rows(countLines),
+        ),
+        at(
+          'guardduty',
+          'guardduty_findings_export.jsonl',
+          `AWSLogs/${acct}/GuardDuty/eu-west-1/${day}/0b1c2d3e-findings.jsonl.gz`,
+          rows(countLines),
+        ),
+        at(
+          'network-firewall',
+          'alert_log_multi.json',
+          `AWSLogs/${acct}/network-firewall/alert/eu-west-1/fw/${day}/10/${acct}_network-firewall_alert_d.log.gz`,
+          rows(countJsonRecords),
+        ),
+        at(
+          'waf',
+          'valid_log_multi.json',
+          `AWSLogs/${acct}/WAFLogs/eu-west-1/web-acl/${day}/10/00/${acct}_waflogs_eu-west-1_web-acl_e.log.gz`,
+          rows(countLines),
+        ),
+        at(
+          'route53resolver',
+          'dns-sample.json',
+          `AWSLogs/${acct}/vpcdnsquerylogs/vpc-0abc/${day}/vpc-0abc.f.log.gz`,
+          rows(countJsonRecords),
+        ),
+        at(
+          's3access',
+          'valid_log_multi.log',
+          `s3-access/example-org-data/2026-11-28-10-00-00-G`,
+          rows(countLines),
+        ),
+        at(
+          'cloudfront',
+          'web-1-0-2019-12.txt',
+          `cloudfront/E2EXAMPLE123.2026-11-28-10.abcdef12.gz`,
+          rows(countW3cRecords),
+        ),
+        at('alb', 'alb_al_invalid_syntax.log', 'misc/not-a-known-layout.log', rows(countLines)),
+      ];
+    }
     default:
       throw new Error(
         `the local run has no samples for format ${producer.format} (producer ${producer.name}): ` +
@@ -317,6 +425,22 @@ function countCloudTrail(raw: Buffer): number {
   return Array.isArray(doc.Records) ? doc.Records.length : 0;
 }
 
+/** One JSON object per line, or one pretty-printed document. */
+function countJsonRecords(raw: Buffer): number {
+  const lines = raw
+    .toString('utf8')
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== '');
+  const perLine = lines.every((l) => {
+    try {
+      return typeof JSON.parse(l) === 'object';
+    } catch {
+      return false;
+    }
+  });
+  return perLine ? lines.length : 1;
+}
+
 function countVpcFlow(raw: Buffer): LocalObject['expected'] {
   const lines = raw
     .toString('utf8')
@@ -342,6 +466,14 @@ function countNdjson(raw: Buffer): LocalObject['expected'] {
     }
   }
   return { rows, malformed };
+}
+
+/** W3C extended log records: lines other than `#` directives. */
+function countW3cRecords(raw: Buffer): number {
+  return raw
+    .toString('utf8')
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== '' && !l.startsWith('#')).length;
 }
 
 function countLines(raw: Buffer): number {

@@ -2,8 +2,8 @@ import type { ProducerDefinition } from '../lib/producer';
 
 /**
  * The example configuration `npm start` and `cdk synth` build from: one stack per producer on
- * AWS, one DCR stream per producer on Azure, writing to Sentinel's built-in table for the format or
- * to a custom table. Edit this list to deploy your own producers.
+ * AWS, and on Azure a DCR stream per table a producer writes to: Sentinel's built-in table for the
+ * format, or a custom table. Edit this list to deploy your own producers.
  */
 export const producers: ProducerDefinition[] = [
   {
@@ -23,6 +23,23 @@ export const producers: ProducerDefinition[] = [
     notification: 'eventbridge',
     // Sentinel's built-in AWSVPCFlow, read by its ASIM network-session parser.
     lambda: { memorySizeMb: 1536, batchSize: 50, maxBatchingWindowSeconds: 5, maxConcurrency: 20 },
+  },
+  {
+    name: 'network-firewall',
+    bucket: { kind: 'new' },
+    prefix: 'AWSLogs/',
+    format: 'networkfirewall',
+    // One object mixes alert, flow and TLS records: three built-in tables, a DCR each, one queue.
+  },
+  {
+    name: 'log-archive',
+    bucket: { kind: 'existing', bucketName: 'example-org-log-archive' },
+    format: 'auto',
+    // A Control Tower log-archive bucket taken whole: each object goes to its format's table by the
+    // key layout AWS writes; what no route matches lands in LogArchiveUnrouted_CL.
+    routes: [
+      { match: '^s3-access/', format: 's3access', description: 'server access logs of the org buckets' },
+    ],
   },
   {
     name: 'app-logs',

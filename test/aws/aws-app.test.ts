@@ -6,7 +6,13 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { addNagChecks, buildAwsApp } from '../../bin/aws-app';
 import { producers } from '../../bin/producers';
-import { ENV, S3ToSentinelForwarder, type AzureCoordinates, type ProducerDefinition } from '../../lib';
+import {
+  ENV,
+  S3ToSentinelForwarder,
+  producerOutputs,
+  type AzureCoordinates,
+  type ProducerDefinition,
+} from '../../lib';
 import { CONTEXT } from '../../lib/aws/destination-from-context';
 import { TEST_DESTINATION, TEST_ENV, normalizedTemplate } from '../support/aws';
 
@@ -15,10 +21,28 @@ const COORDINATES: AzureCoordinates = {
   clientId: TEST_DESTINATION.clientId,
   logsIngestionEndpoint: TEST_DESTINATION.logsIngestionEndpoint,
   producers: Object.fromEntries(
-    producers.map((p, i) => [
-      p.name,
-      { dcrImmutableId: `dcr-${String(i).repeat(32)}`, streamName: `Custom-Stream${i}` },
-    ]),
+    producers.map((p, i) => {
+      const stream = { dcrImmutableId: `dcr-${String(i).repeat(32)}`, streamName: `Custom-Stream${i}` };
+      // A producer with several streams gets each output's (what the Azure stack outputs for it).
+      const outputs = producerOutputs(p);
+      return [
+        p.name,
+        outputs === undefined
+          ? stream
+          : {
+              ...stream,
+              outputs: Object.fromEntries(
+                outputs.map((o, k) => [
+                  o.key,
+                  {
+                    dcrImmutableId: `dcr-${String(i).repeat(31)}${k.toString(16)}`,
+                    streamName: o.streamName,
+                  },
+                ]),
+              ),
+            },
+      ];
+    }),
   ),
 };
 

@@ -272,10 +272,9 @@ describe('the Azure app with an Auxiliary producer', () => {
   });
 
   test('adds no AzAPI provider when no producer needs it (no Auxiliary plan, no built-in table)', () => {
+    // Every producer on custom tables: those shaped for a built-in one are told so.
     const custom = producers.map((p) =>
-      p.format === 'cloudtrail' || p.format === 'vpcflow'
-        ? { ...p, table: { destination: 'custom' as const } }
-        : p,
+      p.format !== 'ndjson' ? { ...p, table: { ...p.table, destination: 'custom' as const } } : p,
     );
     const { json } = synthApp(undefined, custom);
     expect((json as unknown as { provider: Record<string, unknown> }).provider.azapi).toBeUndefined();

@@ -133,7 +133,7 @@ describe('runCli', () => {
     const { code, stderr } = await run(['status', '--producer', 'nope']);
     expect(code).toBe(2);
     expect(stderr).toContain(
-      'error: unknown producer "nope" in the built-in example list (bin/producers.ts); configured producers: cloudtrail, vpc-flow, app-logs.',
+      'error: unknown producer "nope" in the built-in example list (bin/producers.ts); configured producers: cloudtrail, vpc-flow, network-firewall, log-archive, app-logs.',
     );
   });
 

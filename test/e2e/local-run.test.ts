@@ -7,7 +7,7 @@ import { synthAzure } from '../../bin/azure';
 import { generatedNdjson, runLocalPipeline, streamDeclarations } from '../../bin/local-run';
 import { producers } from '../../bin/producers';
 import { CONTEXT } from '../../lib/aws/destination-from-context';
-import { AZURE_STACK_NAME, streamName } from '../../lib/producer';
+import { AZURE_STACK_NAME, producerStreams } from '../../lib/producer';
 
 const root = join(__dirname, '..', '..');
 
@@ -30,9 +30,14 @@ describe('the local end-to-end run (npm start)', () => {
       generatedLines: 20_000,
     });
 
-  test('the synthesized Azure stack declares exactly one stream per producer', () => {
+  test('the synthesized Azure stack declares exactly the streams of the producers: one each, or one per output', () => {
     const streams = streamDeclarations(tfJson);
-    expect(Object.keys(streams).sort()).toEqual(producers.map((p) => streamName(p)).sort());
+    expect(Object.keys(streams).sort()).toEqual(
+      producers.flatMap((p) => producerStreams(p).map((s) => s.streamName)).sort(),
+    );
+    // The multi-stream examples: a format with three outputs, and a whole log-archive bucket.
+    expect(producerStreams(producers.find((p) => p.format === 'networkfirewall')!)).toHaveLength(3);
+    expect(producerStreams(producers.find((p) => p.format === 'auto')!).length).toBeGreaterThan(10);
   });
 
   test('delivers every record of every producer exactly once through the bundled forwarder', async () => {
@@ -49,6 +54,10 @@ describe('the local end-to-end run (npm start)', () => {
     expect(appLogs.rowsAccepted).toBe(20_000 - 2 + 4);
     expect(appLogs.rowsMalformed).toBe(2);
     expect(reports.find((r) => r.producer === 'vpc-flow')).toMatchObject({ rowsMalformed: 2 });
+    // Every object of the log-archive bucket reached a table: its format's, or the catch-all.
+    const archive = reports.find((r) => r.producer === 'log-archive')!;
+    expect(archive.rowsAccepted).toBeGreaterThan(20);
+    expect(archive.stream).toMatch(/^\d+ streams$/);
   });
 
   test('fails if the AWS stack sends to a stream the Azure stack does not declare', async () => {
