@@ -129,8 +129,25 @@ export class CsvRecordSplitter {
       out.push({
         kind: 'malformed',
         lineNumber: this.startLine,
-        reason: `a quoted field opened on line ${this.startLine} is never closed: the object ends inside it; close the field with a quote (")`,
+        reason:
+          `a quoted field opened on line ${this.startLine} is never closed: the object ends inside it; close the ` +
+          'field with a quote ("). The lines after that line are read as records of their own',
       });
+      // What the open quote swallowed is read again line by line, so one stray quote costs one record,
+      // not the rest of the object (the same on every read: continuations stay aligned).
+      const newline = this.carry.indexOf('\n');
+      const rest = this.oversized || newline === -1 ? '' : this.carry.slice(newline + 1);
+      const again = new CsvRecordSplitter(this.delimiter, this.maxLength);
+      again.lines = this.startLine;
+      again.startLine = this.startLine + 1;
+      this.carry = '';
+      this.oversized = false;
+      this.state = Scan.FieldStart;
+      if (rest.length > 0) {
+        again.push(rest, out);
+        again.end(out);
+      }
+      return;
     } else if (this.carry.length > 0 || this.oversized) {
       this.close('', out);
     }

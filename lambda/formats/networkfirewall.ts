@@ -8,7 +8,7 @@ import {
 } from './builtin-tables';
 import type { FormatDefinition, FormatOutput, ParsedRecord, RecordError } from './format';
 import { columnPlan, mapRecord, planColumns, type ColumnPlan, type FieldMap } from './json-column-plan';
-import { JsonRecordSplitter, jsonSources } from './json-splitter';
+import { jsonLinesOrDocumentSources } from './json-lines-or-document';
 import { isObject } from './json-values';
 import { describeJson, parseJsonObject } from './parse-helpers';
 import { normalizeTime } from './time';
@@ -247,7 +247,8 @@ export const networkfirewallFormat: FormatDefinition = {
   createParser: (object) => {
     const keyHint = outputOfKey(object.key);
     return {
-      split: (text) => jsonSources(text, new JsonRecordSplitter('documents')),
+      // One record per line, so a cut-off line is reported alone (a pretty-printed sample still reads whole).
+      split: jsonLinesOrDocumentSources,
       parse: (text) => parseRecord(text, keyHint),
     };
   },

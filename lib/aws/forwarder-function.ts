@@ -138,6 +138,7 @@ export class ForwarderFunction {
     const names = awsResourceNames(producer);
     const authMode = props.authMode ?? 'secret';
     const dcrIds = checkDestination(producer, props.destination);
+    checkEnvironmentSize(producer, props);
 
     this.secretParameterName = props.secretParameterName ?? secretParameterName(producer);
     this.secretKey = new kms.Key(scope, 'SecretKey', {
@@ -405,6 +406,33 @@ export function checkOutputs(
           : (dcrIdsProblem(ids, ids[0]) ??
             (ids.length > MAX_SHARDS ? `lists ${ids.length} DCRs; at most ${MAX_SHARDS}` : undefined));
     if (problem) throw new Error(`${where}.${key} ${problem}`);
+  }
+}
+
+/**
+ * Lambda holds at most 4 KB of environment variables (keys and values). DCR_OUTPUTS grows with a
+ * producer's outputs and shards (an `auto` producer: 14 outputs, a DCR id each per shard) and
+ * FORMAT_ROUTES with its routes; together they may take what the other variables (about 1 KB) leave.
+ */
+const LAMBDA_ENVIRONMENT_BYTES = 4096;
+const OTHER_VARIABLES_BYTES = 1024;
+
+function checkEnvironmentSize(
+  producerName: string,
+  props: Pick<ForwarderFunctionProps, 'destination' | 'routes'>,
+): void {
+  const outputs = props.destination.outputs !== undefined ? JSON.stringify(props.destination.outputs) : '';
+  const routes = props.routes !== undefined && props.routes.length > 0 ? JSON.stringify(props.routes) : '';
+  if (Token.isUnresolved(outputs) || Token.isUnresolved(routes)) return;
+  const bytes =
+    (outputs === '' ? 0 : ENV.dcrOutputs.length + Buffer.byteLength(outputs)) +
+    (routes === '' ? 0 : ENV.formatRoutes.length + Buffer.byteLength(routes));
+  if (bytes > LAMBDA_ENVIRONMENT_BYTES - OTHER_VARIABLES_BYTES) {
+    throw new Error(
+      `S3ToSentinelForwarder "${producerName}": DCR_OUTPUTS and FORMAT_ROUTES would take ${bytes} bytes of the ` +
+        `function's ${LAMBDA_ENVIRONMENT_BYTES}-byte environment (the other variables need about ${OTHER_VARIABLES_BYTES}): ` +
+        'lower `shards` (each adds a DCR id per output), shorten `routes`, or split the bucket into producers by prefix',
+    );
   }
 }
 

@@ -1,7 +1,8 @@
 import { Token } from 'cdktf';
-import { builtinMismatches, isFormatName, type Column } from '../../lambda/formats';
+import { builtinMismatches, isLogFormat, type Column } from '../../lambda/formats';
 import {
   checkEmail,
+  dcrStems,
   producerStreams,
   tableName,
   validateProducers,
@@ -33,8 +34,11 @@ export interface ResolvedIngestionProps {
   readonly alerting?: AlertingOptions;
 }
 
-// Kept short so `<prefix>-<producer>[-<shard>]` (DCR, ≤ 64: 24 + 1 + 32 + 3) and `<prefix>-dce` (≤ 44) always fit.
+// Kept short so `<prefix>-<producer>[-<shard>]` (DCR, ≤ 64: 24 + 1 + 32 + 3) and `<prefix>-dce` (≤ 44) always fit;
+// a producer with several streams adds an output's name, checked against MAX_DCR_NAME.
 const NAME_PREFIX = /^[a-z][a-z0-9-]{1,22}[a-z0-9]$/;
+/** Azure's limit on a data collection rule's name. */
+const MAX_DCR_NAME = 64;
 const RESOURCE_GROUP_NAME = /^[-\w._()]{1,89}[-\w_()]$/;
 const WORKSPACE_NAME = /^[A-Za-z0-9][A-Za-z0-9-]{2,61}[A-Za-z0-9]$/;
 const WORKSPACE_ID =
@@ -72,6 +76,20 @@ export function validateSentinelIngestionProps(props: ResolvedIngestionProps): v
   problems.push(...clientSecretProblems(props.identity, props.alerting ?? {}));
   problems.push(...alertingProblems(props.alerting ?? {}));
   for (const producer of props.producers) problems.push(...producerProblems(producer));
+  // `<prefix>-<producer>[-<output>][-<shard>]`: an output's slug can take a name past Azure's 64.
+  if (given(props.namePrefix)) {
+    for (const producer of props.producers) {
+      for (const { stem, what } of dcrStems(producer)) {
+        const name = `${props.namePrefix}-${stem}`;
+        if (name.length > MAX_DCR_NAME) {
+          problems.push(
+            `producer "${producer.name}": the DCR of ${what} would be named ${name} (${name.length} characters); ` +
+              `Azure allows ${MAX_DCR_NAME}: shorten \`namePrefix\` or the producer's name`,
+          );
+        }
+      }
+    }
+  }
 
   if (problems.length > 0) {
     throw new AzureConfigError(`Invalid Azure configuration:\n  - ${problems.join('\n  - ')}`);
@@ -224,7 +242,7 @@ function producerProblems(producer: ProducerDefinition): string[] {
       `${where}: \`table.totalRetentionInDays\` (${total}) above 730 must be a whole number of years: ${LONG_TOTAL_RETENTION.join(', ')}`,
     );
   }
-  if (isFormatName(producer.format)) {
+  if (typeof producer.format === 'string' && isLogFormat(producer.format)) {
     // Each stream of the producer: its one stream, or one per output of its format.
     for (const { columns, destination, tableName: name } of producerStreams(producer)) {
       const table = `${where} (table ${name}, format ${producer.format})`;

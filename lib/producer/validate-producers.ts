@@ -9,7 +9,7 @@ import {
   isLogFormat,
 } from '../../lambda/formats';
 import { destinationOf, tableBaseName } from './naming';
-import { producerOutputs } from './outputs';
+import { producerOutputs, producerStreams } from './outputs';
 import type { ProducerDefinition } from './producer';
 import {
   NUMERIC_LIMITS,
@@ -59,17 +59,20 @@ export function validateProducers(producers: readonly ProducerDefinition[]): voi
     } else {
       names.set(producer.name, index);
     }
-    // A custom table is one producer's; several producers may share a built-in table, each with its own DCR.
-    if (destinationOf(producer).kind === 'custom') {
-      const table = tableBaseName(producer).toLowerCase();
-      const owner = tables.get(table);
-      if (owner !== undefined) {
+    // A custom table is one producer's; several producers may share a built-in table, each with its own
+    // DCR. A producer with several streams has a custom table per stream that has no built-in one.
+    const custom = isLogFormat(String(producer.format))
+      ? producerStreams(producer).filter((spec) => spec.destination.kind === 'custom')
+      : [];
+    for (const { tableName: table } of custom) {
+      const owner = tables.get(table.toLowerCase());
+      if (owner !== undefined && owner !== producer.name) {
         problems.push(
-          `${where}: table ${tableBaseName(producer)}_CL collides with producer "${owner}" ` +
+          `${where}: table ${table} collides with producer "${owner}" ` +
             '(Azure table names are case-insensitive); set `table.name` on one of them',
         );
       } else {
-        tables.set(table, producer.name);
+        tables.set(table.toLowerCase(), producer.name);
       }
     }
   });
@@ -146,6 +149,17 @@ function validateBucket(producer: ProducerDefinition): string[] {
 function validateTable(producer: ProducerDefinition): string[] {
   const problems: string[] = [];
   const table = producer.table ?? {};
+  // One transform cannot fit the several schemas of a producer writing to several tables.
+  if (
+    table.transformKql !== undefined &&
+    isLogFormat(String(producer.format)) &&
+    producerOutputs(producer) !== undefined
+  ) {
+    problems.push(
+      `\`table.transformKql\` cannot be set for format ${producer.format}, whose rows go to ${producerOutputs(producer)!.length} ` +
+        'tables of different columns: remove it (or split the objects it should filter into a producer of their own format)',
+    );
+  }
   if (table.destination !== undefined && !['builtin', 'custom'].includes(table.destination)) {
     problems.push(
       `\`table.destination\` (${JSON.stringify(table.destination)}) must be 'builtin' or 'custom'`,
@@ -254,8 +268,14 @@ function definitionValue(producer: ProducerDefinition, field: DefinitionField): 
 }
 
 /** The names a producer's DCRs take after the prefix, and what each is (for messages). */
-function dcrStems(producer: ProducerDefinition): { stem: string; what: string }[] {
-  if (typeof producer.name !== 'string' || !isFormatName(producer.format)) return [];
+export function dcrStems(producer: ProducerDefinition): { stem: string; what: string }[] {
+  if (
+    typeof producer.name !== 'string' ||
+    typeof producer.format !== 'string' ||
+    !isLogFormat(producer.format)
+  ) {
+    return [];
+  }
   const outputs = producerOutputs(producer);
   const bases =
     outputs === undefined

@@ -169,3 +169,25 @@ describe('a format: auto producer', () => {
     expect(() => synthForwarder(props as never)).toThrow(message);
   });
 });
+
+describe('the function’s 4 KB environment (review of issue 13)', () => {
+  const outputsWith = (shards: number) => {
+    const app = new App({ context: { [CONTEXT.placeholder]: 'true' } });
+    return destinationsFromContext(app.node, [{ ...ARCHIVE_PRODUCER, shards }]).destinations.archive;
+  };
+  const ARCHIVE_PRODUCER: ProducerDefinition = { name: 'archive', bucket: { kind: 'new' }, format: 'auto' };
+
+  test('an auto producer on one DCR per table fits', () => {
+    expect(() =>
+      synthForwarder({ producerName: 'archive', format: 'auto', destination: outputsWith(1) }),
+    ).not.toThrow();
+  });
+
+  test('with 10 shards its DCR_OUTPUTS alone would not: refused at synth, naming the fix', () => {
+    expect(() =>
+      synthForwarder({ producerName: 'archive', format: 'auto', destination: outputsWith(10) }),
+    ).toThrow(
+      /DCR_OUTPUTS and FORMAT_ROUTES would take \d+ bytes of the function's 4096-byte environment .*lower `shards`/,
+    );
+  });
+});

@@ -272,10 +272,13 @@ describe('the Azure app with an Auxiliary producer', () => {
   });
 
   test('adds no AzAPI provider when no producer needs it (no Auxiliary plan, no built-in table)', () => {
-    // Every producer on custom tables: those shaped for a built-in one are told so.
-    const custom = producers.map((p) =>
-      p.format !== 'ndjson' ? { ...p, table: { ...p.table, destination: 'custom' as const } } : p,
-    );
+    // Every producer on custom tables: those shaped for a built-in one are told so. (Not the
+    // log-archive one: GuardDuty's Id and Title are names a custom table cannot have.)
+    const custom = producers
+      .filter((p) => p.format !== 'auto')
+      .map((p) =>
+        p.format !== 'ndjson' ? { ...p, table: { ...p.table, destination: 'custom' as const } } : p,
+      );
     const { json } = synthApp(undefined, custom);
     expect((json as unknown as { provider: Record<string, unknown> }).provider.azapi).toBeUndefined();
     // The example producers write to built-in tables, whose _CF columns AzAPI adds.

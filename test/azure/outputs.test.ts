@@ -204,10 +204,47 @@ describe('a format: auto producer (a whole log-archive bucket)', () => {
     expect(tables.sort()).toStrictEqual(['ArchiveClb_CL', 'ArchiveCloudfront_CL', 'ArchiveUnrouted_CL']);
   });
 
-  test('stays within Azure’s limits per DCR: one stream and one data flow each', () => {
+  test('stays within Azure’s limits per DCR: 10 streams and data flows, a 15,360-character transform, 64 KB', () => {
+    // Azure Monitor service limits for data collection rules.
     for (const dcr of resourcesOf(json, DCR)) {
-      expect(dcr.stream_declaration).toHaveLength(1);
-      expect(dcr.data_flow).toHaveLength(1);
+      expect((dcr.stream_declaration as unknown[]).length).toBeLessThanOrEqual(10);
+      const flows = dcr.data_flow as { transform_kql: string }[];
+      expect(flows.length).toBeLessThanOrEqual(10);
+      for (const flow of flows) expect(flow.transform_kql.length).toBeLessThanOrEqual(15_360);
+      expect(Buffer.byteLength(JSON.stringify(dcr))).toBeLessThan(64 * 1024);
     }
+  });
+});
+
+describe('limits of a producer with several streams (review of issue 13)', () => {
+  test('on the Auxiliary plan, an auto producer’s custom tables are checked for columns the plan cannot hold', () => {
+    expect(() =>
+      synthIngestion({
+        producers: [
+          {
+            name: 'org',
+            bucket: { kind: 'new' },
+            format: 'auto',
+            table: { plan: 'Auxiliary', totalRetentionInDays: 365 },
+          },
+        ],
+      }),
+    ).toThrow(/table OrgClb_CL, format auto.*dynamic/);
+  });
+
+  test('a DCR name past Azure’s 64 characters is refused at synth, naming it and the fix', () => {
+    const synth = (name: string) => () =>
+      synthIngestion({
+        namePrefix: 'a-rather-long-prefix-xyz',
+        producers: [{ name, bucket: { kind: 'new' }, format: 'auto' }],
+      });
+    // 24 + 1 + 18 + 1 + 21 (networkfirewall-alert) = 65
+    expect(synth('org-log-archive-eu')).toThrow(
+      'producer "org-log-archive-eu": the DCR of its output networkfirewall.alert would be named ' +
+        'a-rather-long-prefix-xyz-org-log-archive-eu-networkfirewall-alert (65 characters); Azure allows 64: ' +
+        "shorten `namePrefix` or the producer's name",
+    );
+    // one character less fits
+    expect(synth('org-log-archive-e')).not.toThrow();
   });
 });

@@ -265,3 +265,34 @@ describe('format auto', () => {
     );
   });
 });
+
+describe('producers with several streams (review of issue 13)', () => {
+  test('an auto producer’s per-format DCR names are checked against other producers', () => {
+    expect(() =>
+      validateProducers([
+        withChange({ name: 'org', format: 'auto' }),
+        withChange({ name: 'org-cloudtrail', format: 'cloudtrail' }),
+      ]),
+    ).toThrow(
+      /producer "org-cloudtrail" \(its DCR\) and producer "org" would both name a DCR and its alert `<prefix>-org-cloudtrail`/,
+    );
+  });
+
+  test('an auto producer’s custom tables (the catch-all among them) are checked against other producers’', () => {
+    expect(() =>
+      validateProducers([
+        withChange({ name: 'org', format: 'auto' }),
+        withChange({ name: 'org-unrouted', format: 'text' }),
+      ]),
+    ).toThrow(/table OrgUnrouted_CL collides with producer "org"/);
+  });
+
+  test.each(['networkfirewall', 'auto'] as const)(
+    'refuses one transformKql for the several tables of %s',
+    (format) => {
+      expect(() => validateProducers([withChange({ format, table: { transformKql: 'source' } })])).toThrow(
+        new RegExp(`\`table.transformKql\` cannot be set for format ${format}, whose rows go to \\d+ tables`),
+      );
+    },
+  );
+});

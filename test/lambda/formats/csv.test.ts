@@ -121,10 +121,30 @@ describe('csv format', () => {
         lineNumber: 4,
         index: 2,
         reason:
-          'a quoted field opened on line 4 is never closed: the object ends inside it; close the field with a quote (")',
+          'a quoted field opened on line 4 is never closed: the object ends inside it; close the field with a quote ("). The lines after that line are read as records of their own',
+      },
+      {
+        kind: 'malformed',
+        lineNumber: 5,
+        index: 3,
+        reason: expect.stringMatching(/^line 5: 1 field/),
       },
     ]);
     expect(records(outcomes)).toStrictEqual([{ a: '2', b: '3' }]);
+  });
+
+  test('a stray quote costs its own record only: the lines it swallowed are read again', async () => {
+    // GIVEN an unclosed quote on line 3 of six
+    const outcomes = await parseCsv(['a,b', '1,2', '"3,4', '5,6', '7,8', '9,10'].join('\n'));
+    // THEN line 3 is malformed and every other line arrives, in order
+    expect(malformedOf(outcomes).map((m) => m.lineNumber)).toStrictEqual([3]);
+    expect(records(outcomes)).toStrictEqual([
+      { a: '1', b: '2' },
+      { a: '5', b: '6' },
+      { a: '7', b: '8' },
+      { a: '9', b: '10' },
+    ]);
+    expect(rowsOf(outcomes).map((r) => r.RecordIndex)).toStrictEqual([0, 2, 3, 4]);
   });
 
   test('keeps a quote inside an unquoted field as written', async () => {

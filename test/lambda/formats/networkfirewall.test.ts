@@ -337,7 +337,7 @@ describe('networkfirewall malformed records', () => {
     ALERT_LINE, // 1
     'not json', // 2
     FLOW_LINE, // 3
-    '[1,2]', // 4: two scalars, each a record slot
+    '[1,2]', // 4: an array, not an object
     '{"firewall_name":"fw"}', // 5: no event
     '{"event":"alert"}', // 6: event not an object
     '{"event":{"event_type":7}}', // 7
@@ -347,12 +347,10 @@ describe('networkfirewall malformed records', () => {
 
   test('isolates each bad record with its line number; the others still arrive', async () => {
     const outcomes = await parseAll('networkfirewall', MIXED);
-    expect(countsPerOutput(outcomes)).toStrictEqual({ alert: 1, flow: 1, tls: 1, malformed: 8 });
+    expect(countsPerOutput(outcomes)).toStrictEqual({ alert: 1, flow: 1, tls: 1, malformed: 6 });
     expect(malformedOf(outcomes).map((m) => [m.lineNumber, m.reason])).toStrictEqual([
       [2, 'not valid JSON (SyntaxError: unexpected character)'],
-      [2, 'not valid JSON (SyntaxError: unexpected character)'],
-      [4, 'Network Firewall record is not a JSON object (found a number)'],
-      [4, 'Network Firewall record is not a JSON object (found a number)'],
+      [4, 'Network Firewall record is not a JSON object (found an array)'],
       [5, 'Network Firewall record has no "event" object'],
       [6, 'Network Firewall record\'s "event" is not an object (found a string)'],
       [7, 'event.event_type is not a string (found a number)'],
@@ -362,12 +360,22 @@ describe('networkfirewall malformed records', () => {
       ],
     ]);
     // Record indexes cover 0..n-1, malformed included, and follow the object's order.
-    expect(outcomes.map((o) => (hasIndex(o) ? o.index : -1))).toStrictEqual([...Array(11).keys()]);
+    expect(outcomes.map((o) => (hasIndex(o) ? o.index : -1))).toStrictEqual([...Array(9).keys()]);
+  });
+
+  test('a line cut off mid-object is reported alone: the lines after it still arrive', async () => {
+    // GIVEN five records, the second cut off (a partial write, or a corrupt copy)
+    const lines = [ALERT_LINE, ALERT_LINE.slice(0, 40), FLOW_LINE, TLS_LINE, ALERT_LINE].join('\n');
+    // WHEN
+    const outcomes = await parseAll('networkfirewall', lines);
+    // THEN one malformed record, on line 2, and every other record delivered
+    expect(countsPerOutput(outcomes)).toStrictEqual({ alert: 2, flow: 1, tls: 1, malformed: 1 });
+    expect(malformedOf(outcomes).map((m) => m.lineNumber)).toStrictEqual([2]);
   });
 
   test('a continuation skips exactly the records already delivered, whatever their output', async () => {
     const all = await parseAll('networkfirewall', MIXED);
-    for (const skip of [0, 1, 3, 6, 10, 11]) {
+    for (const skip of [0, 1, 3, 6, 8, 9]) {
       const rest = await parseAll('networkfirewall', MIXED, undefined, { skipRecords: skip });
       expect(rest).toStrictEqual(all.slice(skip));
     }
