@@ -7,17 +7,14 @@
  * declaration, 404 for an unknown DCR or stream, and injectable faults. Optionally it hosts several
  * DCRs and enforces Azure's per-DCR limits on requests and bytes a minute (429 with Retry-After).
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import type { LogsIngestionClientOptions } from '@azure/monitor-ingestion';
 import { ENV } from '../../lambda/contract/environment';
+import { selfSignedCertificate } from './self-signed-certificate';
 import { builtinMismatches, type BuiltinTable, type Column } from '../../lambda/formats';
 
 /** The API's request size limit. Azure documents 1 MB for the call, compressed or not. */
@@ -148,60 +145,6 @@ export interface EmulatorOptions {
    * every row is still counted. @default false
    */
   readonly deferCounting?: boolean;
-}
-
-interface Certificate {
-  readonly key: string;
-  readonly cert: string;
-}
-
-let cachedCertificate: Certificate | undefined;
-
-/**
- * A self-signed certificate for 127.0.0.1, made once per process with the `openssl` CLI (present on
- * these machines; Node has no API to create X.509 certificates). If it is missing, add the
- * `selfsigned` package to devDependencies and generate with it instead.
- */
-function selfSignedCertificate(): Certificate {
-  if (cachedCertificate !== undefined) return cachedCertificate;
-  const dir = mkdtempSync(join(tmpdir(), 'ingestion-emulator-'));
-  try {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-        '-days',
-        '2',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1,DNS:localhost',
-      ],
-      { stdio: 'pipe' },
-    );
-    cachedCertificate = {
-      key: readFileSync(join(dir, 'key.pem'), 'utf8'),
-      cert: readFileSync(join(dir, 'cert.pem'), 'utf8'),
-    };
-    return cachedCertificate;
-  } catch (err) {
-    throw new Error(
-      `The ingestion emulator needs the openssl CLI to make its certificate (${(err as Error).message}); ` +
-        "install openssl or add the 'selfsigned' package.",
-    );
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 /** Error codes the real API uses for these statuses, so messages read like production ones. */
@@ -470,7 +413,11 @@ export class IngestionEmulator {
       }
     }
     const dcrs = dcrSetup(options);
-    const { key, cert } = selfSignedCertificate();
+    const { key, cert } = selfSignedCertificate(
+      '127.0.0.1',
+      'IP:127.0.0.1,DNS:localhost',
+      'ingestion emulator',
+    );
     const holder: { emulator?: IngestionEmulator } = {};
     const server = createServer({ key, cert }, (req, res) => {
       void holder.emulator?.handle(req, res);

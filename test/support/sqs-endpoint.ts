@@ -11,14 +11,11 @@
  * Request signatures are not checked.
  */
 import { createHash } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
+import { selfSignedCertificate } from './self-signed-certificate';
 import type { SqsModel } from './sqs-model';
 
 /** A running endpoint; stop with `close`. */
@@ -46,45 +43,6 @@ class SqsFault extends Error {
     public readonly status = 400,
   ) {
     super(message);
-  }
-}
-
-/**
- * A self-signed certificate for 127.0.0.1, made with the `openssl` CLI (as the ingestion emulator
- * makes its own). Its subject differs from the emulator's, so a process may trust both.
- */
-function certificate(): { key: string; cert: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'sqs-endpoint-'));
-  try {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-        '-days',
-        '2',
-        '-subj',
-        '/CN=sqs-endpoint.local',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-      ],
-      { stdio: 'pipe' },
-    );
-    return {
-      key: readFileSync(join(dir, 'key.pem'), 'utf8'),
-      cert: readFileSync(join(dir, 'cert.pem'), 'utf8'),
-    };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -156,7 +114,8 @@ interface VisibilityEntry extends Entry {
 
 /** Starts the endpoint on 127.0.0.1, a random port. */
 export async function startSqsEndpoint(model: SqsModel): Promise<SqsEndpoint> {
-  const { key, cert } = certificate();
+  // Its own subject: a forwarder process trusts it beside the ingestion emulator's.
+  const { key, cert } = selfSignedCertificate('sqs-endpoint.local', 'IP:127.0.0.1', 'SQS endpoint');
   const calls: SqsEndpoint['calls'] = [];
 
   const send = (url: string, entry: SendEntry): Record<string, unknown> => {
