@@ -21,7 +21,8 @@
 // `toguid()`, so the live columns may be guid; send them as UUID strings. AwsRequestId is deprecated
 // in favour of AwsRequestId_ (many services' request IDs are not UUIDs).
 import type { Column } from '../schema';
-import { STANDARD_SYSTEM_COLUMNS, type BuiltinTable } from './builtin-table';
+import type { BuiltinTable } from './builtin-table';
+import { AWS_REFERENCE_SYSTEM_COLUMNS } from './aws-system-columns';
 
 const REFERENCE_COLUMNS: readonly Column[] = [
   {
@@ -284,30 +285,10 @@ const COLUMNS_BEYOND_REFERENCE: readonly Column[] = [
   },
 ];
 
-/** The system columns the reference lists for this table, then the standard ones every table has. */
-const SYSTEM_COLUMNS: readonly Column[] = [
-  { name: '_BilledSize', type: 'real', description: 'The record size in bytes' },
-  {
-    name: '_IsBillable',
-    type: 'string',
-    description:
-      "Specifies whether ingesting the data is billable. When _IsBillable is `false` ingestion isn't billed to your Azure account",
-  },
-  {
-    name: 'SourceSystem',
-    type: 'string',
-    description:
-      'The type of agent the event was collected by. For example, `OpsManager` for Windows agent, either direct connect or Operations Manager, `Linux` for all Linux agents, or `Azure` for Azure Diagnostics',
-  },
-  { name: 'TenantId', type: 'string', description: 'The Log Analytics workspace ID' },
-  { name: 'Type', type: 'string', description: 'The name of the table' },
-  ...STANDARD_SYSTEM_COLUMNS,
-];
-
 /** Sentinel's built-in table for AWS CloudTrail events. */
 export const AWS_CLOUDTRAIL: BuiltinTable = {
   name: 'AWSCloudTrail',
   stream: 'Microsoft-AWSCloudTrail',
   columns: [...REFERENCE_COLUMNS, ...COLUMNS_BEYOND_REFERENCE],
-  systemColumns: SYSTEM_COLUMNS,
+  systemColumns: AWS_REFERENCE_SYSTEM_COLUMNS,
 };

@@ -1,6 +1,6 @@
-// The system columns that Azure Monitor's table reference lists for each AWS table vendored from
-// issue 13 on: the same five rows in every include (_BilledSize, _IsBillable, SourceSystem, TenantId,
-// Type), then the standard columns every table has. AWSCloudTrail and AWSVPCFlow keep their own copies.
+// The system columns that Azure Monitor's table reference lists for every vendored AWS table: the
+// same five rows in every include (_BilledSize, _IsBillable, SourceSystem, TenantId, Type), then the
+// standard columns every table has.
 // Descriptions are the includes' (the Solutions Analyzer's CSV renders `false` as <code>false</code>).
 import type { Column } from '../schema';
 import { STANDARD_SYSTEM_COLUMNS } from './builtin-table';

@@ -17,7 +17,8 @@
 //   (`EcsClusterArn = iff(isnotempty(tostring(ecs_cluster_arn)), ...)`, all tostring()).
 // Version 8's `reject-reason` and the Transit Gateway (v6) fields have no column.
 import type { Column } from '../schema';
-import { STANDARD_SYSTEM_COLUMNS, type BuiltinTable } from './builtin-table';
+import type { BuiltinTable } from './builtin-table';
+import { AWS_REFERENCE_SYSTEM_COLUMNS } from './aws-system-columns';
 
 const REFERENCE_COLUMNS: readonly Column[] = [
   {
@@ -138,30 +139,10 @@ const COLUMNS_BEYOND_REFERENCE: readonly Column[] = ECS_FIELDS.map(([name, field
   description: `Not in the table reference. Flow log field ${field} (version 7), as Microsoft's AWSVPCFlowLogs_DCR writes it.`,
 }));
 
-/** The system columns the reference lists for this table, then the standard ones every table has. */
-const SYSTEM_COLUMNS: readonly Column[] = [
-  { name: '_BilledSize', type: 'real', description: 'The record size in bytes' },
-  {
-    name: '_IsBillable',
-    type: 'string',
-    description:
-      "Specifies whether ingesting the data is billable. When _IsBillable is `false` ingestion isn't billed to your Azure account",
-  },
-  {
-    name: 'SourceSystem',
-    type: 'string',
-    description:
-      'The type of agent the event was collected by. For example, `OpsManager` for Windows agent, either direct connect or Operations Manager, `Linux` for all Linux agents, or `Azure` for Azure Diagnostics',
-  },
-  { name: 'TenantId', type: 'string', description: 'The Log Analytics workspace ID' },
-  { name: 'Type', type: 'string', description: 'The name of the table' },
-  ...STANDARD_SYSTEM_COLUMNS,
-];
-
 /** Sentinel's built-in table for Amazon VPC flow logs. */
 export const AWS_VPC_FLOW: BuiltinTable = {
   name: 'AWSVPCFlow',
   stream: 'Microsoft-AWSVPCFlow',
   columns: [...REFERENCE_COLUMNS, ...COLUMNS_BEYOND_REFERENCE],
-  systemColumns: SYSTEM_COLUMNS,
+  systemColumns: AWS_REFERENCE_SYSTEM_COLUMNS,
 };
