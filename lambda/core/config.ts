@@ -242,6 +242,19 @@ function autoOutputs(routes: readonly FormatRoute[]): ExpectedOutputs {
 }
 
 /** The formats that take options (`FormatDefinition.options`). */
+/** What {@link parseJson} returns for text that is not JSON (any JSON value, null included, is valid). */
+const INVALID_JSON = Symbol('invalid JSON');
+
+/** The JSON in variable `name`, or {@link INVALID_JSON} after pushing a problem naming it and `fix`. */
+function parseJson(name: string, raw: string, fix: string, problems: string[]): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    problems.push(`${name} is not valid JSON: ${fix}`);
+    return INVALID_JSON;
+  }
+}
+
 /**
  * FORMAT_OPTIONS (see `ENV.formatOptions`): optional; with a single format, its options (refused
  * for a format that takes none); with `auto`, an object keyed by format name. Each format checks
@@ -254,16 +267,14 @@ function formatOptionsOf(
 ): Readonly<Partial<Record<FormatName, unknown>>> | undefined {
   const name = ENV.formatOptions;
   if (raw === undefined || raw.trim() === '') return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    problems.push(
-      `${name} is not valid JSON: set it to the format's options as JSON, e.g. {"delimiter": ";"} for csv` +
-        (format === AUTO_FORMAT ? ' (with auto, keyed by format: {"csv": {"delimiter": ";"}})' : ''),
-    );
-    return undefined;
-  }
+  const parsed = parseJson(
+    name,
+    raw,
+    `set it to the format's options as JSON, e.g. {"delimiter": ";"} for csv` +
+      (format === AUTO_FORMAT ? ' (with auto, keyed by format: {"csv": {"delimiter": ";"}})' : ''),
+    problems,
+  );
+  if (parsed === INVALID_JSON) return undefined;
   const checked = checkFormatOptions(parsed, format, name, `${ENV.format} ${format}`);
   problems.push(...checked.problems);
   return checked.problems.length === 0 ? checked.options : undefined;
@@ -293,13 +304,8 @@ function formatRoutes(
   }
   if (!set) return [];
   const fix = `set it to a JSON array such as [{"match": "^app/", "format": "ndjson"}] and redeploy the AWS stack`;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    problems.push(`${name} is not valid JSON: ${fix}`);
-    return undefined;
-  }
+  const parsed = parseJson(name, raw, fix, problems);
+  if (parsed === INVALID_JSON) return undefined;
   const compiled = compileRoutes(parsed, name);
   if (compiled.problems.length > 0) {
     problems.push(...compiled.problems);
@@ -339,13 +345,8 @@ function outputs(
     );
     return undefined;
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    problems.push(`${name} is not valid JSON: ${fix}`);
-    return undefined;
-  }
+  const parsed = parseJson(name, raw, fix, problems);
+  if (parsed === INVALID_JSON) return undefined;
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     problems.push(`${name} must be a JSON object keyed by ${keyedBy}: ${fix}`);
     return undefined;
