@@ -2,7 +2,7 @@ import { MonitorScheduledQueryRulesAlertV2 } from '@cdktf/provider-azurerm/lib/m
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { ALERT_FREQUENCIES, ALERT_WINDOWS } from './no-data-alert';
-import { shardSuffix } from './producer-stream';
+import { dcrStem } from '../producer';
 
 /** The workspace table a DCR's `LogErrors` diagnostic category lands in. */
 export const DCR_ERROR_TABLE = 'DCRLogErrors';
@@ -69,7 +69,7 @@ export class DcrErrorAlert extends Construct {
     const shard = props.shard ?? 1;
     const which = shard === 1 ? '' : ` (shard ${shard})`;
     this.rule = new MonitorScheduledQueryRulesAlertV2(this, 'Resource', {
-      name: `${props.namePrefix}-${props.producerName}${props.output !== undefined ? `-${props.output}` : ''}${shardSuffix(shard)}-dcr-errors`,
+      name: `${props.namePrefix}-${dcrStem(props.producerName, props.output, shard)}-dcr-errors`,
       displayName: `${props.tableName} (${props.producerName}): DCR${which} dropped or failed to transform rows`,
       description:
         `The data collection rule${which} of producer ${props.producerName} logged errors to ${DCR_ERROR_TABLE} in the last ` +

@@ -7,7 +7,9 @@ import { builtinRenames, PRODUCER_COLUMN, RECORD_TIME_COLUMN, type Column } from
 import {
   SHARDS_LIMIT,
   checkLimit,
+  dcrStem,
   destinationOf,
+  shardSuffix,
   streamName,
   tableName,
   type ProducerDefinition,
@@ -75,15 +77,6 @@ export interface ProducerStreamShard {
   readonly shard: number;
   readonly dataCollectionRule: MonitorDataCollectionRule;
   readonly errorLogs: MonitorDiagnosticSetting;
-}
-
-/**
- * Construct ids and name suffix of shard `shard`: shard 1 keeps the ids and name the producer's only
- * DCR always had (`Resource`, `ErrorLogs`, `<prefix>-<producer>`), so adding shards replaces nothing;
- * shard k adds `-k` to each.
- */
-export function shardSuffix(shard: number): string {
-  return shard === 1 ? '' : `-${shard}`;
 }
 
 /**
@@ -213,7 +206,7 @@ export class ProducerStream extends Construct {
     for (let shard = 1; shard <= (producer.shards ?? 1); shard += 1) {
       const suffix = shardSuffix(shard);
       const dataCollectionRule = new MonitorDataCollectionRule(this, `Resource${suffix}`, {
-        name: `${props.namePrefix}-${producer.name}${output !== undefined ? `-${output.slug}` : ''}${suffix}`,
+        name: `${props.namePrefix}-${dcrStem(producer.name, output?.slug, shard)}`,
         description:
           // Without the shard count, so adding shards does not rewrite the existing DCRs.
           `s3-to-sentinel: ${this.streamName} → ${this.tableName}` + (shard === 1 ? '' : ` (shard ${shard})`),

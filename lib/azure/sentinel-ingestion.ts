@@ -5,7 +5,7 @@ import type { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment
 import { Annotations } from 'cdktf';
 import { Construct } from 'constructs';
 import { addedColumns, PRODUCER_COLUMN, type Column } from '../../lambda/formats';
-import { producerStreams } from '../producer';
+import { producerStreams, shardSuffix } from '../producer';
 import { BuiltinTableColumns } from './builtin-table-columns';
 import type {
   AzureCoordinates,
@@ -17,7 +17,7 @@ import type {
 import { DcrErrorAlert } from './dcr-error-alert';
 import { ForwarderIdentity, type ForwarderPrincipal, type IdentityOptions } from './forwarder-identity';
 import { NoDataAlert } from './no-data-alert';
-import { ProducerStream, shardSuffix } from './producer-stream';
+import { ProducerStream } from './producer-stream';
 import { SecretExpiryAlert } from './secret-expiry-alert';
 import { SentinelWorkspace, type WorkspaceOptions } from './sentinel-workspace';
 import { transformWarnings, validateSentinelIngestionProps } from './validate-sentinel-ingestion-props';

@@ -71,3 +71,20 @@ export function awsResourceNames(producer: ProducerDefinition | string): {
     roleName: `s3-to-sentinel-${name}-forwarder`,
   };
 }
+
+/**
+ * Construct ids and name suffix of shard `shard`: shard 1 keeps the ids and name the producer's only
+ * DCR always had (`Resource`, `ErrorLogs`, `<prefix>-<producer>`), so adding shards replaces nothing;
+ * shard k adds `-k` to each.
+ */
+export function shardSuffix(shard: number): string {
+  return shard === 1 ? '' : `-${shard}`;
+}
+
+/**
+ * A DCR's name after `<prefix>-`, which its error alert's name repeats: the producer's name, then
+ * its output's slug when it writes to several streams, then the shard's suffix.
+ */
+export function dcrStem(producerName: string, outputSlug: string | undefined, shard: number): string {
+  return `${producerName}${outputSlug !== undefined ? `-${outputSlug}` : ''}${shardSuffix(shard)}`;
+}

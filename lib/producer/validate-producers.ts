@@ -8,10 +8,11 @@ import {
   isFormatName,
   isLogFormat,
 } from '../../lambda/formats';
-import { destinationOf, tableBaseName } from './naming';
+import { dcrStem, destinationOf, tableBaseName } from './naming';
 import { producerOutputs, producerStreams } from './outputs';
 import type { ProducerDefinition } from './producer';
 import {
+  MAX_SHARDS,
   NUMERIC_LIMITS,
   SHARDS_LIMIT,
   checkBatchingWindow,
@@ -150,13 +151,10 @@ function validateTable(producer: ProducerDefinition): string[] {
   const problems: string[] = [];
   const table = producer.table ?? {};
   // One transform cannot fit the several schemas of a producer writing to several tables.
-  if (
-    table.transformKql !== undefined &&
-    isLogFormat(String(producer.format)) &&
-    producerOutputs(producer) !== undefined
-  ) {
+  const outputs = isLogFormat(String(producer.format)) ? producerOutputs(producer) : undefined;
+  if (table.transformKql !== undefined && outputs !== undefined) {
     problems.push(
-      `\`table.transformKql\` cannot be set for format ${producer.format}, whose rows go to ${producerOutputs(producer)!.length} ` +
+      `\`table.transformKql\` cannot be set for format ${producer.format}, whose rows go to ${outputs.length} ` +
         'tables of different columns: remove it (or split the objects it should filter into a producer of their own format)',
     );
   }
@@ -279,13 +277,14 @@ export function dcrStems(producer: ProducerDefinition): { stem: string; what: st
   const outputs = producerOutputs(producer);
   const bases =
     outputs === undefined
-      ? [{ base: producer.name, what: 'its DCR' }]
-      : outputs.map((o) => ({ base: `${producer.name}-${o.slug}`, what: `its output ${o.key}` }));
-  const shards = Number.isInteger(producer.shards) ? Math.min(producer.shards ?? 1, 10) : 1;
-  return bases.flatMap(({ base, what }) =>
-    Array.from({ length: Math.max(shards, 1) }, (_, i) =>
-      i === 0 ? { stem: base, what } : { stem: `${base}-${i + 1}`, what: `${what}, shard ${i + 1}` },
-    ),
+      ? [{ slug: undefined, what: 'its DCR' }]
+      : outputs.map((o) => ({ slug: o.slug, what: `its output ${o.key}` }));
+  const shards = Number.isInteger(producer.shards) ? Math.min(producer.shards ?? 1, MAX_SHARDS) : 1;
+  return bases.flatMap(({ slug, what }) =>
+    Array.from({ length: Math.max(shards, 1) }, (_, i) => ({
+      stem: dcrStem(producer.name, slug, i + 1),
+      what: i === 0 ? what : `${what}, shard ${i + 1}`,
+    })),
   );
 }
 
